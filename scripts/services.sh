@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Local services for PgOptimizer: a PostgreSQL 15 primary, a streaming replica of it and Redis 7,
+# all on loopback, all kept under the project's git-ignored state folder.
+#
+#   scripts/services.sh up        install what is missing, start everything, print exports
+#   scripts/services.sh down      stop what this script started (nothing else)
+#   scripts/services.sh status    say what runs
+#   scripts/services.sh env       print the connection settings as shell exports
+#   scripts/services.sh stop  primary|replica|redis    stop one server (tests use it for outages)
+#   scripts/services.sh start primary|replica|redis    start one server again
+#
+# Ports and the folder can be changed with PGOPT_PG_PORT, PGOPT_REPLICA_PORT, PGOPT_REDIS_PORT and
+# PGOPT_STATE_DIR. Run as root (it installs packages and runs PostgreSQL as the postgres user).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="${PGOPT_STATE_DIR:-$ROOT/.state}"
+PG_PORT="${PGOPT_PG_PORT:-55432}"
+REPLICA_PORT="${PGOPT_REPLICA_PORT:-55433}"
+REDIS_PORT="${PGOPT_REDIS_PORT:-56379}"
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DB=pgopt_demo
+PRIMARY_DIR="$STATE/pg/primary"
+REPLICA_DIR="$STATE/pg/replica"
+RUN_DIR="$STATE/pg/run"
+REDIS_DIR="$STATE/redis"
+PASSFILE="$STATE/pg/password"
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+as_pg() { runuser -u postgres -- "$@"; }
+
+ensure_packages() {
+  local missing=()
+  [ -x "$PG_BIN/postgres" ] || missing+=(postgresql-15)
+  [ -f /usr/share/postgresql/15/extension/hypopg.control ] || missing+=(postgresql-15-hypopg)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}); run as root so they can be installed"
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # The Debian packages start their own default services; we do not use them.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    for svc in postgresql redis-server prometheus prometheus-node-exporter; do
+      (service "$svc" stop >/dev/null 2>&1 || true)
+    done
+  fi
+}
+
+pg_running() { [ -f "$1/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+
+wait_pg() { # port
+  local i
+  for i in $(seq 1 120); do
+    if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$1"; then return 0; fi
+    sleep 0.5
+  done
+  die "PostgreSQL on port $1 did not accept connections within 60 s"
+}
+
+password() { cat "$PASSFILE"; }
+
+psql_primary() {
+  PGPASSWORD="$(password)" psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"
+}
+
+init_primary() {
+  [ -f "$PRIMARY_DIR/PG_VERSION" ] && return 0
+  log "initialising primary in $PRIMARY_DIR"
+  mkdir -p "$STATE/pg" "$RUN_DIR"
+  chown postgres:postgres "$STATE/pg" "$RUN_DIR"
+  chmod 700 "$STATE/pg"
+  if [ ! -s "$PASSFILE" ]; then
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$PASSFILE"
+    chmod 600 "$PASSFILE"
+  fi
+  local pwfile; pwfile="$(mktemp)"; cp "$PASSFILE" "$pwfile"; chown postgres "$pwfile"
+  as_pg "$PG_BIN/initdb" -D "$PRIMARY_DIR" -U postgres --pwfile="$pwfile" -A scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+  cat >> "$PRIMARY_DIR/postgresql.conf" <<CONF
+
+# --- PgOptimizer local primary ---
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$RUN_DIR'
+max_connections = 200
+shared_buffers = 1GB
+effective_cache_size = 4GB
+work_mem = 16MB
+maintenance_work_mem = 512MB
+max_wal_size = 8GB
+checkpoint_timeout = 15min
+wal_level = replica
+max_wal_senders = 8
+max_replication_slots = 8
+wal_keep_size = 1GB
+hot_standby = on
+hot_standby_feedback = on
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+pg_stat_statements.max = 10000
+track_io_timing = on
+track_activity_query_size = 4096
+logging_collector = off
+log_min_duration_statement = -1
+CONF
+  cat > "$PRIMARY_DIR/pg_hba.conf" <<HBA
+local   all          postgres                 peer
+host    all          all         127.0.0.1/32 scram-sha-256
+host    replication  all         127.0.0.1/32 scram-sha-256
+HBA
+  as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 start >/dev/null
+  wait_pg "$PG_PORT"
+  psql_primary -d postgres -c "CREATE DATABASE $PG_DB"
+  psql_primary -d "$PG_DB" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg;"
+  psql_primary -d postgres -c "SELECT pg_create_physical_replication_slot('pgopt_replica')" >/dev/null
+}
+
+start_primary() {
+  init_primary
+  if ! pg_running "$PRIMARY_DIR"; then
+    log "starting primary on 127.0.0.1:$PG_PORT"
+    as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 start >/dev/null
+  fi
+  wait_pg "$PG_PORT"
+}
+
+init_replica() {
+  [ -f "$REPLICA_DIR/PG_VERSION" ] && return 0
+  log "cloning replica with pg_basebackup into $REPLICA_DIR"
+  rm -rf "$REPLICA_DIR"
+  local pgpass; pgpass="$(mktemp)"
+  printf '127.0.0.1:%s:*:postgres:%s\n' "$PG_PORT" "$(password)" > "$pgpass"
+  chown postgres "$pgpass"; chmod 600 "$pgpass"
+  as_pg env PGPASSFILE="$pgpass" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+    -D "$REPLICA_DIR" -R -X stream -S pgopt_replica -c fast >/dev/null
+  rm -f "$pgpass"
+  # pg_basebackup -R writes primary_conninfo with a passfile path that is gone now: put the
+  # password in the replica's own (mode 0600) auto.conf instead.
+  as_pg sed -i "/^primary_conninfo/d" "$REPLICA_DIR/postgresql.auto.conf"
+  printf "primary_conninfo = 'host=127.0.0.1 port=%s user=postgres password=%s application_name=pgopt_replica'\nport = %s\n" \
+    "$PG_PORT" "$(password)" "$REPLICA_PORT" | as_pg tee -a "$REPLICA_DIR/postgresql.auto.conf" >/dev/null
+  as_pg chmod 600 "$REPLICA_DIR/postgresql.auto.conf"
+}
+
+start_replica() {
+  init_replica
+  if ! pg_running "$REPLICA_DIR"; then
+    log "starting replica on 127.0.0.1:$REPLICA_PORT"
+    as_pg "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$STATE/pg/replica.log" -w -t 60 start >/dev/null
+  fi
+  wait_pg "$REPLICA_PORT"
+  local i
+  for i in $(seq 1 120); do
+    if [ "$(psql_primary -d postgres -tAc "SELECT count(*) FROM pg_stat_replication WHERE application_name='pgopt_replica' AND state='streaming'")" = 1 ]; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  die "the replica did not start streaming within 60 s (see $STATE/pg/replica.log)"
+}
+
+redis_running() { [ -f "$REDIS_DIR/redis.pid" ] && kill -0 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; }
+
+start_redis() {
+  mkdir -p "$REDIS_DIR"
+  if ! redis_running; then
+    log "starting redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
+      --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" --dir "$REDIS_DIR" \
+      --save '' --appendonly no --protected-mode yes >/dev/null
+  fi
+  local i
+  for i in $(seq 1 120); do
+    if [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; then return 0; fi
+    sleep 0.25
+  done
+  die "redis on port $REDIS_PORT did not answer within 30 s (see $REDIS_DIR/redis.log)"
+}
+
+stop_pg() { # dir name
+  if pg_running "$1"; then
+    log "stopping $2"
+    as_pg "$PG_BIN/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null
+  fi
+}
+
+stop_redis() {
+  if redis_running; then
+    log "stopping redis"
+    local pid; pid="$(cat "$REDIS_DIR/redis.pid")"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    rm -f "$REDIS_DIR/redis.pid"
+  fi
+}
+
+print_env() {
+  [ -s "$PASSFILE" ] || die "no local services yet: run 'scripts/services.sh up' first"
+  local pw; pw="$(password)"
+  cat <<ENV
+export PGOPT_CONNECTION='postgresql://postgres:${pw}@127.0.0.1:${PG_PORT}/${PG_DB}'
+export PGOPT_REPLICA_CONNECTIONS='postgresql://postgres:${pw}@127.0.0.1:${REPLICA_PORT}/${PG_DB}'
+export REDIS_URL='redis://127.0.0.1:${REDIS_PORT}/0'
+ENV
+}
+
+status() {
+  local rc=0
+  if pg_running "$PRIMARY_DIR"; then echo "primary  127.0.0.1:$PG_PORT  running"; else echo "primary  127.0.0.1:$PG_PORT  stopped"; rc=1; fi
+  if pg_running "$REPLICA_DIR"; then echo "replica  127.0.0.1:$REPLICA_PORT  running"; else echo "replica  127.0.0.1:$REPLICA_PORT  stopped"; rc=1; fi
+  if redis_running; then echo "redis    127.0.0.1:$REDIS_PORT  running"; else echo "redis    127.0.0.1:$REDIS_PORT  stopped"; rc=1; fi
+  return $rc
+}
+
+one() { # start|stop name
+  case "$2" in
+    primary) if [ "$1" = start ]; then start_primary; else stop_pg "$PRIMARY_DIR" primary; fi ;;
+    replica) if [ "$1" = start ]; then start_replica; else stop_pg "$REPLICA_DIR" replica; fi ;;
+    redis)   if [ "$1" = start ]; then start_redis; else stop_redis; fi ;;
+    *) echo "usage: $0 $1 primary|replica|redis" >&2; exit 2 ;;
+  esac
+}
+
+case "${1:-}" in
+  up)
+    [ "$(id -u)" = 0 ] || die "run as root: PostgreSQL is started as the postgres user"
+    ensure_packages
+    mkdir -p "$STATE"
+    start_primary
+    start_replica
+    start_redis
+    print_env > "$STATE/env"; chmod 600 "$STATE/env"
+    print_env
+    ;;
+  down)
+    stop_redis
+    stop_pg "$REPLICA_DIR" replica
+    stop_pg "$PRIMARY_DIR" primary
+    ;;
+  status) status ;;
+  env) print_env ;;
+  start|stop) [ $# -ge 2 ] || { echo "usage: $0 $1 primary|replica|redis" >&2; exit 2; }; one "$1" "$2" ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

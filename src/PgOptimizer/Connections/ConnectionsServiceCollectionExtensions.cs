@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace PgOptimizer.Connections;
+
+/// <summary>Wires the connection manager, Redis and their health checks.</summary>
+public static class ConnectionsServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="PgConnectionManager"/>, <see cref="RedisConnection"/> and health checks per endpoint.</summary>
+    public static IServiceCollection AddPgConnections(this IServiceCollection services, Action<ConnectionOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<ConnectionOptions>();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        services.AddOptions<RedisOptions>();
+        services.TryAddSingleton<IReaderSelector, RoundRobinReaderSelector>();
+        services.TryAddSingleton<PgConnectionManager>();
+        services.TryAddSingleton<RedisConnection>();
+
+        services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("pgopt-primary", sp => new PgEndpointHealthCheck(sp.GetRequiredService<PgConnectionManager>().Primary), HealthStatus.Unhealthy, ["pgopt", "db"]))
+            .Add(new HealthCheckRegistration("pgopt-replicas", sp => new ReplicasHealthCheck(sp.GetRequiredService<PgConnectionManager>()), HealthStatus.Degraded, ["pgopt", "db"]));
+        return services;
+    }
+
+    /// <summary>Binds <see cref="ConnectionOptions"/> and <see cref="RedisOptions"/> from a configuration section.</summary>
+    public static IServiceCollection AddPgConnections(this IServiceCollection services, IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        services.AddPgConnections();
+        services.Configure<ConnectionOptions>(section.GetSection("Connections"));
+        services.Configure<RedisOptions>(section.GetSection("Redis"));
+        return services;
+    }
+}
+
+/// <summary>Aggregate of the replicas' health: degraded when any is unhealthy, since reads fall back to the primary.</summary>
+internal sealed class ReplicasHealthCheck(PgConnectionManager manager) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (manager.Replicas.Count == 0)
+        {
+            return HealthCheckResult.Healthy("no replicas configured");
+        }
+
+        var data = new Dictionary<string, object>();
+        var bad = new List<string>();
+        foreach (var replica in manager.Replicas)
+        {
+            var r = await new PgEndpointHealthCheck(replica).CheckHealthAsync(context, cancellationToken).ConfigureAwait(false);
+            data[replica.Name] = r.Status.ToString();
+            if (r.Status != HealthStatus.Healthy)
+            {
+                bad.Add($"{replica.Name}: {r.Description}");
+            }
+        }
+
+        return bad.Count == 0
+            ? HealthCheckResult.Healthy($"{manager.Replicas.Count} replica(s) healthy", data)
+            : HealthCheckResult.Degraded(string.Join("; ", bad), data: data);
+    }
+}

@@ -1,0 +1,39 @@
+namespace PgOptimizer.Connections;
+
+/// <summary>
+/// Chooses the endpoint for one read attempt. The default round-robins over replicas whose circuit
+/// is not open and falls back to the primary; replica routing replaces it with a lag-aware balancer.
+/// </summary>
+public interface IReaderSelector
+{
+    PgEndpoint SelectReader(PgEndpoint primary, IReadOnlyList<PgEndpoint> replicas);
+}
+
+/// <summary>Round robin over available replicas, else the primary.</summary>
+public sealed class RoundRobinReaderSelector : IReaderSelector
+{
+    private uint _next;
+
+    public PgEndpoint SelectReader(PgEndpoint primary, IReadOnlyList<PgEndpoint> replicas)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentNullException.ThrowIfNull(replicas);
+        var count = replicas.Count;
+        if (count == 0)
+        {
+            return primary;
+        }
+
+        var start = Interlocked.Increment(ref _next);
+        for (var i = 0; i < count; i++)
+        {
+            var candidate = replicas[(int)((start + (uint)i) % (uint)count)];
+            if (candidate.IsAvailable)
+            {
+                return candidate;
+            }
+        }
+
+        return primary;
+    }
+}

@@ -1,0 +1,104 @@
+using Npgsql;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace PgOptimizer.Connections;
+
+/// <summary>The role of an endpoint.</summary>
+public enum EndpointRole
+{
+    Primary,
+    Replica,
+}
+
+/// <summary>
+/// One database endpoint: its pooled <see cref="NpgsqlDataSource"/>, its own circuit breaker and
+/// attempt timeout, and live figures (connections in use, circuit state). Created by
+/// <see cref="PgConnectionManager"/>; one per primary and per replica.
+/// </summary>
+public sealed class PgEndpoint : IAsyncDisposable
+{
+    private readonly CircuitBreakerStateProvider _breakerState = new();
+    private int _busy;
+    private int _peakBusy;
+
+    internal PgEndpoint(string name, EndpointRole role, NpgsqlConnectionStringBuilder settings, ConnectionOptions options, Action<PgEndpoint, CircuitState>? onCircuitChange)
+    {
+        Name = name;
+        Role = role;
+        Host = HostKind.Of(settings.Host);
+        Settings = settings;
+        Description = ConnectionStringParser.Describe(settings);
+        MaxPoolSize = settings.MaxPoolSize;
+
+        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
+        DataSource = builder.Build();
+
+        Pipeline = new ResiliencePipelineBuilder()
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                Name = $"{name}-breaker",
+                FailureRatio = options.BreakerFailureRatio,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = options.BreakerSamplingDuration,
+                BreakDuration = options.BreakerBreakDuration,
+                StateProvider = _breakerState,
+                ShouldHandle = static args => ValueTask.FromResult(
+                    args.Outcome.Exception is { } ex && PostgresErrorClassifier.IsEndpointFailure(ex)),
+                OnOpened = args => { onCircuitChange?.Invoke(this, CircuitState.Open); return default; },
+                OnClosed = args => { onCircuitChange?.Invoke(this, CircuitState.Closed); return default; },
+                OnHalfOpened = args => { onCircuitChange?.Invoke(this, CircuitState.HalfOpen); return default; },
+            })
+            .AddTimeout(new TimeoutStrategyOptions { Name = $"{name}-attempt-timeout", Timeout = options.AttemptTimeout })
+            .Build();
+    }
+
+    /// <summary>"primary", "replica1", ...</summary>
+    public string Name { get; }
+
+    public EndpointRole Role { get; }
+
+    /// <summary>What the host name says: Neon, PgBouncer pooler.</summary>
+    public HostKind Host { get; }
+
+    /// <summary>user@host:port/database, without the password.</summary>
+    public string Description { get; }
+
+    /// <summary>The pooled data source. Use it directly only for work that must bypass retries.</summary>
+    public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The effective settings (contains the password: never print it; use <see cref="Description"/>).</summary>
+    internal NpgsqlConnectionStringBuilder Settings { get; }
+
+    internal ResiliencePipeline Pipeline { get; }
+
+    /// <summary>The circuit breaker's state: Closed (healthy), Open (rejecting), HalfOpen (probing), Isolated.</summary>
+    public CircuitState CircuitState => _breakerState.CircuitState;
+
+    /// <summary>True unless the circuit is open or isolated.</summary>
+    public bool IsAvailable => CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+
+    /// <summary>Connections currently handed out by the connection manager.</summary>
+    public int BusyConnections => Volatile.Read(ref _busy);
+
+    /// <summary>Most connections in use at once since start.</summary>
+    public int PeakBusyConnections => Volatile.Read(ref _peakBusy);
+
+    public int MaxPoolSize { get; }
+
+    internal void EnterConnection()
+    {
+        var now = Interlocked.Increment(ref _busy);
+        int peak;
+        while (now > (peak = Volatile.Read(ref _peakBusy)) && Interlocked.CompareExchange(ref _peakBusy, now, peak) != peak)
+        {
+        }
+    }
+
+    internal void LeaveConnection() => Interlocked.Decrement(ref _busy);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    public override string ToString() => $"{Name} ({Description})";
+}

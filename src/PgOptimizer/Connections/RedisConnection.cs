@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace PgOptimizer.Connections;
+
+/// <summary>
+/// The shared Redis connection. It never throws for an absent or unreachable Redis: callers ask
+/// <see cref="TryGetDatabase"/> and run degraded (local only) when it returns null; the
+/// multiplexer reconnects by itself when Redis returns.
+/// </summary>
+public sealed partial class RedisConnection : IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly ConfigurationOptions? _config;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private ConnectionMultiplexer? _multiplexer;
+
+    public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        if (!string.IsNullOrWhiteSpace(options.Value.Url))
+        {
+            _config = RedisOptions.ParseUrl(options.Value.Url, options.Value.Timeout);
+            Description = RedisOptions.Describe(_config);
+        }
+    }
+
+    /// <summary>True when a Redis URL is configured.</summary>
+    public bool IsConfigured => _config is not null;
+
+    /// <summary>redis://host:port/db without credentials, or null.</summary>
+    public string? Description { get; }
+
+    /// <summary>True when connected right now.</summary>
+    public bool IsConnected => _multiplexer?.IsConnected == true;
+
+    /// <summary>The multiplexer, connecting on first use; null when Redis is not configured.</summary>
+    public async ValueTask<IConnectionMultiplexer?> GetMultiplexerAsync(CancellationToken cancellationToken = default)
+    {
+        if (_config is null)
+        {
+            return null;
+        }
+
+        if (_multiplexer is { } m)
+        {
+            return m;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_multiplexer is null)
+            {
+                // AbortOnConnectFail=false: returns even when Redis is down and keeps reconnecting.
+                _multiplexer = await ConnectionMultiplexer.ConnectAsync(_config.Clone()).ConfigureAwait(false);
+                if (!_multiplexer.IsConnected)
+                {
+                    LogUnavailable(_logger, Description!);
+                }
+            }
+
+            return _multiplexer;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    /// <summary>The database when Redis is configured and connected, else null.</summary>
+    public async ValueTask<IDatabase?> TryGetDatabaseAsync(CancellationToken cancellationToken = default)
+    {
+        var m = await GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+        return m is { IsConnected: true } ? m.GetDatabase() : null;
+    }
+
+    /// <summary>The database when connected, else null (no connection attempt).</summary>
+    public IDatabase? TryGetDatabase() => _multiplexer is { IsConnected: true } m ? m.GetDatabase() : null;
+
+    /// <summary>Round trip of a PING, or null when Redis is not configured or not reachable.</summary>
+    public async ValueTask<RedisPing?> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var db = await TryGetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        if (db is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            await db.PingAsync().ConfigureAwait(false);
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            string? version = null;
+            var server = _multiplexer!.GetServers().FirstOrDefault(s => s.IsConnected);
+            if (server is not null)
+            {
+                version = server.Version.ToString();
+            }
+
+            return new RedisPing(elapsed, version);
+        }
+        catch (RedisException)
+        {
+            return null;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_multiplexer is not null)
+        {
+            await _multiplexer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _connectLock.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is not reachable; running without it until it returns")]
+    private static partial void LogUnavailable(ILogger logger, string redis);
+}
+
+/// <summary>A Redis PING result.</summary>
+public sealed record RedisPing(TimeSpan Latency, string? ServerVersion);

@@ -1,0 +1,94 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace PgOptimizer.Connections;
+
+/// <summary>Where Redis is. Optional: without it everything that uses Redis runs degraded (local only).</summary>
+public sealed class RedisOptions
+{
+    /// <summary>redis://[user:password@]host[:port][/db] or rediss:// for TLS; empty for none.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>Connect and operation timeout. Default 2 s.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Parses <see cref="Url"/> into StackExchange.Redis options.</summary>
+    /// <exception cref="PgOptimizerConfigurationException">The URL is malformed.</exception>
+    public static ConfigurationOptions ParseUrl(string url, TimeSpan timeout)
+    {
+        if (string.IsNullOrWhiteSpace(url))
+        {
+            throw new PgOptimizerConfigurationException("The Redis URL is empty. Write redis://host:6379/0 (or rediss:// for TLS).");
+        }
+
+        url = url.Trim();
+        bool tls;
+        if (url.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
+        {
+            tls = false;
+        }
+        else if (url.StartsWith("rediss://", StringComparison.OrdinalIgnoreCase))
+        {
+            tls = true;
+        }
+        else
+        {
+            throw new PgOptimizerConfigurationException("The Redis URL must start with redis:// or rediss:// (TLS), as in redis://localhost:6379/0.");
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new PgOptimizerConfigurationException("The Redis URL is not a valid URI; write redis://[user:password@]host[:port][/db].");
+        }
+
+        var options = new ConfigurationOptions
+        {
+            Ssl = tls,
+            AbortOnConnectFail = false,
+            ConnectTimeout = (int)timeout.TotalMilliseconds,
+            SyncTimeout = (int)timeout.TotalMilliseconds,
+            AsyncTimeout = (int)timeout.TotalMilliseconds,
+            ConnectRetry = 1,
+            ClientName = "pgoptimizer",
+        };
+        options.EndPoints.Add(uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port);
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            var user = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length == 2)
+            {
+                options.Password = Uri.UnescapeDataString(parts[1]);
+                if (user.Length > 0 && user != "default")
+                {
+                    options.User = user;
+                }
+            }
+            else
+            {
+                options.Password = user; // redis://password@host, as some providers write it
+            }
+        }
+
+        var path = uri.AbsolutePath.Trim('/');
+        if (path.Length > 0)
+        {
+            if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var db) || db > 15)
+            {
+                throw new PgOptimizerConfigurationException($"The Redis URL's database '{path}' is not a number from 0 to 15.");
+            }
+
+            options.DefaultDatabase = db;
+        }
+
+        return options;
+    }
+
+    /// <summary>host:port/db for display, without credentials.</summary>
+    public static string Describe(ConfigurationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return $"{(options.Ssl ? "rediss" : "redis")}://{string.Join(',', options.EndPoints.Select(e => e.ToString()))}/{options.DefaultDatabase ?? 0}";
+    }
+}

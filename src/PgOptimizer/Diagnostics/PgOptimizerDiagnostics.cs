@@ -1,0 +1,24 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace PgOptimizer.Diagnostics;
+
+/// <summary>The one place for PgOptimizer's Meter and ActivitySource names and instruments.</summary>
+public static class PgOptimizerDiagnostics
+{
+    /// <summary>Name of the Meter and ActivitySource; subscribe to it with OpenTelemetry.</summary>
+    public const string Name = "PgOptimizer";
+
+    internal static readonly Meter Meter = new(Name, typeof(PgOptimizerDiagnostics).Assembly.GetName().Version?.ToString());
+
+    internal static readonly ActivitySource ActivitySource = new(Name);
+
+    internal static readonly Counter<long> Retries =
+        Meter.CreateCounter<long>("pgopt.db.retries", unit: "{retry}", description: "Operations retried after a transient failure.");
+
+    internal static readonly Counter<long> CircuitTransitions =
+        Meter.CreateCounter<long>("pgopt.db.circuit.transitions", unit: "{transition}", description: "Circuit breaker state changes per endpoint.");
+
+    internal static readonly Histogram<double> ConnectionWait =
+        Meter.CreateHistogram<double>("pgopt.db.connection.wait", unit: "s", description: "Time to get a connection from an endpoint's pool.");
+}
