@@ -1,0 +1,58 @@
+using PgOptimizer.Connections;
+
+namespace PgOptimizer.Workload;
+
+/// <summary>
+/// One operation of an application's workload, as data: parameterized SQL ($1, $2, ...), whether it
+/// reads or writes, its share of the default mix, and a generator of realistic parameters.
+/// </summary>
+/// <param name="Name">Stable name, e.g. "login_by_email".</param>
+/// <param name="Intent">Read (may go to a replica, may be cached) or Write.</param>
+/// <param name="Sql">The statement with positional parameters.</param>
+/// <param name="DefaultWeight">Relative frequency in the default mix.</param>
+/// <param name="Parameters">Draws one call's parameter values.</param>
+/// <param name="Idempotent">A write that may safely run twice.</param>
+public sealed record WorkloadOperation(
+    string Name,
+    DbIntent Intent,
+    string Sql,
+    int DefaultWeight,
+    Func<WorkloadRandom, object?[]> Parameters,
+    bool Idempotent = false)
+{
+    /// <summary>What the operation does, for people.</summary>
+    public string Description { get; init; } = string.Empty;
+}
+
+/// <summary>A workload: its operations and the key space they draw parameters from.</summary>
+public interface IWorkload
+{
+    string Name { get; }
+
+    IReadOnlyList<WorkloadOperation> Operations { get; }
+}
+
+/// <summary>Per-worker randomness with the workload's skewed samplers.</summary>
+public sealed class WorkloadRandom(int seed, DateTimeOffset anchor)
+{
+    public Random Random { get; } = new(seed);
+
+    /// <summary>The time the data was generated around ("now" of the data set).</summary>
+    public DateTimeOffset Anchor { get; } = anchor;
+
+    public double NextDouble() => Random.NextDouble();
+
+    public int Next(int maxExclusive) => Random.Next(maxExclusive);
+
+    public long Zipf(ZipfSampler sampler)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        return sampler.Next(Random);
+    }
+
+    public T Pick<T>(IReadOnlyList<T> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return items[Random.Next(items.Count)];
+    }
+}

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace PgOptimizer.Workload;
+
+/// <summary>How to replay a workload.</summary>
+public sealed class WorkloadOptions
+{
+    /// <summary>How long to run. Default 30 s.</summary>
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Concurrent workers (closed loop: each runs one operation after another). Default 8.</summary>
+    public int Concurrency { get; set; } = 8;
+
+    /// <summary>Seed of the parameter generators; worker i uses Seed + i.</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>Stop after this many operations in total (0 = no limit).</summary>
+    public long MaxOperations { get; set; }
+
+    internal void Validate()
+    {
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24))
+        {
+            throw new PgOptimizerConfigurationException($"The duration {Duration} is out of range; give a positive duration up to 24h, e.g. 30s or 5m.");
+        }
+
+        if (Concurrency is < 1 or > 4096)
+        {
+            throw new PgOptimizerConfigurationException($"The concurrency {Concurrency} is out of range; give 1 to 4096 workers.");
+        }
+    }
+}
+
+/// <summary>Live figures while a workload runs.</summary>
+public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Duration, long Operations, long Errors);
+
+/// <summary>
+/// Replays a workload in a closed loop: each worker draws an operation from the mix and its
+/// parameters from the skewed generators, runs it through an executor and records its latency in
+/// an HdrHistogram. The load tester builds its open-loop mode on the same pieces.
+/// </summary>
+public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = null)
+{
+    private const long HighestTrackableMicros = 3_600_000_000; // one hour
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
+    public async Task<WorkloadReport> RunAsync(
+        IWorkload workload,
+        WorkloadMix mix,
+        IOperationExecutor executor,
+        WorkloadOptions options,
+        Func<int, WorkloadRandom> randomFactory,
+        IProgress<WorkloadProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(mix);
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(randomFactory);
+        options.Validate();
+
+        var index = workload.Operations.Select((o, i) => (o, i)).ToDictionary(x => x.o.Name, x => x.i);
+        var workers = new WorkerState[options.Concurrency];
+        long total = 0;
+        long errors = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(options.Duration);
+        var started = Stopwatch.GetTimestamp();
+
+        async Task Worker(int w)
+        {
+            var state = workers[w] = new WorkerState(workload.Operations.Count);
+            var random = randomFactory(options.Seed + w);
+            while (!stop.IsCancellationRequested)
+            {
+                if (options.MaxOperations > 0 && Interlocked.Increment(ref total) > options.MaxOperations)
+                {
+                    break;
+                }
+
+                var op = mix.Next(random.Random);
+                var args = op.Parameters(random);
+                var slot = index[op.Name];
+                var t0 = Stopwatch.GetTimestamp();
+                try
+                {
+                    var rows = await executor.ExecuteAsync(op, args, stop.Token).ConfigureAwait(false);
+                    var micros = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
+                    state.Record(slot, micros, rows);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break; // the run ended while this call was in flight: not an error, not a sample
+                }
+                catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
+                {
+                    state.Errors[slot]++;
+                    Interlocked.Increment(ref errors);
+                    if (state.Errors[slot] <= 3)
+                    {
+                        LogOperationFailed(_logger, op.Name, ex.GetType().Name, ex.Message);
+                    }
+                }
+
+                if (options.MaxOperations == 0)
+                {
+                    Interlocked.Increment(ref total);
+                }
+            }
+        }
+
+        var tasks = Enumerable.Range(0, options.Concurrency).Select(i => Task.Run(() => Worker(i), CancellationToken.None)).ToArray();
+        var allDone = Task.WhenAll(tasks);
+        if (progress is not null)
+        {
+            while (await Task.WhenAny(allDone, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != allDone)
+            {
+                progress.Report(new WorkloadProgress(Stopwatch.GetElapsedTime(started), options.Duration, Interlocked.Read(ref total), Interlocked.Read(ref errors)));
+            }
+        }
+
+        await allDone.ConfigureAwait(false);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var perOp = new List<OperationReport>();
+        var all = new LongHistogram(HighestTrackableMicros, 3);
+        for (var i = 0; i < workload.Operations.Count; i++)
+        {
+            var h = new LongHistogram(HighestTrackableMicros, 3);
+            long calls = 0, errs = 0, rows = 0;
+            foreach (var w in workers.Where(w => w is not null))
+            {
+                h.Add(w.Histograms[i]);
+                calls += w.Calls[i];
+                errs += w.Errors[i];
+                rows += w.Rows[i];
+            }
+
+            all.Add(h);
+            var op = workload.Operations[i];
+            if (calls + errs > 0)
+            {
+                perOp.Add(new OperationReport(op.Name, op.Intent, calls, errs, rows, LatencySummary.From(h)));
+            }
+        }
+
+        return new WorkloadReport(workload.Name, executor.Name, options.Concurrency, elapsed, perOp, LatencySummary.From(all));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {Operation} failed: {Type}: {Message}")]
+    private static partial void LogOperationFailed(ILogger logger, string operation, string type, string message);
+
+    private sealed class WorkerState
+    {
+        public WorkerState(int ops)
+        {
+            Histograms = Enumerable.Range(0, ops).Select(_ => new LongHistogram(HighestTrackableMicros, 3)).ToArray();
+            Calls = new long[ops];
+            Errors = new long[ops];
+            Rows = new long[ops];
+        }
+
+        public LongHistogram[] Histograms { get; }
+
+        public long[] Calls { get; }
+
+        public long[] Errors { get; }
+
+        public long[] Rows { get; }
+
+        public void Record(int slot, long micros, int rows)
+        {
+            Histograms[slot].RecordValue(Math.Clamp(micros, 1, HighestTrackableMicros));
+            Calls[slot]++;
+            Rows[slot] += rows;
+        }
+    }
+}
+
+/// <summary>Latency percentiles in milliseconds.</summary>
+public sealed record LatencySummary(double MeanMs, double P50Ms, double P95Ms, double P99Ms, double MaxMs)
+{
+    public static LatencySummary From(HistogramBase h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        if (h.TotalCount == 0)
+        {
+            return new LatencySummary(0, 0, 0, 0, 0);
+        }
+
+        static double Ms(double micros) => Math.Round(micros / 1000.0, 3);
+        return new LatencySummary(Ms(h.GetMean()), Ms(h.GetValueAtPercentile(50)), Ms(h.GetValueAtPercentile(95)), Ms(h.GetValueAtPercentile(99)), Ms(h.GetMaxValue()));
+    }
+}
+
+/// <summary>Figures of one operation in a run.</summary>
+public sealed record OperationReport(string Name, Connections.DbIntent Intent, long Calls, long Errors, long Rows, LatencySummary Latency);
+
+/// <summary>The result of a workload run.</summary>
+public sealed record WorkloadReport(string Workload, string Executor, int Concurrency, TimeSpan Elapsed, IReadOnlyList<OperationReport> Operations, LatencySummary Latency)
+{
+    public long Calls => Operations.Sum(o => o.Calls);
+
+    public long Errors => Operations.Sum(o => o.Errors);
+
+    public double Throughput => Elapsed.TotalSeconds <= 0 ? 0 : Calls / Elapsed.TotalSeconds;
+
+    /// <summary>Rows written by successful write operations.</summary>
+    public long RowsWritten => Operations.Where(o => o.Intent == Connections.DbIntent.Write).Sum(o => o.Rows);
+}
