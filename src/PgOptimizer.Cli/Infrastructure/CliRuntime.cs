@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PgOptimizer.Connections;
+using PgOptimizer.Hosting;
+
+namespace PgOptimizer.Cli.Infrastructure;
+
+/// <summary>
+/// Resolves settings (flags, then environment, then appsettings) and builds the library's services.
+/// </summary>
+public static class CliRuntime
+{
+    /// <summary>The resolved connection settings, before any connection is made.</summary>
+    public sealed record Resolved(string? Connection, IReadOnlyList<string> Replicas, string? Redis, IConfiguration Configuration, string ConnectionSource);
+
+    public static Resolved Resolve(DatabaseSettings settings, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        string? Env(string name) => environment is not null
+            ? environment.GetValueOrDefault(name)
+            : Environment.GetEnvironmentVariable(name);
+
+        var builder = new ConfigurationBuilder();
+        if (settings.ConfigFile is { } file)
+        {
+            if (!File.Exists(file))
+            {
+                throw new PgOptimizerConfigurationException($"The configuration file '{file}' does not exist. Give the path of an appsettings.json, or drop --config.");
+            }
+
+            builder.AddJsonFile(Path.GetFullPath(file), optional: false);
+        }
+        else
+        {
+            builder.AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true);
+        }
+
+        IConfiguration config;
+        try
+        {
+            config = builder.Build();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new PgOptimizerConfigurationException($"The configuration file is not valid JSON: {ex.Message}");
+        }
+
+        var section = config.GetSection("PgOptimizer");
+        string? connection;
+        string source;
+        if (!string.IsNullOrWhiteSpace(settings.Connection))
+        {
+            (connection, source) = (settings.Connection, "--connection");
+        }
+        else if (!string.IsNullOrWhiteSpace(Env("PGOPT_CONNECTION")))
+        {
+            (connection, source) = (Env("PGOPT_CONNECTION"), "PGOPT_CONNECTION");
+        }
+        else if (!string.IsNullOrWhiteSpace(Env("NEON_DATABASE_URL")))
+        {
+            (connection, source) = (Env("NEON_DATABASE_URL"), "NEON_DATABASE_URL");
+        }
+        else
+        {
+            (connection, source) = (section["Connections:ConnectionString"], "appsettings.json");
+        }
+
+        IReadOnlyList<string> replicas = settings.Replicas is { Length: > 0 } r
+            ? r
+            : Env("PGOPT_REPLICA_CONNECTIONS") is { Length: > 0 } envReplicas
+                ? PgOptimizerServiceCollectionExtensions.SplitList(envReplicas).ToList()
+                : section.GetSection("Connections:ReplicaConnectionStrings").Get<string[]>() ?? [];
+
+        var redis = !string.IsNullOrWhiteSpace(settings.Redis) ? settings.Redis
+            : !string.IsNullOrWhiteSpace(Env("REDIS_URL")) ? Env("REDIS_URL")
+            : section["Redis:Url"];
+
+        // Validate now, so bad input fails before anything connects.
+        if (!string.IsNullOrWhiteSpace(connection))
+        {
+            ConnectionStringParser.Parse(connection, $"connection string (from {source})");
+        }
+
+        for (var i = 0; i < replicas.Count; i++)
+        {
+            ConnectionStringParser.Parse(replicas[i], $"replica connection string #{i + 1}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            RedisOptions.ParseUrl(redis, TimeSpan.FromSeconds(2));
+        }
+
+        return new Resolved(connection, replicas, redis, config, source);
+    }
+
+    /// <summary>Builds the service provider for a command.</summary>
+    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null)
+    {
+        ArgumentNullException.ThrowIfNull(resolved);
+        if (string.IsNullOrWhiteSpace(resolved.Connection))
+        {
+            throw new PgOptimizerConfigurationException(
+                "No database connection is configured. Pass --connection postgresql://user:password@host:5432/db, set PGOPT_CONNECTION (or NEON_DATABASE_URL), or run 'pgopt demo' to start a local one.");
+        }
+
+        var services = new ServiceCollection();
+        services.AddLogging(b =>
+        {
+            b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+            b.AddFilter((_, level) => level >= (verbose ? LogLevel.Information : LogLevel.Error));
+            b.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
+        services.AddPgConnections(resolved.Configuration.GetSection("PgOptimizer"));
+        services.PostConfigure<ConnectionOptions>(o =>
+        {
+            o.ConnectionString = resolved.Connection;
+            o.ReplicaConnectionStrings.Clear();
+            foreach (var r in resolved.Replicas)
+            {
+                o.ReplicaConnectionStrings.Add(r);
+            }
+
+            tune?.Invoke(o);
+        });
+        services.PostConfigure<RedisOptions>(o => o.Url = resolved.Redis);
+        return services.BuildServiceProvider();
+    }
+}

@@ -1,0 +1,52 @@
+using PgOptimizer.Cli.Commands;
+using PgOptimizer.Cli.Infrastructure;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PgOptimizer.Cli;
+
+/// <summary>The pgopt command tree. Exit codes: 0 ok, 1 findings or operational failure, 2 bad input.</summary>
+public static class PgoptApp
+{
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("pgopt");
+            config.SetApplicationVersion(typeof(PgoptApp).Assembly.GetName().Version?.ToString(3) ?? "0.1.0");
+            config.UseStrictParsing();
+            config.SetExceptionHandler((ex, _) => ExitCodes.Report(ex));
+
+            config.AddCommand<DoctorCommand>("doctor")
+                .WithDescription("Check the database, replicas and Redis are ready for PgOptimizer; say how to fix what is not.")
+                .WithExample("doctor")
+                .WithExample("doctor", "--json");
+            config.AddCommand<SeedCommand>("seed")
+                .WithDescription("Create the demo pitch platform's schema and load deterministic, skewed data.")
+                .WithExample("seed", "--scale", "0.1");
+            config.AddBranch("workload", w =>
+            {
+                w.SetDescription("Replay the demo application's workload.");
+                w.AddCommand<WorkloadRunCommand>("run")
+                    .WithDescription("Run the demo workload's mix for a while (fills pg_stat_statements for the advisor).")
+                    .WithExample("workload", "run", "--duration", "30s");
+                w.AddCommand<WorkloadListCommand>("list")
+                    .WithDescription("List the demo workload's operations, their SQL and default mix.");
+            });
+            config.AddCommand<DemoCommand>("demo")
+                .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
+                .WithExample("demo")
+                .WithExample("demo", "--scale", "0.1");
+        });
+
+        return await app.RunAsync(args, cts.Token).ConfigureAwait(false);
+    }
+}

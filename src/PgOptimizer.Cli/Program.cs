@@ -1,0 +1,3 @@
+using PgOptimizer.Cli;
+
+return await PgoptApp.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using Npgsql;
+using PgOptimizer.Connections;
+
+namespace PgOptimizer.Hosting;
+
+/// <summary>Outcome of one doctor check.</summary>
+public enum CheckStatus
+{
+    Ok,
+    Info,
+    Warning,
+    Error,
+}
+
+/// <summary>One finding: what was checked, what was found and, when not ok, how to fix it.</summary>
+public sealed record DoctorCheck(string Name, CheckStatus Status, string Detail, string? Fix = null);
+
+/// <summary>The server behind the primary endpoint.</summary>
+public sealed record ServerInfo(string Endpoint, string Version, int VersionNumber, string Database, string User, bool IsSuperuser, bool IsNeon, bool IsPooler, string? NeonEndpointId, TimeSpan ConnectLatency);
+
+/// <summary>An extension's state.</summary>
+public sealed record ExtensionInfo(string Name, bool Available, bool Installed, string? Version, bool? Preloaded);
+
+/// <summary>A replica as seen from itself and from the primary.</summary>
+public sealed record ReplicaInfo(string Name, string Endpoint, bool Reachable, bool? InRecovery, double? ReplayLagSeconds, long? LagBytes, string? Error);
+
+/// <summary>Redis reachability.</summary>
+public sealed record RedisInfo(bool Configured, string? Endpoint, bool Reachable, double? LatencyMs, string? Version);
+
+/// <summary>Everything <c>pgopt doctor</c> found.</summary>
+public sealed record DoctorReport(ServerInfo? Server, IReadOnlyList<ExtensionInfo> Extensions, IReadOnlyList<ReplicaInfo> Replicas, RedisInfo Redis, IReadOnlyList<DoctorCheck> Checks)
+{
+    /// <summary>No check failed (warnings allowed).</summary>
+    public bool Healthy => Checks.All(c => c.Status != CheckStatus.Error);
+}
+
+/// <summary>
+/// Checks that a database and its surroundings are ready for PgOptimizer: connectivity, server
+/// version, Neon and pooler detection, the extensions and privileges later commands need,
+/// replicas and their lag, Redis. Read-only: it changes nothing.
+/// </summary>
+public sealed class Doctor(PgConnectionManager connections, RedisConnection redis)
+{
+    /// <summary>Oldest PostgreSQL major version supported.</summary>
+    public const int MinimumServerVersion = 140000;
+
+    /// <summary>Replication lag above which the doctor warns.</summary>
+    public static readonly TimeSpan LagWarning = TimeSpan.FromSeconds(10);
+
+    public async Task<DoctorReport> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var checks = new List<DoctorCheck>();
+        var extensions = new List<ExtensionInfo>();
+        ServerInfo? server = null;
+        var primary = connections.Primary;
+
+        try
+        {
+            var start = Stopwatch.GetTimestamp();
+            await using var conn = await primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            var latency = Stopwatch.GetElapsedTime(start);
+            server = await ReadServerAsync(conn, primary, latency, cancellationToken).ConfigureAwait(false);
+            checks.Add(new DoctorCheck("connection", CheckStatus.Ok, $"connected to {primary.Description} in {latency.TotalMilliseconds:F0} ms as {server.User}{(server.IsSuperuser ? " (superuser)" : string.Empty)}"));
+            checks.Add(server.VersionNumber >= MinimumServerVersion
+                ? new DoctorCheck("server version", CheckStatus.Ok, server.Version)
+                : new DoctorCheck("server version", CheckStatus.Error, $"{server.Version} is older than PostgreSQL 14", "Upgrade the server to PostgreSQL 14 or newer."));
+            checks.Add(new DoctorCheck("platform", CheckStatus.Info,
+                server.IsNeon
+                    ? $"Neon{(server.NeonEndpointId is null ? string.Empty : $" endpoint {server.NeonEndpointId}")}, {(server.IsPooler ? "pooled (PgBouncer, transaction mode)" : "direct")} connection"
+                    : $"self-managed PostgreSQL, {(server.IsPooler ? "pooled" : "direct")} connection"));
+            if (server.IsPooler)
+            {
+                checks.Add(new DoctorCheck("pooler", CheckStatus.Warning,
+                    "the connection goes through PgBouncer in transaction mode: automatic prepared statements are off, and LISTEN/NOTIFY cache invalidation and session advisory locks (index apply) will not work through it",
+                    "Also configure the direct endpoint (the host without -pooler) for LISTEN and index builds."));
+            }
+
+            extensions.AddRange(await ReadExtensionsAsync(conn, cancellationToken).ConfigureAwait(false));
+            checks.AddRange(CheckExtensions(extensions, server));
+            checks.AddRange(await CheckPrivilegesAsync(conn, server, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            checks.Add(new DoctorCheck("connection", CheckStatus.Error, $"cannot connect to {primary.Description}: {Message(ex)}",
+                ConnectFix(ex, primary)));
+        }
+
+        var replicas = await CheckReplicasAsync(checks, server is not null, cancellationToken).ConfigureAwait(false);
+        var redisInfo = await CheckRedisAsync(checks, cancellationToken).ConfigureAwait(false);
+        return new DoctorReport(server, extensions, replicas, redisInfo, checks);
+    }
+
+    private static async Task<ServerInfo> ReadServerAsync(NpgsqlConnection conn, PgEndpoint endpoint, TimeSpan latency, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT version(), current_setting('server_version_num')::int, current_database(), current_user, " +
+            "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), " +
+            "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'neon') OR current_setting('neon.timeline_id', true) IS NOT NULL", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        var version = r.GetString(0);
+        var comma = version.IndexOf(',', StringComparison.Ordinal);
+        return new ServerInfo(
+            endpoint.Description,
+            comma > 0 ? version[..comma] : version,
+            r.GetInt32(1),
+            r.GetString(2),
+            r.GetString(3),
+            r.GetBoolean(4),
+            endpoint.Host.IsNeon || r.GetBoolean(5),
+            endpoint.Host.IsPooler,
+            endpoint.Host.EndpointId,
+            latency);
+    }
+
+    private static async Task<IReadOnlyList<ExtensionInfo>> ReadExtensionsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT n.name, a.name IS NOT NULL, e.extname IS NOT NULL, e.extversion, " +
+            "       CASE WHEN n.name = 'pg_stat_statements' THEN current_setting('shared_preload_libraries') ~ 'pg_stat_statements' END " +
+            "FROM unnest(ARRAY['pg_stat_statements', 'hypopg', 'neon']) AS n(name) " +
+            "LEFT JOIN pg_available_extensions a ON a.name = n.name " +
+            "LEFT JOIN pg_extension e ON e.extname = n.name ORDER BY 1", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<ExtensionInfo>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new ExtensionInfo(r.GetString(0), r.GetBoolean(1), r.GetBoolean(2), r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetBoolean(4)));
+        }
+
+        return list;
+    }
+
+    private static IEnumerable<DoctorCheck> CheckExtensions(IReadOnlyList<ExtensionInfo> extensions, ServerInfo server)
+    {
+        var pss = extensions.First(e => e.Name == "pg_stat_statements");
+        if (pss.Installed && (pss.Preloaded == true || server.IsNeon))
+        {
+            yield return new DoctorCheck("pg_stat_statements", CheckStatus.Ok, $"installed (version {pss.Version}) and loaded");
+        }
+        else if (!pss.Available)
+        {
+            yield return new DoctorCheck("pg_stat_statements", CheckStatus.Error, "not available on this server",
+                "Install the PostgreSQL contrib package for this server version (Debian: postgresql-15 ships it).");
+        }
+        else if (pss.Preloaded == false && !server.IsNeon)
+        {
+            yield return new DoctorCheck("pg_stat_statements", CheckStatus.Error, "not in shared_preload_libraries, so it records nothing",
+                "Add pg_stat_statements to shared_preload_libraries in postgresql.conf, restart the server, then run CREATE EXTENSION pg_stat_statements;");
+        }
+        else
+        {
+            yield return new DoctorCheck("pg_stat_statements", CheckStatus.Error, "available but not installed in this database",
+                "Run: CREATE EXTENSION pg_stat_statements;");
+        }
+
+        var hypopg = extensions.First(e => e.Name == "hypopg");
+        if (hypopg.Installed)
+        {
+            yield return new DoctorCheck("hypopg", CheckStatus.Ok, $"installed (version {hypopg.Version})");
+        }
+        else if (hypopg.Available)
+        {
+            yield return new DoctorCheck("hypopg", CheckStatus.Warning, "available but not installed; the index advisor needs it for what-if costs",
+                "Run: CREATE EXTENSION hypopg;");
+        }
+        else
+        {
+            yield return new DoctorCheck("hypopg", CheckStatus.Warning, "not available; the index advisor needs it for what-if costs",
+                "Install the hypopg package for this server (Debian: postgresql-15-hypopg), then CREATE EXTENSION hypopg;");
+        }
+    }
+
+    private static async Task<IEnumerable<DoctorCheck>> CheckPrivilegesAsync(NpgsqlConnection conn, ServerInfo server, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT pg_has_role(current_user, 'pg_monitor', 'USAGE'), pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), " +
+            "has_schema_privilege(current_schema(), 'CREATE'), current_schema(), has_database_privilege(current_database(), 'CREATE')", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        var monitor = r.GetBoolean(0) || server.IsSuperuser;
+        var readStats = r.GetBoolean(1) || server.IsSuperuser;
+        var createSchema = r.GetBoolean(2);
+        var schema = r.IsDBNull(3) ? "(none)" : r.GetString(3);
+        var list = new List<DoctorCheck>
+        {
+            monitor
+                ? new DoctorCheck("pg_monitor", CheckStatus.Ok, server.IsSuperuser ? "superuser" : $"{server.User} is a member of pg_monitor")
+                : new DoctorCheck("pg_monitor", CheckStatus.Error, $"{server.User} is not a member of pg_monitor: monitoring cannot read other sessions or all statements",
+                    $"Run as an administrator: GRANT pg_monitor TO \"{server.User.Replace("\"", "\"\"", StringComparison.Ordinal)}\";"),
+            createSchema
+                ? new DoctorCheck("create on schema", CheckStatus.Ok, $"{server.User} may create objects in schema {schema}")
+                : new DoctorCheck("create on schema", CheckStatus.Error, $"{server.User} may not create objects in schema {schema} (needed for indexes-as-code bookkeeping and cache triggers)",
+                    $"Run as an administrator: GRANT CREATE ON SCHEMA \"{schema.Replace("\"", "\"\"", StringComparison.Ordinal)}\" TO \"{server.User.Replace("\"", "\"\"", StringComparison.Ordinal)}\";"),
+        };
+        if (!readStats && monitor)
+        {
+            list.Add(new DoctorCheck("pg_read_all_stats", CheckStatus.Warning, "query texts of other roles are hidden", "GRANT pg_read_all_stats TO the role."));
+        }
+
+        return list;
+    }
+
+    private async Task<IReadOnlyList<ReplicaInfo>> CheckReplicasAsync(List<DoctorCheck> checks, bool primaryUp, CancellationToken ct)
+    {
+        var result = new List<ReplicaInfo>();
+        var standbys = new List<(string App, string Client, long Bytes, double? Seconds)>();
+        if (primaryUp)
+        {
+            try
+            {
+                await using var cmd = connections.Primary.DataSource.CreateCommand(
+                    "SELECT coalesce(application_name, ''), coalesce(client_addr::text, 'local'), coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint, extract(epoch FROM replay_lag)::float8 FROM pg_stat_replication");
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    standbys.Add((r.GetString(0), r.GetString(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetDouble(3)));
+                }
+            }
+            catch (PostgresException)
+            {
+                // Not allowed to read pg_stat_replication: the replica's own view still tells.
+            }
+        }
+
+        foreach (var replica in connections.Replicas)
+        {
+            try
+            {
+                await using var cmd = replica.DataSource.CreateCommand(
+                    "SELECT pg_is_in_recovery(), " +
+                    "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8, " +
+                    "pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint");
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                var inRecovery = r.GetBoolean(0);
+                double? seconds = r.IsDBNull(1) ? null : r.GetDouble(1);
+                long? bytes = r.IsDBNull(2) ? null : r.GetInt64(2);
+                var info = new ReplicaInfo(replica.Name, replica.Description, true, inRecovery, seconds, bytes, null);
+                result.Add(info);
+                if (!inRecovery)
+                {
+                    checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Error, $"{replica.Description} is not in recovery: it is a primary, not a replica",
+                        "Point the replica setting at a standby (pg_is_in_recovery() = true), or remove it."));
+                }
+                else if (seconds is { } s && s > LagWarning.TotalSeconds)
+                {
+                    checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Warning, $"{replica.Description} lags {s:F1} s ({bytes ?? 0} bytes) behind", "Check the standby's load and network; reads routed to it see old data."));
+                }
+                else
+                {
+                    checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Ok, $"{replica.Description} streaming, lag {seconds ?? 0:F2} s / {bytes ?? 0} bytes"));
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                result.Add(new ReplicaInfo(replica.Name, replica.Description, false, null, null, null, Message(ex)));
+                checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Warning, $"cannot connect to {replica.Description}: {Message(ex)}; reads will fall back to the primary", ConnectFix(ex, replica)));
+            }
+        }
+
+        if (connections.Replicas.Count == 0)
+        {
+            checks.Add(new DoctorCheck("replicas", CheckStatus.Info,
+                standbys.Count == 0 ? "none configured, none streaming from the primary" : $"none configured; {standbys.Count} standby(s) stream from the primary ({string.Join(", ", standbys.Select(s => s.App))})",
+                standbys.Count == 0 ? null : "Set PGOPT_REPLICA_CONNECTIONS (or --replica) to route reads to them."));
+        }
+
+        return result;
+    }
+
+    private async Task<RedisInfo> CheckRedisAsync(List<DoctorCheck> checks, CancellationToken ct)
+    {
+        if (!redis.IsConfigured)
+        {
+            checks.Add(new DoctorCheck("redis", CheckStatus.Info, "not configured: caching and cross-instance metrics stay in this process",
+                "Set REDIS_URL (redis://host:6379/0) to share the cache and metrics between instances."));
+            return new RedisInfo(false, null, false, null, null);
+        }
+
+        var ping = await redis.PingAsync(ct).ConfigureAwait(false);
+        if (ping is null)
+        {
+            checks.Add(new DoctorCheck("redis", CheckStatus.Warning, $"{redis.Description} is not reachable; PgOptimizer keeps working with its in-memory tier only",
+                "Start Redis or correct REDIS_URL."));
+            return new RedisInfo(true, redis.Description, false, null, null);
+        }
+
+        checks.Add(new DoctorCheck("redis", CheckStatus.Ok, $"{redis.Description} answers in {ping.Latency.TotalMilliseconds:F2} ms (Redis {ping.ServerVersion})"));
+        return new RedisInfo(true, redis.Description, true, Math.Round(ping.Latency.TotalMilliseconds, 3), ping.ServerVersion);
+    }
+
+    private static string Message(Exception ex) => ex switch
+    {
+        PostgresException pg => $"{pg.SqlState}: {pg.MessageText}",
+        NpgsqlException { InnerException: { } inner } => $"{ex.Message} ({inner.Message})",
+        _ => ex.Message,
+    };
+
+    private static string ConnectFix(Exception ex, PgEndpoint endpoint) => ex switch
+    {
+        PostgresException { SqlState: "28P01" or "28000" } => "Check the user name and password in the connection string.",
+        PostgresException { SqlState: "3D000" } => "The database does not exist: create it or correct the database name.",
+        _ when endpoint.Host.IsNeon => "Check the host name and that the Neon project exists; a suspended compute wakes on connect (allow up to 30 s).",
+        _ => $"Check that the server at {endpoint.Description} runs and accepts TCP connections (listen_addresses, pg_hba.conf, firewall).",
+    };
+}
