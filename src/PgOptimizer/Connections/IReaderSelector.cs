@@ -1,8 +1,8 @@
 namespace PgOptimizer.Connections;
 
 /// <summary>
-/// Chooses the endpoint for one read attempt. The default round-robins over replicas whose circuit
-/// is not open and falls back to the primary; replica routing replaces it with a lag-aware balancer.
+/// Chooses the endpoint for one read attempt. The default round-robins over replicas that accept
+/// requests (circuit closed, or due for a probe) and falls back to the primary; replica routing replaces it with a lag-aware balancer.
 /// </summary>
 public interface IReaderSelector
 {
@@ -28,7 +28,7 @@ public sealed class RoundRobinReaderSelector : IReaderSelector
         for (var i = 0; i < count; i++)
         {
             var candidate = replicas[(int)((start + (uint)i) % (uint)count)];
-            if (candidate.IsAvailable)
+            if (candidate.CanAcceptRequest())
             {
                 return candidate;
             }

@@ -106,7 +106,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         {
             context.Properties.Set(IdempotentKey, intent == DbIntent.Read || options.Idempotent);
             var call = new Call<TState, TResult>(this, intent, state, operation);
-            var pipeline = options.Retry ? _retrying : _single;
+            var pipeline = options.DisableRetry ? _single : _retrying;
             return await pipeline.ExecuteAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
         }
         finally

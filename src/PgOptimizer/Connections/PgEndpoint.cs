@@ -20,8 +20,10 @@ public enum EndpointRole
 public sealed class PgEndpoint : IAsyncDisposable
 {
     private readonly CircuitBreakerStateProvider _breakerState = new();
+    private readonly long _breakMs;
     private int _busy;
     private int _peakBusy;
+    private long _probeAfterMs;
 
     internal PgEndpoint(string name, EndpointRole role, NpgsqlConnectionStringBuilder settings, ConnectionOptions options, Action<PgEndpoint, CircuitState>? onCircuitChange)
     {
@@ -31,6 +33,7 @@ public sealed class PgEndpoint : IAsyncDisposable
         Settings = settings;
         Description = ConnectionStringParser.Describe(settings);
         MaxPoolSize = settings.MaxPoolSize;
+        _breakMs = (long)options.BreakerBreakDuration.TotalMilliseconds;
 
         var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
         DataSource = builder.Build();
@@ -46,7 +49,12 @@ public sealed class PgEndpoint : IAsyncDisposable
                 StateProvider = _breakerState,
                 ShouldHandle = static args => ValueTask.FromResult(
                     args.Outcome.Exception is { } ex && PostgresErrorClassifier.IsEndpointFailure(ex)),
-                OnOpened = args => { onCircuitChange?.Invoke(this, CircuitState.Open); return default; },
+                OnOpened = args =>
+                {
+                    Volatile.Write(ref _probeAfterMs, Environment.TickCount64 + (long)args.BreakDuration.TotalMilliseconds);
+                    onCircuitChange?.Invoke(this, CircuitState.Open);
+                    return default;
+                },
                 OnClosed = args => { onCircuitChange?.Invoke(this, CircuitState.Closed); return default; },
                 OnHalfOpened = args => { onCircuitChange?.Invoke(this, CircuitState.HalfOpen); return default; },
             })
@@ -76,8 +84,31 @@ public sealed class PgEndpoint : IAsyncDisposable
     /// <summary>The circuit breaker's state: Closed (healthy), Open (rejecting), HalfOpen (probing), Isolated.</summary>
     public CircuitState CircuitState => _breakerState.CircuitState;
 
-    /// <summary>True unless the circuit is open or isolated.</summary>
-    public bool IsAvailable => CircuitState is CircuitState.Closed or CircuitState.HalfOpen;
+    /// <summary>True when the circuit is closed (the endpoint takes requests normally).</summary>
+    public bool IsAvailable => CircuitState == CircuitState.Closed;
+
+    /// <summary>
+    /// Whether a selector may send this request here: always when the circuit is closed; when it is
+    /// open or half-open, only for one probe per break duration (the breaker moves to half-open
+    /// only when a call reaches it, so without a probe an open endpoint would never be retried).
+    /// </summary>
+    public bool CanAcceptRequest()
+    {
+        var state = CircuitState;
+        if (state == CircuitState.Closed)
+        {
+            return true;
+        }
+
+        if (state == CircuitState.Isolated)
+        {
+            return false;
+        }
+
+        var now = Environment.TickCount64;
+        var after = Volatile.Read(ref _probeAfterMs);
+        return now >= after && Interlocked.CompareExchange(ref _probeAfterMs, now + _breakMs, after) == after;
+    }
 
     /// <summary>Connections currently handed out by the connection manager.</summary>
     public int BusyConnections => Volatile.Read(ref _busy);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test against real servers: installs and starts the local PostgreSQL primary, its
+# streaming replica and Redis (scripts/services.sh), runs the xunit suite, then stops the servers.
+# Extra arguments go to 'dotnet test' (e.g. --filter Category=...).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+started_here=0
+if ! scripts/services.sh status >/dev/null 2>&1; then started_here=1; fi
+cleanup() { if [ "$started_here" = 1 ] && [ "${PGOPT_KEEP_SERVICES:-0}" != 1 ]; then scripts/services.sh down || true; fi; }
+trap cleanup EXIT
+
+eval "$(scripts/services.sh up)"
+export PGOPT_CONNECTION PGOPT_REPLICA_CONNECTIONS REDIS_URL
+
+dotnet build PgOptimizer.sln -c Release -warnaserror -nologo -v quiet
+dotnet test tests/PgOptimizer.Tests/PgOptimizer.Tests.csproj -c Release --no-build --nologo \
+  --logger "console;verbosity=normal" "$@"

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Cli;
+
+public sealed class DoctorCliTests
+{
+    private static JsonElement Check(JsonElement doc, string name) =>
+        doc.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+
+    [Fact]
+    public async Task Doctor_reports_a_ready_local_setup_as_json()
+    {
+        var r = await PgoptProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["PGOPT_CONNECTION"] = TestServices.PrimaryConnection,
+            ["PGOPT_REPLICA_CONNECTIONS"] = TestServices.ReplicaConnection,
+            ["REDIS_URL"] = TestServices.RedisUrl,
+        }, "doctor", "--json");
+
+        Assert.True(r.ExitCode == 0, r.All);
+        var doc = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.True(doc.GetProperty("healthy").GetBoolean());
+        Assert.StartsWith("PostgreSQL 15", doc.GetProperty("server").GetProperty("version").GetString(), StringComparison.Ordinal);
+        Assert.False(doc.GetProperty("server").GetProperty("isNeon").GetBoolean());
+        Assert.Equal("ok", Check(doc, "pg_stat_statements").GetProperty("status").GetString());
+        Assert.Equal("ok", Check(doc, "hypopg").GetProperty("status").GetString());
+        Assert.Equal("ok", Check(doc, "pg_monitor").GetProperty("status").GetString());
+        Assert.Equal("ok", Check(doc, "replica1").GetProperty("status").GetString());
+        Assert.Equal("ok", Check(doc, "redis").GetProperty("status").GetString());
+        var replica = doc.GetProperty("replicas")[0];
+        Assert.True(replica.GetProperty("inRecovery").GetBoolean());
+        Assert.True(replica.GetProperty("lagBytes").GetInt64() >= 0);
+        Assert.True(doc.GetProperty("redis").GetProperty("latencyMs").GetDouble() > 0);
+        var password = PgOptimizer.Connections.ConnectionStringParser.Parse(TestServices.PrimaryConnection).Password!;
+        Assert.DoesNotContain(password, r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Doctor_exits_1_with_fixes_when_required_extensions_are_missing()
+    {
+        var db = new TempDatabase(); // a fresh database: no extensions installed
+        await db.InitializeAsync();
+        try
+        {
+            var r = await PgoptProcess.RunAsync(null, "doctor", "--connection", db.Connection);
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("pg_stat_statements", r.Stdout, StringComparison.Ordinal);
+            Assert.Contains("CREATE EXTENSION pg_stat_statements", r.Stdout, StringComparison.Ordinal);
+            Assert.Contains("CREATE EXTENSION hypopg", r.Stdout, StringComparison.Ordinal);
+            Assert.Contains("Not ready", r.Stdout, StringComparison.Ordinal);
+            Assert.Contains("redis", r.Stdout, StringComparison.Ordinal); // not configured: info, not an error
+        }
+        finally
+        {
+            await db.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_exits_1_and_hides_the_password_when_the_server_is_unreachable()
+    {
+        var r = await PgoptProcess.RunAsync(null, "doctor", "--json", "--connection", "postgresql://app:TopSecret99@127.0.0.1:1/app?connect_timeout=2");
+        Assert.Equal(1, r.ExitCode);
+        var doc = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.False(doc.GetProperty("healthy").GetBoolean());
+        Assert.Equal("error", Check(doc, "connection").GetProperty("status").GetString());
+        Assert.Contains("app@127.0.0.1:1/app", r.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("TopSecret99", r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Doctor_warns_but_passes_when_redis_is_down()
+    {
+        var r = await PgoptProcess.RunAsync(new Dictionary<string, string?> { ["REDIS_URL"] = "redis://:RedisPw1@127.0.0.1:1/0" },
+            "doctor", "--json", "--connection", TestServices.PrimaryConnection);
+        Assert.True(r.ExitCode == 0, r.All);
+        var doc = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Equal("warning", Check(doc, "redis").GetProperty("status").GetString());
+        Assert.DoesNotContain("RedisPw1", r.All, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("postgresql://u:Hidden123@h:notaport/db", "port 'notaport'")]
+    [InlineData("postgresql://u:Hidden123@h/db?sslmode=bogus", "sslmode=bogus")]
+    [InlineData("Host=h;Password=Hidden123;Bogus=1", "bogus")]
+    public async Task Malformed_connection_exits_2_naming_the_bad_part(string connection, string fragment)
+    {
+        var r = await PgoptProcess.RunAsync(null, "doctor", "--connection", connection);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(fragment, r.Stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Hidden123", r.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_connection_exits_2_and_says_how_to_give_one()
+    {
+        var r = await PgoptProcess.RunAsync(null, "doctor");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("PGOPT_CONNECTION", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("seed", "--scale", "lots")]
+    [InlineData("seed", "--scale", "0")]
+    [InlineData("workload", "run", "--duration", "forever")]
+    [InlineData("doctor", "--no-such-flag")]
+    [InlineData("no-such-command")]
+    public async Task Bad_arguments_exit_2(params string[] args)
+    {
+        var r = await PgoptProcess.RunAsync(new Dictionary<string, string?> { ["PGOPT_CONNECTION"] = "postgresql://u@127.0.0.1:1/db" }, args);
+        Assert.True(r.ExitCode == 2, r.All);
+        Assert.Contains("error", r.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace PgOptimizer.Tests.Cli;
+
+/// <summary>Runs the real pgopt binary (built next to the tests) as a separate process.</summary>
+public static class PgoptProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string All => Stdout + Stderr;
+    }
+
+    public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "pgopt.dll");
+        var psi = new ProcessStartInfo("dotnet", [dll, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        foreach (var name in new[] { "PGOPT_CONNECTION", "NEON_DATABASE_URL", "PGOPT_REPLICA_CONNECTIONS", "REDIS_URL", "NEON_API_KEY" })
+        {
+            psi.Environment.Remove(name);
+        }
+
+        psi.Environment["COLUMNS"] = "200";
+        if (env is not null)
+        {
+            foreach (var (k, v) in env)
+            {
+                psi.Environment[k] = v;
+            }
+        }
+
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync(timeout.Token);
+        return new Result(p.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,82 @@
+using Microsoft.Extensions.Options;
+using PgOptimizer.Connections;
+using PgOptimizer.Samples.Pitches;
+using PgOptimizer.Tests.Infrastructure;
+using PgOptimizer.Workload;
+
+namespace PgOptimizer.Tests.Workload;
+
+public sealed class WorkloadTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        await PitchesDemo.SeedAsync(_db.DataSource, new SeedOptions { Scale = 0.002 });
+    }
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    [Fact]
+    public async Task Every_operation_runs_against_the_seeded_schema_without_errors()
+    {
+        var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
+        var workload = new PitchesWorkload(keys);
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        var executor = new ConnectionManagerExecutor(manager);
+        var random = workload.CreateRandom(3);
+        foreach (var op in workload.Operations)
+        {
+            var rows = await executor.ExecuteAsync(op, op.Parameters(random), CancellationToken.None);
+            Assert.True(rows >= 0, op.Name);
+        }
+    }
+
+    [Fact]
+    public async Task Run_replays_the_mix_with_zero_errors_and_counts_rows_written()
+    {
+        var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
+        var workload = new PitchesWorkload(keys);
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        var eventsBefore = await _db.ScalarAsync<long>("SELECT count(*) FROM analytics_events");
+
+        var report = await new WorkloadRunner().RunAsync(
+            workload, WorkloadMix.Parse(workload, "track_event=1,pitch_detail=3"), new ConnectionManagerExecutor(manager),
+            new WorkloadOptions { Duration = TimeSpan.FromSeconds(30), Concurrency = 4, MaxOperations = 400 }, workload.CreateRandom);
+
+        Assert.Equal(0, report.Errors);
+        Assert.Equal(400, report.Calls);
+        Assert.Equal(["pitch_detail", "track_event"], report.Operations.Select(o => o.Name).Order());
+        var tracked = report.Operations.Single(o => o.Name == "track_event");
+        Assert.Equal(tracked.Calls, tracked.Rows);
+        Assert.Equal(eventsBefore + tracked.Rows, await _db.ScalarAsync<long>("SELECT count(*) FROM analytics_events"));
+        Assert.True(report.Latency.P50Ms <= report.Latency.P95Ms && report.Latency.P95Ms <= report.Latency.P99Ms && report.Latency.P99Ms <= report.Latency.MaxMs);
+    }
+
+    [Fact]
+    public void Default_mix_is_mostly_reads_and_parses_overrides()
+    {
+        var workload = new PitchesWorkload(new DemoKeySpace(42, 1, SeedOptions.DefaultAnchor, 1000, 100_000, 1_000_000));
+        var mix = WorkloadMix.Default(workload);
+        Assert.InRange(mix.ReadShare, 0.8, 0.95);
+        Assert.Equal(1.0, WorkloadMix.Parse(workload, "reads=100,writes=0").ReadShare, 6);
+        var ex = Assert.Throws<PgOptimizerConfigurationException>(() => WorkloadMix.Parse(workload, "nonsense=3"));
+        Assert.Contains("login_by_email", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<PgOptimizerConfigurationException>(() => WorkloadMix.Parse(workload, "pitch_detail=-1"));
+    }
+
+    [Fact]
+    public void Zipf_sampler_matches_the_seed_formula_and_is_skewed()
+    {
+        var z = new ZipfSampler(1000);
+        Assert.Equal(1, z.FromUniform(0));
+        Assert.Equal(1000, z.FromUniform(0.999999999));
+        var random = new Random(1);
+        var top10 = Enumerable.Range(0, 100_000).Count(_ => z.Next(random) <= 10);
+        Assert.InRange(top10 / 100_000.0, 0.30, 0.40); // ln(11)/ln(1001) ≈ 0.347
+        var mild = new ZipfSampler(1000, 0.7);
+        var mildTop10 = Enumerable.Range(0, 100_000).Count(_ => mild.Next(random) <= 10);
+        Assert.True(mildTop10 < top10);
+    }
+}
