@@ -15,5 +15,19 @@ eval "$(scripts/services.sh up)"
 export PGOPT_CONNECTION PGOPT_REPLICA_CONNECTIONS REDIS_URL
 
 dotnet build PgOptimizer.sln -c Release -warnaserror -nologo -v quiet
+log="$(mktemp)"
+set +e
 dotnet test tests/PgOptimizer.Tests/PgOptimizer.Tests.csproj -c Release --no-build --nologo \
-  --logger "console;verbosity=normal" "$@"
+  --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+# One plain closing line: "N passed, N failed, N skipped".
+summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+' "$log" | tail -1)
+if [ -n "$summary" ]; then
+  failed=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$summary")
+  passed=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$summary")
+  skipped=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$summary")
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+fi
+rm -f "$log"
+exit "$rc"

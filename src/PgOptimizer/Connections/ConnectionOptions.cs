@@ -39,7 +39,10 @@ public sealed class ConnectionOptions
     /// <summary>Upper bound of one backoff delay. Default 2 s.</summary>
     public TimeSpan RetryMaxDelay { get; set; } = ConnectionDefaults.RetryMaxDelay;
 
-    /// <summary>Timeout of one attempt (connect + run). Default 30 s.</summary>
+    /// <summary>
+    /// Timeout of one statement in an attempt, applied as Npgsql's Command Timeout when the
+    /// connection string sets none (the server cancels the statement). Default 30 s.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = ConnectionDefaults.AttemptTimeout;
 
     /// <summary>Timeout of the whole operation including retries. Default 90 s.</summary>
@@ -83,7 +86,7 @@ public sealed class ConnectionOptions
 
         Check(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay must be positive");
         Check(RetryMaxDelay >= RetryBaseDelay, "RetryMaxDelay must be at least RetryBaseDelay");
-        Check(AttemptTimeout >= TimeSpan.FromMilliseconds(10), "AttemptTimeout must be at least 10 ms");
+        Check(AttemptTimeout >= TimeSpan.FromSeconds(1), "AttemptTimeout must be at least 1 s (it becomes Npgsql's Command Timeout, in whole seconds)");
         Check(TotalTimeout >= AttemptTimeout, "TotalTimeout must be at least AttemptTimeout");
         Check(BreakerSamplingDuration >= TimeSpan.FromMilliseconds(500), "BreakerSamplingDuration must be at least 500 ms");
         Check(BreakerBreakDuration >= TimeSpan.FromMilliseconds(500), "BreakerBreakDuration must be at least 500 ms");

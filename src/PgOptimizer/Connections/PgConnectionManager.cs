@@ -16,7 +16,8 @@ namespace PgOptimizer.Connections;
 /// routed to replicas through <see cref="IReaderSelector"/>, writes to the primary, and every
 /// operation run under Polly: total timeout → retry (exponential backoff with jitter, only for
 /// failures <see cref="PostgresErrorClassifier"/> calls transient, and only when re-running cannot
-/// apply the work twice) → the chosen endpoint's circuit breaker → attempt timeout.
+/// apply the work twice) → the chosen endpoint's circuit breaker → the attempt, bounded by Npgsql's
+/// connect timeout and command timeout (which cancels the statement on the server).
 /// An operation is a whole unit: a retry runs the whole delegate again on a fresh connection,
 /// so a transaction is retried whole, never a single statement inside it.
 /// </summary>
@@ -219,6 +220,13 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         if (!Has("Maximum Pool Size") && !Has("Max Pool Size"))
         {
             b.MaxPoolSize = options.MaxPoolSize;
+        }
+
+        if (!Has("Command Timeout") && !Has("CommandTimeout"))
+        {
+            // The per-attempt timeout is Npgsql's own (it cancels the statement on the server);
+            // the whole operation, retries included, is bounded by the total timeout.
+            b.CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.AttemptTimeout.TotalSeconds));
         }
 
         if (host.IsPooler)

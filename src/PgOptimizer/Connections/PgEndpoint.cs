@@ -1,7 +1,6 @@
 using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace PgOptimizer.Connections;
 
@@ -58,7 +57,6 @@ public sealed class PgEndpoint : IAsyncDisposable
                 OnClosed = args => { onCircuitChange?.Invoke(this, CircuitState.Closed); return default; },
                 OnHalfOpened = args => { onCircuitChange?.Invoke(this, CircuitState.HalfOpen); return default; },
             })
-            .AddTimeout(new TimeoutStrategyOptions { Name = $"{name}-attempt-timeout", Timeout = options.AttemptTimeout })
             .Build();
     }
 

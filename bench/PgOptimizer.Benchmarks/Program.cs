@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(PgOptimizer.Benchmarks.PointReadBenchmarks).Assembly).Run(args);
