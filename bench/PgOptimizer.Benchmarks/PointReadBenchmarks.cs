@@ -81,7 +81,7 @@ public class PointReadBenchmarks
         }));
     }
 
-    private async ValueTask<string> RawRead(int id)
+    internal async ValueTask<string> RawRead(int id)
     {
         await using var conn = await _raw.OpenConnectionAsync();
         await using var cmd = new NpgsqlCommand(Sql, conn);
@@ -89,7 +89,7 @@ public class PointReadBenchmarks
         return (string)(await cmd.ExecuteScalarAsync())!;
     }
 
-    private ValueTask<string> ManagerRead(int id) =>
+    internal ValueTask<string> ManagerRead(int id) =>
         _manager.ExecuteAsync(DbIntent.Read, id, static async (conn, id, ct) =>
         {
             await using var cmd = new NpgsqlCommand(Sql, conn);

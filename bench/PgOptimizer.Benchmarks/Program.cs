@@ -1,3 +1,10 @@
 using BenchmarkDotNet.Running;
+using PgOptimizer.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(PgOptimizer.Benchmarks.PointReadBenchmarks).Assembly).Run(args);
+if (args.Length > 0 && args[0] == "throughput")
+{
+    return await ThroughputComparison.RunAsync(args);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(PointReadBenchmarks).Assembly).Run(args);
+return 0;

@@ -45,7 +45,10 @@ public sealed class ConnectionOptions
     /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = ConnectionDefaults.AttemptTimeout;
 
-    /// <summary>Timeout of the whole operation including retries. Default 90 s.</summary>
+    /// <summary>
+    /// Budget of the whole operation: no new attempt starts after it (a running attempt is bounded by
+    /// the connect and command timeouts). Default 90 s. Pass a CancellationToken for a hard deadline.
+    /// </summary>
     public TimeSpan TotalTimeout { get; set; } = ConnectionDefaults.TotalTimeout;
 
     /// <summary>Failure ratio in the sampling window that opens an endpoint's circuit. Default 0.5.</summary>

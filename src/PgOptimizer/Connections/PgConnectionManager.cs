@@ -6,7 +6,6 @@ using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Polly.Timeout;
 using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Connections;
@@ -14,7 +13,8 @@ namespace PgOptimizer.Connections;
 /// <summary>
 /// The resilient connection manager: one pooled <see cref="NpgsqlDataSource"/> per endpoint, reads
 /// routed to replicas through <see cref="IReaderSelector"/>, writes to the primary, and every
-/// operation run under Polly: total timeout → retry (exponential backoff with jitter, only for
+/// operation run under Polly: retry (exponential backoff with jitter, no new attempt after the
+/// total timeout, only for
 /// failures <see cref="PostgresErrorClassifier"/> calls transient, and only when re-running cannot
 /// apply the work twice) → the chosen endpoint's circuit breaker → the attempt, bounded by Npgsql's
 /// connect timeout and command timeout (which cancels the statement on the server).
@@ -23,14 +23,12 @@ namespace PgOptimizer.Connections;
 /// </summary>
 public sealed partial class PgConnectionManager : IAsyncDisposable
 {
-    private static readonly ResiliencePropertyKey<bool> BeforeExecutionKey = new("pgopt.before-execution");
-    private static readonly ResiliencePropertyKey<bool> IdempotentKey = new("pgopt.idempotent");
-    private static readonly ResiliencePropertyKey<string> EndpointKey = new("pgopt.endpoint");
+    private static readonly ResiliencePropertyKey<CallInfo> CallInfoKey = new("pgopt.call");
 
     private readonly ILogger _logger;
     private readonly IReaderSelector _readers;
     private readonly ResiliencePipeline _retrying;
-    private readonly ResiliencePipeline _single;
+    private readonly long _totalTimeoutTicks;
     private readonly PgEndpoint[] _replicas;
 
     public PgConnectionManager(IOptions<ConnectionOptions> options, IReaderSelector? readerSelector = null, ILogger<PgConnectionManager>? logger = null)
@@ -47,35 +45,28 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             .Select((cs, i) => new PgEndpoint($"replica{i + 1}", EndpointRole.Replica, BuildSettings(cs, o, $"replica connection string #{i + 1}"), o, OnCircuitChange))
             .ToArray();
 
-        _retrying = new ResiliencePipelineBuilder()
-            .AddTimeout(new TimeoutStrategyOptions { Name = "total-timeout", Timeout = o.TotalTimeout })
-            .AddRetry(new RetryStrategyOptions
-            {
-                Name = "transient-retry",
-                MaxRetryAttempts = Math.Max(1, o.MaxRetryAttempts),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = o.RetryBaseDelay,
-                MaxDelay = o.RetryMaxDelay,
-                ShouldHandle = static args => ValueTask.FromResult(ShouldRetry(args.Context, args.Outcome.Exception)),
-                OnRetry = args =>
+        _totalTimeoutTicks = (long)(o.TotalTimeout.TotalSeconds * Stopwatch.Frequency);
+        _retrying = o.MaxRetryAttempts == 0
+            ? ResiliencePipeline.Empty
+            : new ResiliencePipelineBuilder()
+                .AddRetry(new RetryStrategyOptions
                 {
-                    PgOptimizerDiagnostics.Retries.Add(1, new KeyValuePair<string, object?>("endpoint", args.Context.Properties.GetValue(EndpointKey, "?")));
-                    LogRetry(_logger, args.AttemptNumber + 1, args.Context.Properties.GetValue(EndpointKey, "?"), Describe(args.Outcome.Exception), args.RetryDelay.TotalMilliseconds);
-                    return default;
-                },
-            })
-            .Build();
-        if (o.MaxRetryAttempts == 0)
-        {
-            _retrying = new ResiliencePipelineBuilder()
-                .AddTimeout(new TimeoutStrategyOptions { Name = "total-timeout", Timeout = o.TotalTimeout })
+                    Name = "transient-retry",
+                    MaxRetryAttempts = o.MaxRetryAttempts,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = o.RetryBaseDelay,
+                    MaxDelay = o.RetryMaxDelay,
+                    ShouldHandle = static args => ValueTask.FromResult(ShouldRetry(args.Context, args.Outcome.Exception)),
+                    OnRetry = args =>
+                    {
+                        var endpoint = args.Context.Properties.GetValue(CallInfoKey, null!)?.Endpoint ?? "?";
+                        PgOptimizerDiagnostics.Retries.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
+                        LogRetry(_logger, args.AttemptNumber + 1, endpoint, Describe(args.Outcome.Exception), args.RetryDelay.TotalMilliseconds);
+                        return default;
+                    },
+                })
                 .Build();
-        }
-
-        _single = new ResiliencePipelineBuilder()
-            .AddTimeout(new TimeoutStrategyOptions { Name = "total-timeout", Timeout = o.TotalTimeout })
-            .Build();
     }
 
     /// <summary>The effective options.</summary>
@@ -105,10 +96,16 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         try
         {
-            context.Properties.Set(IdempotentKey, intent == DbIntent.Read || options.Idempotent);
-            var call = new Call<TState, TResult>(this, intent, state, operation);
-            var pipeline = options.DisableRetry ? _single : _retrying;
-            return await pipeline.ExecuteAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
+            var info = new CallInfo
+            {
+                Idempotent = intent == DbIntent.Read || options.Idempotent,
+                Deadline = Stopwatch.GetTimestamp() + _totalTimeoutTicks,
+            };
+            context.Properties.Set(CallInfoKey, info);
+            var call = new Call<TState, TResult>(this, intent, state, operation, info);
+            return options.DisableRetry
+                ? await AttemptAsync(context, call).ConfigureAwait(false)
+                : await _retrying.ExecuteAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
         }
         finally
         {
@@ -147,12 +144,12 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     public PgEndpoint SelectEndpoint(DbIntent intent) =>
         intent == DbIntent.Write ? Primary : _readers.SelectReader(Primary, _replicas);
 
-    private async ValueTask<TResult> AttemptAsync<TState, TResult>(ResilienceContext context, Call<TState, TResult> call)
+    private ValueTask<TResult> AttemptAsync<TState, TResult>(ResilienceContext context, Call<TState, TResult> call)
     {
         var endpoint = SelectEndpoint(call.Intent);
-        context.Properties.Set(EndpointKey, endpoint.Name);
-        context.Properties.Set(BeforeExecutionKey, true);
-        return await endpoint.Pipeline.ExecuteAsync(
+        call.Info.Endpoint = endpoint.Name;
+        call.Info.BeforeExecution = true;
+        return endpoint.Pipeline.ExecuteAsync(
             static async (ctx, s) =>
             {
                 var (endpoint, call) = s;
@@ -162,7 +159,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 try
                 {
                     PgOptimizerDiagnostics.ConnectionWait.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
-                    ctx.Properties.Set(BeforeExecutionKey, false);
+                    call.Info.BeforeExecution = false;
                     return await call.Operation(connection, call.State, ctx.CancellationToken).ConfigureAwait(false);
                 }
                 finally
@@ -172,7 +169,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 }
             },
             context,
-            (endpoint, call)).ConfigureAwait(false);
+            (endpoint, call));
     }
 
     private static bool ShouldRetry(ResilienceContext context, Exception? exception)
@@ -182,8 +179,14 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             return false;
         }
 
-        var kind = PostgresErrorClassifier.Classify(exception, context.Properties.GetValue(BeforeExecutionKey, false));
-        return PostgresErrorClassifier.ShouldRetry(kind, context.Properties.GetValue(IdempotentKey, false));
+        var info = context.Properties.GetValue(CallInfoKey, null!);
+        if (info is null || Stopwatch.GetTimestamp() >= info.Deadline)
+        {
+            return false; // past the total timeout: no new attempt
+        }
+
+        var kind = PostgresErrorClassifier.Classify(exception, info.BeforeExecution);
+        return PostgresErrorClassifier.ShouldRetry(kind, info.Idempotent);
     }
 
     private static string Describe(Exception? exception) => exception switch
@@ -275,5 +278,15 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         PgConnectionManager Manager,
         DbIntent Intent,
         TState State,
-        Func<NpgsqlConnection, TState, CancellationToken, ValueTask<TResult>> Operation);
+        Func<NpgsqlConnection, TState, CancellationToken, ValueTask<TResult>> Operation,
+        CallInfo Info);
+
+    /// <summary>What retry decisions need to know about one call; one small object per call.</summary>
+    private sealed class CallInfo
+    {
+        public bool Idempotent;
+        public bool BeforeExecution;
+        public string Endpoint = "?";
+        public long Deadline;
+    }
 }
