@@ -21,13 +21,11 @@ dotnet test tests/PgOptimizer.Tests/PgOptimizer.Tests.csproj -c Release --no-bui
   --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
-# One plain closing line: "N passed, N failed, N skipped".
-summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+' "$log" | tail -1)
-if [ -n "$summary" ]; then
-  failed=$(sed -E 's/.*Failed: +([0-9]+),.*/\1/' <<<"$summary")
-  passed=$(sed -E 's/.*Passed: +([0-9]+),.*/\1/' <<<"$summary")
-  skipped=$(sed -E 's/.*Skipped: +([0-9]+),.*/\1/' <<<"$summary")
-  echo "tests: $passed passed, $failed failed, $skipped skipped"
+# One plain closing line: "N passed, N failed, N skipped" (from the console logger's totals).
+count() { { grep -E "^ +$1: +[0-9]+" "$log" || true; } | tail -1 | grep -oE '[0-9]+' || echo 0; }
+total=$({ grep -E '^Total tests: +[0-9]+' "$log" || true; } | tail -1 | grep -oE '[0-9]+' || true)
+if [ -n "$total" ]; then
+  echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 fi
 rm -f "$log"
 exit "$rc"
