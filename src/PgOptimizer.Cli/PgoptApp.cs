@@ -17,6 +17,12 @@ public static class PgoptApp
             cts.Cancel();
         };
 
+        if (Console.IsOutputRedirected)
+        {
+            // Not a terminal: Spectre would assume 80 columns and fold every table. Use $COLUMNS or a wide default.
+            AnsiConsole.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns >= 40 ? columns : 160;
+        }
+
         var app = new CommandApp();
         app.Configure(config =>
         {

@@ -116,6 +116,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         else
         {
             WorkloadRunCommand.Render(run);
+            AnsiConsole.MarkupLine("These are the [bold]before[/] numbers: the demo schema ships without optimization indexes and the cache is off.");
             if (local)
             {
                 AnsiConsole.MarkupLine("The local services keep running. Connection settings: [bold]scripts/services.sh env[/]; stop them with [bold]scripts/services.sh down[/].");

@@ -103,9 +103,13 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             };
             context.Properties.Set(CallInfoKey, info);
             var call = new Call<TState, TResult>(this, intent, state, operation, info);
-            return options.DisableRetry
+            // The Outcome-based Polly API: failures travel as values, not as rethrown exceptions
+            // through every layer (measured: fewer allocations per call than ExecuteAsync).
+            var outcome = options.DisableRetry
                 ? await AttemptAsync(context, call).ConfigureAwait(false)
-                : await _retrying.ExecuteAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
+                : await _retrying.ExecuteOutcomeAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
+            outcome.ThrowIfException();
+            return outcome.Result!;
         }
         finally
         {
@@ -144,23 +148,36 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     public PgEndpoint SelectEndpoint(DbIntent intent) =>
         intent == DbIntent.Write ? Primary : _readers.SelectReader(Primary, _replicas);
 
-    private ValueTask<TResult> AttemptAsync<TState, TResult>(ResilienceContext context, Call<TState, TResult> call)
+    private ValueTask<Outcome<TResult>> AttemptAsync<TState, TResult>(ResilienceContext context, Call<TState, TResult> call)
     {
         var endpoint = SelectEndpoint(call.Intent);
         call.Info.Endpoint = endpoint.Name;
         call.Info.BeforeExecution = true;
-        return endpoint.Pipeline.ExecuteAsync(
+        return endpoint.Pipeline.ExecuteOutcomeAsync(
             static async (ctx, s) =>
             {
                 var (endpoint, call) = s;
+                NpgsqlConnection connection;
                 var started = Stopwatch.GetTimestamp();
-                var connection = await endpoint.DataSource.OpenConnectionAsync(ctx.CancellationToken).ConfigureAwait(false);
+                try
+                {
+                    connection = await endpoint.DataSource.OpenConnectionAsync(ctx.CancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    return Outcome.FromException<TResult>(ex);
+                }
+
                 endpoint.EnterConnection();
                 try
                 {
                     PgOptimizerDiagnostics.ConnectionWait.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
                     call.Info.BeforeExecution = false;
-                    return await call.Operation(connection, call.State, ctx.CancellationToken).ConfigureAwait(false);
+                    return Outcome.FromResult(await call.Operation(connection, call.State, ctx.CancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception ex)
+                {
+                    return Outcome.FromException<TResult>(ex);
                 }
                 finally
                 {

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using PgOptimizer.Cli.Infrastructure;
+using PgOptimizer.Connections;
+using PgOptimizer.Hosting;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Cli;
+
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("pgopt-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string WriteAppSettings(string json)
+    {
+        var path = Path.Combine(_dir, "appsettings.json");
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void Flags_win_over_environment_which_wins_over_appsettings()
+    {
+        var file = WriteAppSettings("""
+            { "PgOptimizer": { "Connections": { "ConnectionString": "postgresql://file@filehost/db", "ReplicaConnectionStrings": [ "postgresql://file@replica/db" ] },
+                               "Redis": { "Url": "redis://filehost:6379/1" } } }
+            """);
+        var env = new Dictionary<string, string?>
+        {
+            ["PGOPT_CONNECTION"] = "postgresql://env@envhost/db",
+            ["NEON_DATABASE_URL"] = "postgresql://neon@ep-x-1.us-east-2.aws.neon.tech/db",
+            ["REDIS_URL"] = "redis://envhost:6379/2",
+        };
+
+        var fromFlags = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file, Connection = "postgresql://flag@flaghost/db", Redis = "redis://flaghost:6379/3" }, env);
+        Assert.Equal("postgresql://flag@flaghost/db", fromFlags.Connection);
+        Assert.Equal("--connection", fromFlags.ConnectionSource);
+        Assert.Equal("redis://flaghost:6379/3", fromFlags.Redis);
+
+        var fromEnv = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, env);
+        Assert.Equal("postgresql://env@envhost/db", fromEnv.Connection);
+        Assert.Equal("redis://envhost:6379/2", fromEnv.Redis);
+        Assert.Equal(["postgresql://file@replica/db"], fromEnv.Replicas);
+
+        var fromNeon = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, new Dictionary<string, string?> { ["NEON_DATABASE_URL"] = env["NEON_DATABASE_URL"] });
+        Assert.Equal("NEON_DATABASE_URL", fromNeon.ConnectionSource);
+
+        var fromFile = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, new Dictionary<string, string?>());
+        Assert.Equal("postgresql://file@filehost/db", fromFile.Connection);
+        Assert.Equal("redis://filehost:6379/1", fromFile.Redis);
+    }
+
+    [Fact]
+    public void Bad_values_are_rejected_before_anything_connects()
+    {
+        var env = new Dictionary<string, string?> { ["PGOPT_CONNECTION"] = "postgresql://u:pw@h:0/db" };
+        var ex = Assert.Throws<PgOptimizerConfigurationException>(() => CliRuntime.Resolve(new DatabaseSettings(), env));
+        Assert.Contains("PGOPT_CONNECTION", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<PgOptimizerConfigurationException>(() => CliRuntime.Resolve(new DatabaseSettings { Redis = "memcached://x" }, new Dictionary<string, string?>()));
+        Assert.Throws<PgOptimizerConfigurationException>(() => CliRuntime.Resolve(new DatabaseSettings { ConfigFile = Path.Combine(_dir, "missing.json") }, new Dictionary<string, string?>()));
+    }
+
+    [Fact]
+    public async Task AddPgOptimizer_binds_configuration_and_registers_working_health_checks()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PgOptimizer:Connections:MaxRetryAttempts"] = "5",
+            ["PgOptimizer:Connections:BreakerBreakDuration"] = "00:00:07",
+            ["PGOPT_CONNECTION"] = TestServices.PrimaryConnection,
+            ["PGOPT_REPLICA_CONNECTIONS"] = TestServices.ReplicaConnection,
+            ["REDIS_URL"] = TestServices.RedisUrl,
+        }).Build();
+        var services = new ServiceCollection().AddLogging().AddPgOptimizer(config);
+        await using var provider = services.BuildServiceProvider();
+
+        var manager = provider.GetRequiredService<PgConnectionManager>();
+        Assert.Equal(5, manager.Options.MaxRetryAttempts);
+        Assert.Equal(TimeSpan.FromSeconds(7), manager.Options.BreakerBreakDuration);
+        Assert.Single(manager.Replicas);
+        Assert.Equal(TestServices.RedisUrl, provider.GetRequiredService<IOptions<RedisOptions>>().Value.Url);
+
+        var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Contains("pgopt-primary", report.Entries.Keys);
+        Assert.Contains("pgopt-replicas", report.Entries.Keys);
+        Assert.True((double)report.Entries["pgopt-primary"].Data["latency_ms"] > 0);
+    }
+}
