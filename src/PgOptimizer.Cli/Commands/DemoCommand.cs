@@ -42,9 +42,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
     {
-        var scale = double.TryParse(settings.Scale, NumberStyles.Float, CultureInfo.InvariantCulture, out var s)
-            ? s
-            : throw new PgOptimizerConfigurationException($"--scale '{settings.Scale}' is not a number; write e.g. 1 or 0.1.");
+        var scale = SeedSettings.ParseScale(settings.Scale);
         var seedOptions = new SeedOptions { Scale = scale, Seed = settings.Seed };
         var duration = DurationParser.Parse(settings.Duration, "--duration");
         var workloadOptions = new WorkloadOptions { Duration = duration, Concurrency = 16, Seed = 1 };

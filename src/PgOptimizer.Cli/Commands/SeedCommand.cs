@@ -23,10 +23,12 @@ public sealed class SeedSettings : DatabaseSettings
     [Description("Do not reset pg_stat_statements after loading.")]
     public bool KeepStats { get; init; }
 
-    internal double ParsedScale() =>
-        double.TryParse(Scale, NumberStyles.Float, CultureInfo.InvariantCulture, out var s)
+    internal double ParsedScale() => ParseScale(Scale);
+
+    internal static double ParseScale(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s)
             ? s
-            : throw new PgOptimizerConfigurationException($"--scale '{Scale}' is not a number; write e.g. 1, 0.1 or 0.01.");
+            : throw new PgOptimizerConfigurationException($"--scale '{text}' is not a number; write e.g. 1, 0.1 or 0.01.");
 }
 
 /// <summary>pgopt seed: the demo schema and data.</summary>
