@@ -1,0 +1,160 @@
+using System.Text;
+using System.Text.Json.Serialization;
+
+namespace PgOptimizer.Indexing;
+
+/// <summary>Index access methods PgOptimizer builds.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<IndexMethod>))]
+public enum IndexMethod
+{
+    Btree,
+    Brin,
+    Gin,
+    Gist,
+    Hash,
+}
+
+/// <summary>One key of an index: a column or an expression, with order, nulls placement and operator class.</summary>
+public sealed record IndexKey
+{
+    /// <summary>A column name (quoted in DDL). Either this or <see cref="Expression"/>.</summary>
+    public string? Column { get; init; }
+
+    /// <summary>An SQL expression, e.g. <c>lower(email)</c> (written into DDL as is, in parentheses).</summary>
+    public string? Expression { get; init; }
+
+    /// <summary>Descending order (btree only).</summary>
+    public bool Descending { get; init; }
+
+    /// <summary>NULLS FIRST (true), NULLS LAST (false), or the default for the order (null).</summary>
+    public bool? NullsFirst { get; init; }
+
+    /// <summary>Operator class, e.g. <c>jsonb_path_ops</c>, <c>text_pattern_ops</c>.</summary>
+    public string? OpClass { get; init; }
+
+    public static IndexKey Col(string column, bool descending = false, string? opClass = null) =>
+        new() { Column = column, Descending = descending, OpClass = opClass };
+
+    public static IndexKey Expr(string expression, string? opClass = null) =>
+        new() { Expression = expression, OpClass = opClass };
+
+    /// <summary>Parses "col", "col DESC", "col jsonb_path_ops", "col DESC NULLS LAST".</summary>
+    public static IndexKey Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0)
+        {
+            throw new PgOptimizerConfigurationException("An index key is empty; write a column name such as \"created_at\" or \"created_at DESC\".");
+        }
+
+        var key = new IndexKey { Column = parts[0] };
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var p = parts[i].ToUpperInvariant();
+            if (p == "DESC")
+            {
+                key = key with { Descending = true };
+            }
+            else if (p == "ASC")
+            {
+                key = key with { Descending = false };
+            }
+            else if (p == "NULLS" && i + 1 < parts.Length)
+            {
+                var where = parts[++i].ToUpperInvariant();
+                key = where switch
+                {
+                    "FIRST" => key with { NullsFirst = true },
+                    "LAST" => key with { NullsFirst = false },
+                    _ => throw new PgOptimizerConfigurationException($"The index key \"{text}\" has NULLS {parts[i]}; write NULLS FIRST or NULLS LAST."),
+                };
+            }
+            else if (i == 1 && key.OpClass is null && IsIdentifier(parts[i]))
+            {
+                key = key with { OpClass = parts[i] };
+            }
+            else
+            {
+                throw new PgOptimizerConfigurationException($"The index key \"{text}\" is not understood; write \"column [opclass] [ASC|DESC] [NULLS FIRST|LAST]\" or use {{\"expression\": ...}}.");
+            }
+        }
+
+        return key;
+    }
+
+    internal static bool IsIdentifier(string s) =>
+        s.Length > 0 && (char.IsAsciiLetter(s[0]) || s[0] == '_') && s.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>The key as it appears in CREATE INDEX.</summary>
+    public string ToSql()
+    {
+        var sb = new StringBuilder();
+        sb.Append(Expression is not null ? "(" + Expression + ")" : IndexDdl.Quote(Column!));
+        if (OpClass is not null)
+        {
+            sb.Append(' ').Append(OpClass);
+        }
+
+        if (Descending)
+        {
+            sb.Append(" DESC");
+        }
+
+        if (NullsFirst is { } nf && nf != Descending)
+        {
+            sb.Append(nf ? " NULLS FIRST" : " NULLS LAST");
+        }
+
+        return sb.ToString();
+    }
+
+    public override string ToString() => ToSql();
+}
+
+/// <summary>
+/// One index as code: what it is (table, keys, method, uniqueness, partial predicate, INCLUDE
+/// columns) and why it exists (priority, expected impact, the query patterns it serves).
+/// </summary>
+public sealed record IndexDefinition
+{
+    public required string Name { get; init; }
+
+    /// <summary>Table name; may be schema-qualified ("app.users"). Default schema: the connection's.</summary>
+    public required string Table { get; init; }
+
+    public required IReadOnlyList<IndexKey> Keys { get; init; }
+
+    public IndexMethod Method { get; init; } = IndexMethod.Btree;
+
+    public bool Unique { get; init; }
+
+    /// <summary>Partial-index predicate, e.g. <c>status = 'active'</c>.</summary>
+    public string? Where { get; init; }
+
+    /// <summary>Non-key columns stored in the index (btree, gist) for index-only scans.</summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    /// <summary>Storage parameters, e.g. pages_per_range for BRIN, fillfactor.</summary>
+    public IReadOnlyDictionary<string, string> With { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>1 = critical, built first; larger numbers later.</summary>
+    public int Priority { get; init; } = 3;
+
+    /// <summary>What the index is expected to do, for people.</summary>
+    public string? Impact { get; init; }
+
+    /// <summary>The query patterns (workload operation names or descriptions) it serves.</summary>
+    public IReadOnlyList<string> Serves { get; init; } = [];
+
+    /// <summary>The schema part of <see cref="Table"/>, or null.</summary>
+    [JsonIgnore]
+    public string? SchemaName => Table.Contains('.', StringComparison.Ordinal) ? Table[..Table.IndexOf('.', StringComparison.Ordinal)] : null;
+
+    /// <summary>The table part of <see cref="Table"/>.</summary>
+    [JsonIgnore]
+    public string TableName => Table.Contains('.', StringComparison.Ordinal) ? Table[(Table.IndexOf('.', StringComparison.Ordinal) + 1)..] : Table;
+
+    /// <summary>The CREATE INDEX CONCURRENTLY statement (identifiers quoted).</summary>
+    public string ToCreateSql(string? nameOverride = null, bool concurrently = true) => IndexDdl.Create(this, nameOverride, concurrently);
+}
