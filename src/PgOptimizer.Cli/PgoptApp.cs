@@ -47,6 +47,17 @@ public static class PgoptApp
                 w.AddCommand<WorkloadListCommand>("list")
                     .WithDescription("List the demo workload's operations, their SQL and default mix.");
             });
+            config.AddBranch("indexes", ix =>
+            {
+                ix.SetDescription("Indexes as code: plan, apply and inspect an index catalog.");
+                ix.AddCommand<IndexesPlanCommand>("plan")
+                    .WithDescription("Compare the catalog with the live database: what to create, rebuild or replace; what is equivalent or unmanaged.");
+                ix.AddCommand<IndexesApplyCommand>("apply")
+                    .WithDescription("Build the missing indexes with CREATE INDEX CONCURRENTLY, in priority order, safely (--dry-run prints the SQL).")
+                    .WithExample("indexes", "apply", "--dry-run");
+                ix.AddCommand<IndexesCatalogCommand>("catalog")
+                    .WithDescription("Print the catalog as JSON (the demo's by default), to edit and pass back with --catalog.");
+            });
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
                 .WithExample("demo")

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
+using PgOptimizer.Indexing;
 
 namespace PgOptimizer.Cli.Infrastructure;
 
@@ -113,6 +114,8 @@ public static class CliRuntime
             b.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         });
         services.AddPgConnections(resolved.Configuration.GetSection("PgOptimizer"));
+        services.AddPgIndexing();
+        services.Configure<PgOptimizer.Indexing.IndexingOptions>(resolved.Configuration.GetSection("PgOptimizer:Indexing"));
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString = resolved.Connection;

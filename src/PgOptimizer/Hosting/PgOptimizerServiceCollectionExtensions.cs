@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Connections;
+using PgOptimizer.Indexing;
 
 namespace PgOptimizer.Hosting;
 
@@ -17,6 +18,8 @@ public static class PgOptimizerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(sectionName);
         services.AddPgConnections(section);
+        services.AddPgIndexing();
+        services.Configure<IndexingOptions>(section.GetSection("Indexing"));
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString ??= configuration["PGOPT_CONNECTION"] ?? configuration["NEON_DATABASE_URL"];
@@ -37,6 +40,7 @@ public static class PgOptimizerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
+        services.AddPgIndexing();
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);

@@ -1,0 +1,204 @@
+using System.ComponentModel;
+using Microsoft.Extensions.DependencyInjection;
+using PgOptimizer.Cli.Infrastructure;
+using PgOptimizer.Indexing;
+using PgOptimizer.Samples.Pitches;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PgOptimizer.Cli.Commands;
+
+public class IndexesSettings : DatabaseSettings
+{
+    [CommandOption("--catalog <FILE>")]
+    [Description("Index catalog JSON. Default: the demo pitch platform's 29-index catalog.")]
+    public string? Catalog { get; init; }
+
+    internal IndexCatalog LoadCatalog() => Catalog is null ? PitchesIndexes.Catalog : IndexCatalog.LoadFile(Catalog);
+}
+
+public sealed class IndexesApplySettings : IndexesSettings
+{
+    [CommandOption("--dry-run")]
+    [Description("Print the exact SQL apply would run; change nothing.")]
+    public bool DryRun { get; init; }
+}
+
+public sealed class IndexesCatalogSettings : CommandSettings
+{
+    [CommandOption("--catalog <FILE>")]
+    [Description("Validate and print this catalog instead of the demo one.")]
+    public string? Catalog { get; init; }
+}
+
+/// <summary>pgopt indexes plan: the catalog against the live database.</summary>
+public sealed class IndexesPlanCommand : AsyncCommand<IndexesSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, IndexesSettings settings, CancellationToken cancellationToken)
+    {
+        var catalog = settings.LoadCatalog();
+        var resolved = CliRuntime.Resolve(settings);
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose);
+        var plan = await services.GetRequiredService<IndexManager>().PlanAsync(catalog, cancellationToken).ConfigureAwait(false);
+        if (settings.Json)
+        {
+            Output.WriteJson(new { noOp = plan.IsNoOp, plan.Actions });
+        }
+        else
+        {
+            Render(plan);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    internal static void Render(IndexPlan plan)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Index plan[/]");
+        table.AddColumn("Action");
+        table.AddColumn("Index");
+        table.AddColumn("Table");
+        table.AddColumn("Why");
+        foreach (var a in plan.Actions.OrderBy(a => a.Kind).ThenBy(a => a.Priority).ThenBy(a => a.Name, StringComparer.Ordinal))
+        {
+            var kind = a.Kind switch
+            {
+                IndexActionKind.Create => "[green]create[/]",
+                IndexActionKind.Rebuild => "[yellow]rebuild[/]",
+                IndexActionKind.ReplaceInvalid => "[red]replace invalid[/]",
+                IndexActionKind.Unchanged => "[grey]unchanged[/]",
+                IndexActionKind.Equivalent => "[blue]equivalent[/]",
+                _ => "[grey]unmanaged[/]",
+            };
+            table.AddRow(kind, Output.Esc(a.Name), Output.Esc(a.Table), Output.Esc(a.Reason));
+        }
+
+        AnsiConsole.Write(table);
+        var changes = plan.Changes.ToList();
+        AnsiConsole.MarkupLine(changes.Count == 0
+            ? "[green]Nothing to do: the database matches the catalog.[/]"
+            : $"{changes.Count} change(s); 'pgopt indexes apply' builds them concurrently, in priority order.");
+    }
+}
+
+/// <summary>pgopt indexes apply: build what the plan says, concurrently and safely.</summary>
+public sealed class IndexesApplyCommand : AsyncCommand<IndexesApplySettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, IndexesApplySettings settings, CancellationToken cancellationToken)
+    {
+        var catalog = settings.LoadCatalog();
+        var resolved = CliRuntime.Resolve(settings);
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose);
+        var manager = services.GetRequiredService<IndexManager>();
+        var report = await RunAsync(manager, catalog, settings.DryRun, settings.Json, cancellationToken).ConfigureAwait(false);
+        if (settings.Json)
+        {
+            Output.WriteJson(new
+            {
+                report.DryRun,
+                succeeded = report.Succeeded,
+                report.Elapsed,
+                report.WaitedForLock,
+                sql = report.Plan.Changes.SelectMany(a => a.Sql),
+                report.Results,
+                plan = report.Plan.Actions,
+            });
+        }
+        else
+        {
+            Render(report);
+        }
+
+        return report.Succeeded ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    internal static async Task<IndexApplyReport> RunAsync(IndexManager manager, IndexCatalog catalog, bool dryRun, bool quiet, CancellationToken ct)
+    {
+        if (quiet || dryRun)
+        {
+            return await manager.ApplyAsync(catalog, dryRun, null, ct).ConfigureAwait(false);
+        }
+
+        IndexApplyReport? report = null;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
+                var progress = new Progress<IndexBuildProgress>(p =>
+                {
+                    if (!tasks.TryGetValue(p.Index, out var task))
+                    {
+                        foreach (var other in tasks.Values)
+                        {
+                            other.Value = other.MaxValue;
+                        }
+
+                        task = tasks[p.Index] = ctx.AddTask(Output.Esc($"[{p.Number}/{p.Total}] {p.Index}"), maxValue: 1);
+                    }
+
+                    task.Value = Math.Min(1, p.Fraction);
+                    task.Description = Output.Esc($"[{p.Number}/{p.Total}] {p.Index}: {p.Phase}");
+                });
+                report = await manager.ApplyAsync(catalog, false, progress, ct).ConfigureAwait(false);
+                foreach (var task in tasks.Values)
+                {
+                    task.Value = task.MaxValue;
+                }
+            }).ConfigureAwait(false);
+        return report!;
+    }
+
+    internal static void Render(IndexApplyReport report)
+    {
+        if (report.DryRun)
+        {
+            var changes = report.Plan.Changes.ToList();
+            AnsiConsole.MarkupLine(changes.Count == 0 ? "[green]Dry run: nothing to do.[/]" : $"[bold]Dry run[/]: apply would run, in this order ({changes.Count} index(es)):");
+            foreach (var sql in changes.SelectMany(a => a.Sql))
+            {
+                Console.Out.WriteLine(sql + ";");
+            }
+
+            AnsiConsole.MarkupLine("Nothing was changed.");
+            return;
+        }
+
+        if (report.Results.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[green]Nothing to do: the database matches the catalog.[/]");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Index apply[/]");
+        table.AddColumn("Index");
+        table.AddColumn("Table");
+        table.AddColumn("Outcome");
+        table.AddColumn(new TableColumn("Time").RightAligned());
+        table.AddColumn(new TableColumn("Size").RightAligned());
+        table.AddColumn("Detail");
+        foreach (var r in report.Results)
+        {
+            var outcome = r.Outcome == IndexApplyOutcome.Failed ? "[red]failed[/]" : $"[green]{r.Outcome.ToString().ToLowerInvariant()}[/]";
+            table.AddRow(Output.Esc(r.Name), Output.Esc(r.Table), outcome, $"{r.Elapsed.TotalSeconds:F1} s", Output.Bytes(r.SizeBytes),
+                Output.Esc(r.Error ?? (r.LockRetries > 0 ? $"{r.LockRetries} lock retries" : string.Empty)));
+        }
+
+        AnsiConsole.Write(table);
+        var failed = report.Results.Count(r => r.Outcome == IndexApplyOutcome.Failed);
+        AnsiConsole.MarkupLine(failed == 0
+            ? $"[green]{report.Results.Count} index(es) built in {report.Elapsed.TotalSeconds:F1} s.[/]"
+            : $"[red]{failed} of {report.Results.Count} failed[/]; the others were built. Fix the cause and run apply again.");
+    }
+}
+
+/// <summary>pgopt indexes catalog: print (and validate) a catalog as JSON, to start your own from.</summary>
+public sealed class IndexesCatalogCommand : Command<IndexesCatalogSettings>
+{
+    public override int Execute(CommandContext context, IndexesCatalogSettings settings, CancellationToken cancellationToken)
+    {
+        var catalog = settings.Catalog is null ? PitchesIndexes.Catalog : IndexCatalog.LoadFile(settings.Catalog);
+        Console.Out.WriteLine(catalog.ToJson());
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PgOptimizer.Connections;
+
+namespace PgOptimizer.Indexing;
+
+/// <summary>
+/// Indexes as code: plan a catalog against the database, apply it safely, check index health.
+/// The spec's <c>setupProductionIndexes</c> is <see cref="SetupProductionIndexesAsync"/>.
+/// Works on the primary's direct endpoint: session advisory locks and long concurrent builds do
+/// not belong behind a transaction-mode pooler.
+/// </summary>
+public sealed class IndexManager(PgConnectionManager connections, IOptions<IndexingOptions> options, ILogger<IndexManager>? logger = null)
+{
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
+    private NpgsqlDataSource DirectDataSource
+    {
+        get
+        {
+            if (connections.Primary.Host.IsPooler)
+            {
+                throw new PgOptimizerConfigurationException(
+                    $"{connections.Primary.Description} is a PgBouncer transaction-mode pooler: index builds need a direct connection (session advisory lock, long CREATE INDEX CONCURRENTLY). Use the host without -pooler.");
+            }
+
+            return connections.Primary.DataSource;
+        }
+    }
+
+    /// <summary>What apply would do, without changing anything.</summary>
+    public async Task<IndexPlan> PlanAsync(IndexCatalog catalog, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        await using var conn = await DirectDataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var schemaOf = await IndexValidator.ValidateAsync(conn, catalog, cancellationToken).ConfigureAwait(false);
+        return await IndexPlanner.PlanAsync(conn, catalog, schemaOf, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Validates, plans and (unless <paramref name="dryRun"/>) builds what is missing.</summary>
+    public Task<IndexApplyReport> ApplyAsync(IndexCatalog catalog, bool dryRun = false, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        new IndexApplier(DirectDataSource, options.Value, _logger).ApplyAsync(catalog, dryRun, progress, cancellationToken);
+
+    /// <summary>The spec's setupProductionIndexes: apply the catalog.</summary>
+    public Task<IndexApplyReport> SetupProductionIndexesAsync(IndexCatalog catalog, bool dryRun = false, CancellationToken cancellationToken = default) =>
+        ApplyAsync(catalog, dryRun, null, cancellationToken);
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PgOptimizer.Indexing;
+
+public static class IndexingServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="IndexManager"/> (needs the connection manager).</summary>
+    public static IServiceCollection AddPgIndexing(this IServiceCollection services, Action<IndexingOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<IndexingOptions>();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        services.TryAddSingleton<IndexManager>();
+        return services;
+    }
+}
