@@ -80,26 +80,36 @@ public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOp
 
     private async Task<TimeSpan> LockAsync(NpgsqlConnection session, CancellationToken ct)
     {
+        // Poll with pg_try_advisory_lock rather than wait in pg_advisory_lock: a backend blocked in
+        // a statement holds a snapshot, and CREATE INDEX CONCURRENTLY in the other apply waits for
+        // every snapshot older than its own, so a blocking wait here would deadlock the two
+        // applies in a way the server cannot see.
         var t0 = Stopwatch.GetTimestamp();
-        await using var cmd = new NpgsqlCommand(
-            $"SELECT pg_try_advisory_lock({IndexingDefaults.AdvisoryLockClass}, {IndexingDefaults.AdvisoryLockObject})", session);
-        if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+        var logged = false;
+        while (true)
         {
-            return TimeSpan.Zero;
-        }
+            await using (var cmd = new NpgsqlCommand(
+                $"SELECT pg_try_advisory_lock({IndexingDefaults.AdvisoryLockClass}, {IndexingDefaults.AdvisoryLockObject})", session))
+            {
+                if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                {
+                    return logged ? Stopwatch.GetElapsedTime(t0) : TimeSpan.Zero;
+                }
+            }
 
-        if (!options.WaitForOtherApply)
-        {
-            throw new InvalidOperationException("Another index apply is running on this database; try again when it has finished.");
-        }
+            if (!options.WaitForOtherApply)
+            {
+                throw new InvalidOperationException("Another index apply is running on this database; try again when it has finished.");
+            }
 
-        if (_logger is not null)
-        {
-            LogWaiting(_logger);
-        }
+            if (!logged && _logger is not null)
+            {
+                LogWaiting(_logger);
+            }
 
-        await ExecAsync(session, $"SELECT pg_advisory_lock({IndexingDefaults.AdvisoryLockClass}, {IndexingDefaults.AdvisoryLockObject})", ct).ConfigureAwait(false);
-        return Stopwatch.GetElapsedTime(t0);
+            logged = true;
+            await Task.Delay(options.ProgressInterval, ct).ConfigureAwait(false);
+        }
     }
 
     private async Task<IndexApplyResult> ApplyOneAsync(NpgsqlConnection build, IndexAction action, int number, int total, IProgress<IndexBuildProgress>? progress, CancellationToken ct)
