@@ -160,17 +160,18 @@ public static class PitchesDemo
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        var tables = await CountRowsAsync(dataSource, cancellationToken).ConfigureAwait(false);
         if (options.ResetStatementStats)
         {
             await using var cmd = dataSource.CreateCommand(
                 "SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'");
             if ((long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
             {
-                await ExecAsync(dataSource, "SELECT pg_stat_statements_reset()", cancellationToken).ConfigureAwait(false);
+                // This database only: other databases' statistics are not ours to clear.
+                await ExecAsync(dataSource, "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)", cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var tables = await CountRowsAsync(dataSource, cancellationToken).ConfigureAwait(false);
         done++;
         Report("done");
         return new SeedReport(options.Scale, options.Seed, options.Anchor, Stopwatch.GetElapsedTime(started), tables, timings, replaced);
@@ -193,7 +194,7 @@ public static class PitchesDemo
         var result = new List<TableRows>();
         foreach (var table in Tables)
         {
-            await using var cmd = dataSource.CreateCommand($"SELECT count(*), pg_total_relation_size($1::regclass) FROM {Quote(table)}");
+            await using var cmd = dataSource.CreateCommand($"{PgOptimizer.Diagnostics.PgOptimizerDiagnostics.SqlMarker}SELECT count(*), pg_total_relation_size($1::regclass) FROM {Quote(table)}");
             cmd.Parameters.Add(new NpgsqlParameter { Value = table });
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -55,6 +55,9 @@ public static class PgoptApp
                 ix.AddCommand<IndexesApplyCommand>("apply")
                     .WithDescription("Build the missing indexes with CREATE INDEX CONCURRENTLY, in priority order, safely (--dry-run prints the SQL).")
                     .WithExample("indexes", "apply", "--dry-run");
+                ix.AddCommand<IndexesHealthCommand>("health")
+                    .WithDescription("Invalid, duplicate, redundant, unused and bloated indexes, heavy sequential scans, unindexed foreign keys, workload coverage.")
+                    .WithExample("indexes", "health", "--fail-on", "warning");
                 ix.AddCommand<IndexesCatalogCommand>("catalog")
                     .WithDescription("Print the catalog as JSON (the demo's by default), to edit and pass back with --catalog.");
             });

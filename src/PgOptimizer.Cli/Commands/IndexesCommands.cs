@@ -202,3 +202,78 @@ public sealed class IndexesCatalogCommand : Command<IndexesCatalogSettings>
         return ExitCodes.Ok;
     }
 }
+
+public sealed class IndexesHealthSettings : DatabaseSettings
+{
+    [CommandOption("--fail-on <LEVEL>")]
+    [Description("Exit 1 when health is at least this level: warning or critical. Default: critical.")]
+    public string FailOn { get; init; } = "critical";
+}
+
+/// <summary>pgopt indexes health: index health with evidence and fixes.</summary>
+public sealed class IndexesHealthCommand : AsyncCommand<IndexesHealthSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, IndexesHealthSettings settings, CancellationToken cancellationToken)
+    {
+        var failOn = settings.FailOn.ToLowerInvariant() switch
+        {
+            "warning" => HealthLevel.Warning,
+            "critical" => HealthLevel.Critical,
+            _ => throw new PgOptimizerConfigurationException($"--fail-on '{settings.FailOn}' is not warning or critical."),
+        };
+        var resolved = CliRuntime.Resolve(settings);
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose);
+        var report = await services.GetRequiredService<IndexManager>().PerformIndexHealthCheckAsync(cancellationToken).ConfigureAwait(false);
+        if (settings.Json)
+        {
+            Output.WriteJson(report);
+        }
+        else
+        {
+            Render(report);
+        }
+
+        return report.Status >= failOn ? ExitCodes.Findings : ExitCodes.Ok;
+    }
+
+    internal static void Render(IndexHealthReport report)
+    {
+        var color = report.Status switch { HealthLevel.Healthy => "green", HealthLevel.Warning => "yellow", _ => "red" };
+        AnsiConsole.MarkupLine($"Index health: [bold {color}]{report.Status.ToString().ToLowerInvariant()}[/] (statistics since {report.StatsSince:yyyy-MM-dd HH:mm} UTC)");
+        if (report.Coverage is { } c)
+        {
+            AnsiConsole.MarkupLine($"Index coverage: [bold]{c.ByTime:P1}[/] of workload time, {c.ByCalls:P1} of calls ({c.Covered} of {c.Statements} statements without sequential scans of large tables{(c.Unexplainable.Count > 0 ? $"; {c.Unexplainable.Count} not explainable" : string.Empty)})");
+        }
+        else if (report.CoverageUnavailable is { } why)
+        {
+            AnsiConsole.MarkupLine($"Index coverage: unknown: {Output.Esc(why)}");
+        }
+
+        var notes = report.Findings.Count(f => f.Level == HealthLevel.Healthy);
+        if (notes > 0)
+        {
+            AnsiConsole.MarkupLine($"[grey]{notes} informational finding(s) (e.g. unused indexes with too short a statistics window) are in --json.[/]");
+        }
+
+        var findings = report.Findings.Where(f => f.Level != HealthLevel.Healthy).ToList();
+        if (findings.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[green]No findings.[/]");
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded);
+        table.AddColumn("Level");
+        table.AddColumn("Finding");
+        table.AddColumn("Table");
+        table.AddColumn("Index");
+        table.AddColumn("Detail");
+        table.AddColumn("Fix");
+        foreach (var f in findings.OrderByDescending(f => f.Level).ThenBy(f => f.Kind))
+        {
+            table.AddRow(f.Level == HealthLevel.Critical ? "[red]critical[/]" : "[yellow]warning[/]", f.Kind.ToString(), Output.Esc(f.Table), Output.Esc(f.Index), Output.Esc(f.Detail), Output.Esc(f.Fix));
+        }
+
+        AnsiConsole.Write(table);
+    }
+}

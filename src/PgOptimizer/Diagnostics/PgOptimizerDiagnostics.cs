@@ -9,6 +9,12 @@ public static class PgOptimizerDiagnostics
     /// <summary>Name of the Meter and ActivitySource; subscribe to it with OpenTelemetry.</summary>
     public const string Name = "PgOptimizer";
 
+    /// <summary>
+    /// Leading comment on PgOptimizer's own catalog queries, so that workload analysis
+    /// (pg_stat_statements) can leave them out.
+    /// </summary>
+    public const string SqlMarker = "/* pgoptimizer */ ";
+
     internal static readonly Meter Meter = new(Name, typeof(PgOptimizerDiagnostics).Assembly.GetName().Version?.ToString());
 
     internal static readonly ActivitySource ActivitySource = new(Name);

@@ -94,7 +94,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
     private static async Task<ServerInfo> ReadServerAsync(NpgsqlConnection conn, PgEndpoint endpoint, TimeSpan latency, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT version(), current_setting('server_version_num')::int, current_database(), current_user, " +
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT version(), current_setting('server_version_num')::int, current_database(), current_user, " +
             "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), " +
             "EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'neon') OR current_setting('neon.timeline_id', true) IS NOT NULL", conn);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -117,7 +117,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
     private static async Task<IReadOnlyList<ExtensionInfo>> ReadExtensionsAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT n.name, a.name IS NOT NULL, e.extname IS NOT NULL, e.extversion, " +
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT n.name, a.name IS NOT NULL, e.extname IS NOT NULL, e.extversion, " +
             "       CASE WHEN n.name = 'pg_stat_statements' THEN current_setting('shared_preload_libraries') ~ 'pg_stat_statements' END " +
             "FROM unnest(ARRAY['pg_stat_statements', 'hypopg', 'neon']) AS n(name) " +
             "LEFT JOIN pg_available_extensions a ON a.name = n.name " +
@@ -175,7 +175,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
     private static async Task<IEnumerable<DoctorCheck>> CheckPrivilegesAsync(NpgsqlConnection conn, ServerInfo server, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT pg_has_role(current_user, 'pg_monitor', 'USAGE'), pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), " +
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT pg_has_role(current_user, 'pg_monitor', 'USAGE'), pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), " +
             "has_schema_privilege(current_schema(), 'CREATE'), current_schema(), has_database_privilege(current_database(), 'CREATE')", conn);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await r.ReadAsync(ct).ConfigureAwait(false);
@@ -211,7 +211,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
             try
             {
                 await using var cmd = connections.Primary.DataSource.CreateCommand(
-                    "SELECT coalesce(application_name, ''), coalesce(client_addr::text, 'local'), coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint, extract(epoch FROM replay_lag)::float8 FROM pg_stat_replication");
+                    Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT coalesce(application_name, ''), coalesce(client_addr::text, 'local'), coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint, extract(epoch FROM replay_lag)::float8 FROM pg_stat_replication");
                 await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 while (await r.ReadAsync(ct).ConfigureAwait(false))
                 {
@@ -229,7 +229,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
             try
             {
                 await using var cmd = replica.DataSource.CreateCommand(
-                    "SELECT pg_is_in_recovery(), " +
+                    Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT pg_is_in_recovery(), " +
                     "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8, " +
                     "pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint");
                 await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);

@@ -43,6 +43,10 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     public Task<IndexApplyReport> ApplyAsync(IndexCatalog catalog, bool dryRun = false, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new IndexApplier(DirectDataSource, options.Value, _logger).ApplyAsync(catalog, dryRun, progress, cancellationToken);
 
+    /// <summary>The spec's performIndexHealthCheck: invalid, duplicate, redundant, unused, bloated indexes, heavy sequential scans, unindexed foreign keys, coverage.</summary>
+    public Task<IndexHealthReport> PerformIndexHealthCheckAsync(CancellationToken cancellationToken = default) =>
+        IndexHealthChecker.CheckAsync(connections.Primary.DataSource, connections.Replicas.Select(r => r.DataSource).ToList(), options.Value, cancellationToken);
+
     /// <summary>The spec's setupProductionIndexes: apply the catalog.</summary>
     public Task<IndexApplyReport> SetupProductionIndexesAsync(IndexCatalog catalog, bool dryRun = false, CancellationToken cancellationToken = default) =>
         ApplyAsync(catalog, dryRun, null, cancellationToken);

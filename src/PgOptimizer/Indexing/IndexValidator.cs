@@ -23,7 +23,7 @@ public static class IndexValidator
         foreach (var table in catalog.Indexes.Select(d => d.Table).Distinct(StringComparer.Ordinal))
         {
             await using var cmd = new NpgsqlCommand(
-                "SELECT n.nspname, c.relkind::text, ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) " +
+                Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT n.nspname, c.relkind::text, ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) " +
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", connection);
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = QuotedName(table) });
             await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -107,7 +107,7 @@ public static class IndexValidator
             var expressions = d.Keys.Where(k => k.Expression is not null).Select(k => k.Expression!).ToList();
             if (expressions.Count > 0 || !string.IsNullOrWhiteSpace(d.Where))
             {
-                var probe = $"SELECT {(expressions.Count > 0 ? string.Join(", ", expressions.Select(e => "(" + e + ")")) : "1")} FROM {IndexDdl.QuoteQualified(d.SchemaName, d.TableName)}" +
+                var probe = $"{Diagnostics.PgOptimizerDiagnostics.SqlMarker}SELECT {(expressions.Count > 0 ? string.Join(", ", expressions.Select(e => "(" + e + ")")) : "1")} FROM {IndexDdl.QuoteQualified(d.SchemaName, d.TableName)}" +
                             (string.IsNullOrWhiteSpace(d.Where) ? string.Empty : $" WHERE {d.Where}") + " LIMIT 0";
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 try

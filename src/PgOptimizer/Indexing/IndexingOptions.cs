@@ -29,4 +29,27 @@ public sealed class IndexingOptions
 
     /// <summary>Wait for another apply on the same database (true) or fail at once (false). Default true.</summary>
     public bool WaitForOtherApply { get; set; } = true;
+
+    /// <summary>An unused index is a warning only when statistics cover at least this long (a fresh index or reset is no evidence). Default 1 day.</summary>
+    public TimeSpan UnusedMinStatsAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Unused indexes smaller than this are not reported. Default 1 MiB.</summary>
+    public long UnusedMinBytes { get; set; } = 1L << 20;
+
+    /// <summary>Tables smaller than this do not count for sequential-scan findings and coverage. Default 8 MiB.</summary>
+    public long SeqScanMinTableBytes { get; set; } = 8L << 20;
+
+    /// <summary>Statements (top by total time) examined for coverage and by the advisor. Default 50.</summary>
+    [Range(1, 10_000)]
+    public int WorkloadTop { get; set; } = 50;
+
+    /// <summary>Statements with fewer calls are ignored. Default 2.</summary>
+    public long WorkloadMinCalls { get; set; } = 2;
+
+    /// <summary>Statements with less total time are ignored. Default 0 ms.</summary>
+    public double WorkloadMinTotalMs { get; set; }
+
+    /// <summary>Coverage (by time) below which health is a warning. Default 0.9.</summary>
+    [Range(0.0, 1.0)]
+    public double CoverageWarning { get; set; } = 0.9;
 }

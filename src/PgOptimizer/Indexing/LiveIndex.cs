@@ -48,7 +48,7 @@ public sealed record LiveIndex
 /// <summary>Reads the live indexes of a database.</summary>
 public static class IndexInspector
 {
-    private const string Sql = """
+    private const string Sql = Diagnostics.PgOptimizerDiagnostics.SqlMarker + """
         SELECT n.nspname, t.relname, i.relname, am.amname,
                x.indisunique, x.indisprimary, x.indisvalid,
                c.oid IS NOT NULL AS is_constraint,

@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace PgOptimizer.Indexing;
+
+/// <summary>A statement from pg_stat_statements.</summary>
+public sealed record WorkloadStatement(long QueryId, string Query, long Calls, double TotalMs, double MeanMs, long Rows);
+
+/// <summary>An EXPLAIN result for one statement, or why there is none.</summary>
+public sealed record ExplainedPlan(double TotalCost, JsonElement Plan, string? Error)
+{
+    public bool Ok => Error is null;
+}
+
+/// <summary>
+/// Explains normalized statements ($1, $2, ... in place of values) with a generic plan: on
+/// PostgreSQL 16+ with EXPLAIN (GENERIC_PLAN); on 14–15 with PREPARE, plan_cache_mode =
+/// force_generic_plan and EXPLAIN EXECUTE with NULL parameters. It runs on a connection of its own
+/// inside a read-only transaction that is rolled back, with its own statement names, so the
+/// application's prepared statements are never touched and nothing is executed.
+/// </summary>
+public sealed partial class GenericPlanExplainer : IAsyncDisposable
+{
+    private readonly NpgsqlConnection _connection;
+    private readonly bool _genericPlanOption;
+    private int _counter;
+
+    private GenericPlanExplainer(NpgsqlConnection connection, bool genericPlanOption)
+    {
+        _connection = connection;
+        _genericPlanOption = genericPlanOption;
+    }
+
+    public static async Task<GenericPlanExplainer> OpenAsync(NpgsqlDataSource dataSource, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var conn = await dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand("SELECT current_setting('server_version_num')::int", conn);
+        var version = (int)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        return new GenericPlanExplainer(conn, version >= 160000);
+    }
+
+    /// <summary>The explainer's own connection (HypoPG indexes created on it are visible to its plans).</summary>
+    public NpgsqlConnection Connection => _connection;
+
+    /// <summary>True for statements a generic plan can be made for (DML and SELECT, not utility commands).</summary>
+    public static bool IsExplainable(string query) => ExplainableStart().IsMatch(query);
+
+    public async Task<ExplainedPlan> ExplainAsync(string query, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!IsExplainable(query))
+        {
+            return new ExplainedPlan(0, default, "not a SELECT, INSERT, UPDATE or DELETE statement");
+        }
+
+        var parameters = ParameterCount(query);
+        var name = $"pgopt_explain_{Interlocked.Increment(ref _counter)}";
+        await using var tx = await _connection.BeginTransactionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await ExecAsync("SET TRANSACTION READ ONLY", tx, ct).ConfigureAwait(false);
+            string explain;
+            if (_genericPlanOption)
+            {
+                explain = "EXPLAIN (GENERIC_PLAN, FORMAT JSON) " + query;
+            }
+            else
+            {
+                await ExecAsync("SET LOCAL plan_cache_mode = force_generic_plan", tx, ct).ConfigureAwait(false);
+                await ExecAsync($"PREPARE {name} AS {query}", tx, ct).ConfigureAwait(false);
+                explain = $"EXPLAIN (FORMAT JSON) EXECUTE {name}" + (parameters > 0 ? "(" + string.Join(", ", Enumerable.Repeat("NULL", parameters)) + ")" : string.Empty);
+            }
+
+            await using var cmd = new NpgsqlCommand(explain, _connection, tx);
+            var json = (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            using var doc = JsonDocument.Parse(json);
+            var plan = doc.RootElement[0].GetProperty("Plan").Clone();
+            return new ExplainedPlan(plan.GetProperty("Total Cost").GetDouble(), plan, null);
+        }
+        catch (PostgresException ex)
+        {
+            return new ExplainedPlan(0, default, $"{ex.SqlState}: {ex.MessageText}");
+        }
+        finally
+        {
+            await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            // PREPARE is not transactional: the rollback keeps it, so deallocate it explicitly.
+            if (!_genericPlanOption)
+            {
+                await ExecAsync($"DEALLOCATE {name}", null, CancellationToken.None, ignoreErrors: true).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Reads the workload from pg_stat_statements (this database, top by total time).</summary>
+    public static async Task<IReadOnlyList<WorkloadStatement>> ReadWorkloadAsync(NpgsqlConnection connection, int top, long minCalls, double minTotalMs, CancellationToken ct = default)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT queryid, query, calls, total_exec_time, mean_exec_time, rows FROM pg_stat_statements " +
+            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls >= $1 AND total_exec_time >= $2 " +
+            "AND query !~* '^\\s*(EXPLAIN|PREPARE|EXECUTE|DEALLOCATE|SET|RESET|SHOW|BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|VACUUM|ANALYZE|CREATE|DROP|ALTER|DISCARD|CLOSE|LISTEN|UNLISTEN|NOTIFY|DO|COPY|FETCH|DECLARE|MOVE|CHECKPOINT|LOCK|TRUNCATE|GRANT|REVOKE|COMMENT|REFRESH|REINDEX|CLUSTER|CALL)\\M' " +
+            "AND query !~ '^\\s*-- Load' " + // Npgsql's own type-loading queries
+            "AND position($4 in query) = 0 AND query !~* 'pg_stat_statements|hypopg_' ORDER BY total_exec_time DESC LIMIT $3", connection);
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = minCalls });
+        cmd.Parameters.Add(new NpgsqlParameter<double> { TypedValue = minTotalMs });
+        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = top });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Diagnostics.PgOptimizerDiagnostics.SqlMarker.Trim() });
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<WorkloadStatement>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new WorkloadStatement(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetInt64(5)));
+        }
+
+        return list;
+    }
+
+    internal static int ParameterCount(string query) =>
+        ParameterRef().Matches(query).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+
+    /// <summary>Every node of a plan, depth first.</summary>
+    public static IEnumerable<JsonElement> Nodes(JsonElement plan)
+    {
+        yield return plan;
+        if (plan.TryGetProperty("Plans", out var children))
+        {
+            foreach (var child in children.EnumerateArray())
+            {
+                foreach (var n in Nodes(child))
+                {
+                    yield return n;
+                }
+            }
+        }
+    }
+
+    private async Task ExecAsync(string sql, NpgsqlTransaction? tx, CancellationToken ct, bool ignoreErrors = false)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand(sql, _connection, tx);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException) when (ignoreErrors)
+        {
+        }
+    }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    [GeneratedRegex(@"^\s*(WITH\b|SELECT\b|INSERT\b|UPDATE\b|DELETE\b|TABLE\b|VALUES\b|\()", RegexOptions.IgnoreCase)]
+    private static partial Regex ExplainableStart();
+
+    [GeneratedRegex(@"\$(\d+)")]
+    private static partial Regex ParameterRef();
+}

@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Options;
+using PgOptimizer.Connections;
+using PgOptimizer.Indexing;
+using PgOptimizer.Samples.Pitches;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Indexing;
+
+public sealed class IndexHealthTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+    private PgConnectionManager _connections = null!;
+    private IndexManager _indexes = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        await _db.ExecAsync("CREATE EXTENSION pg_stat_statements");
+        await PitchesDemo.SeedAsync(_db.DataSource, new SeedOptions { Scale = 0.002 }); // resets this database's statement stats
+        _connections = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        _indexes = new IndexManager(_connections, Options.Create(new IndexingOptions
+        {
+            UnusedMinBytes = 0,
+            UnusedMinStatsAge = TimeSpan.Zero,
+            SeqScanMinTableBytes = 0,
+            WorkloadMinCalls = 1,
+        }));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _connections.DisposeAsync();
+        await _db.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Finds_planted_duplicate_redundant_unused_and_invalid_indexes()
+    {
+        await _db.ExecAsync("""
+            CREATE INDEX planted_a ON pitches (user_id, status);
+            CREATE INDEX planted_b ON pitches (user_id, status);
+            CREATE INDEX planted_prefix ON pitches (user_id);
+            CREATE INDEX planted_used ON users (email);
+            """);
+        try
+        {
+            await _db.ExecAsync("CREATE UNIQUE INDEX CONCURRENTLY planted_invalid ON follows (followee_id)");
+        }
+        catch (Npgsql.PostgresException)
+        {
+        }
+
+        // Use one index for real, and flush this backend's statistics so the check sees the scan.
+        await using (var conn = await _db.DataSource.OpenConnectionAsync())
+        await using (var cmd = new Npgsql.NpgsqlCommand("SET enable_seqscan = off; SELECT count(*) FROM users WHERE email = 'user1@pitchmail.io'; SELECT pg_stat_force_next_flush();", conn))
+        {
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var report = await _indexes.PerformIndexHealthCheckAsync();
+        IndexFinding? F(IndexFindingKind kind, string index) => report.Findings.SingleOrDefault(f => f.Kind == kind && f.Index == index);
+
+        Assert.Equal(HealthLevel.Critical, report.Status); // the invalid index
+        var invalid = F(IndexFindingKind.Invalid, "planted_invalid");
+        Assert.NotNull(invalid);
+        Assert.Equal("DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"planted_invalid\";", invalid!.Fix);
+
+        var duplicate = F(IndexFindingKind.Duplicate, "planted_b");
+        Assert.NotNull(duplicate);
+        Assert.Equal("planted_a", duplicate!.Evidence["duplicateOf"]);
+        Assert.Null(F(IndexFindingKind.Duplicate, "planted_a")); // only one of the pair is to drop
+        Assert.Contains("DROP INDEX CONCURRENTLY", duplicate.Fix, StringComparison.Ordinal);
+
+        var redundant = F(IndexFindingKind.Redundant, "planted_prefix");
+        Assert.NotNull(redundant);
+
+        Assert.NotNull(F(IndexFindingKind.Unused, "planted_a"));
+        Assert.Null(F(IndexFindingKind.Unused, "planted_used"));
+        Assert.DoesNotContain(report.Findings, f => f.Kind == IndexFindingKind.Unused && f.Index!.EndsWith("_pkey", StringComparison.Ordinal));
+
+        // Foreign keys without a usable index are reported with the CREATE INDEX that fixes them.
+        var fk = report.Findings.Single(f => f.Kind == IndexFindingKind.UnindexedForeignKey && (string)f.Evidence["constraint"]! == "messages_pitch_id_fkey");
+        Assert.Contains("CREATE INDEX CONCURRENTLY", fk.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Coverage_is_the_share_of_the_workload_without_sequential_scans()
+    {
+        await _db.ExecAsync("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX big_v ON big (v); ANALYZE big");
+        await _db.ExecAsync("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+        for (var i = 0; i < 3; i++)
+        {
+            await _db.ExecAsync($"SELECT id FROM big WHERE v = md5('{i}')"); // index lookup
+        }
+
+        await _db.ExecAsync("SELECT v FROM big WHERE id = 5"); // sequential scan
+        var report = await _indexes.PerformIndexHealthCheckAsync();
+        var coverage = report.Coverage!;
+
+        Assert.Null(report.CoverageUnavailable);
+        var scan = Assert.Single(coverage.Uncovered);
+        Assert.Contains("FROM big WHERE id", scan.Query, StringComparison.Ordinal);
+        Assert.Equal(["big"], scan.SeqScannedTables);
+        Assert.Equal(2, coverage.Statements); // PgOptimizer's own catalog queries are left out
+        Assert.Equal(0.75, coverage.ByCalls, 3);
+        Assert.InRange(coverage.ByTime, 0.0, 0.99);
+    }
+
+    [Fact]
+    public async Task Bloat_is_estimated_or_said_to_be_unknown()
+    {
+        await _db.ExecAsync("CREATE INDEX bloat_probe ON users (email); CREATE INDEX bloat_expr ON users (lower(email)); ANALYZE users");
+        var report = await _indexes.PerformIndexHealthCheckAsync();
+        var plain = report.Bloat.Single(b => b.Index == "bloat_probe");
+        Assert.NotNull(plain.ExpectedBytes);
+        Assert.InRange(plain.BloatRatio!.Value, 0, 1);
+        var expr = report.Bloat.Single(b => b.Index == "bloat_expr");
+        Assert.Null(expr.BloatRatio);
+        Assert.Contains("expression", expr.UnknownReason, StringComparison.Ordinal);
+    }
+}
