@@ -58,6 +58,10 @@ public static class PgoptApp
                 ix.AddCommand<IndexesHealthCommand>("health")
                     .WithDescription("Invalid, duplicate, redundant, unused and bloated indexes, heavy sequential scans, unindexed foreign keys, workload coverage.")
                     .WithExample("indexes", "health", "--fail-on", "warning");
+                ix.AddCommand<IndexesAdviseCommand>("advise")
+                    .WithDescription("Recommend indexes for the workload in pg_stat_statements, costed with HypoPG; every query gets a verdict.")
+                    .WithExample("indexes", "advise", "--json")
+                    .WithExample("indexes", "advise", "--apply");
                 ix.AddCommand<IndexesCatalogCommand>("catalog")
                     .WithDescription("Print the catalog as JSON (the demo's by default), to edit and pass back with --catalog.");
             });

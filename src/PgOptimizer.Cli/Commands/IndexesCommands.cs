@@ -277,3 +277,141 @@ public sealed class IndexesHealthCommand : AsyncCommand<IndexesHealthSettings>
         AnsiConsole.Write(table);
     }
 }
+
+public sealed class IndexesAdviseSettings : DatabaseSettings
+{
+    [CommandOption("--apply")]
+    [Description("Build the recommended indexes (through apply: validated, concurrent, safe).")]
+    public bool Apply { get; init; }
+
+    [CommandOption("--top <N>")]
+    [Description("Statements to examine, top by total time. Default 50.")]
+    public int? Top { get; init; }
+
+    [CommandOption("--min-calls <N>")]
+    [Description("Ignore statements with fewer calls. Default 2.")]
+    public long? MinCalls { get; init; }
+
+    [CommandOption("--min-total-ms <MS>")]
+    [Description("Ignore statements with less total time. Default 0.")]
+    public double? MinTotalMs { get; init; }
+
+    [CommandOption("--save <FILE>")]
+    [Description("Write the recommendations as an index catalog (JSON) to this file.")]
+    public string? Save { get; init; }
+}
+
+/// <summary>pgopt indexes advise: what indexes the workload needs, with what-if costs.</summary>
+public sealed class IndexesAdviseCommand : AsyncCommand<IndexesAdviseSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, IndexesAdviseSettings settings, CancellationToken cancellationToken)
+    {
+        var resolved = CliRuntime.Resolve(settings);
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose);
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IndexingOptions>>().Value;
+        if (settings.Top is { } top)
+        {
+            options.WorkloadTop = top is >= 1 and <= 10_000 ? top : throw new PgOptimizerConfigurationException($"--top {top} is out of range; give 1 to 10000.");
+        }
+
+        options.WorkloadMinCalls = settings.MinCalls ?? options.WorkloadMinCalls;
+        options.WorkloadMinTotalMs = settings.MinTotalMs ?? options.WorkloadMinTotalMs;
+        var manager = services.GetRequiredService<IndexManager>();
+        // On the demo database, the demo workload's SQL (with its constants) sharpens the advice.
+        var connections = services.GetRequiredService<PgOptimizer.Connections.PgConnectionManager>();
+        var samples = await PitchesDemo.ReadKeySpaceAsync(connections.Primary.DataSource, cancellationToken).ConfigureAwait(false) is { } keys
+            ? new PitchesWorkload(keys).Operations.Select(o => o.Sql).ToList()
+            : null;
+        var report = settings.Json
+            ? await manager.AdviseAsync(samples, cancellationToken).ConfigureAwait(false)
+            : await AnsiConsole.Status().StartAsync("Explaining the workload and costing candidate indexes with HypoPG...", _ => manager.AdviseAsync(samples, cancellationToken)).ConfigureAwait(false);
+        if (settings.Save is { } file)
+        {
+            await File.WriteAllTextAsync(file, report.ToCatalog().ToJson(), cancellationToken).ConfigureAwait(false);
+        }
+
+        IndexApplyReport? applied = null;
+        if (settings.Apply && report.Recommendations.Count > 0)
+        {
+            applied = await IndexesApplyCommand.RunAsync(manager, report.ToCatalog(), false, settings.Json, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (settings.Json)
+        {
+            Output.WriteJson(new
+            {
+                recommendations = report.Recommendations.Select(r => new
+                {
+                    r.Name, r.Table, r.Columns, where = r.Where, r.Method, r.Ddl, r.EstimatedSizeBytes, r.Benefit, r.WriteCost,
+                    queries = r.Queries.Select(q => new { q.QueryId, q.Query, q.Calls, q.CostBefore, q.CostAfter }),
+                }),
+                queries = report.Queries.Select(q => new { q.QueryId, q.Query, q.Calls, q.TotalMs, q.Verdict, q.Reason }),
+                applied = applied?.Results,
+            });
+        }
+        else
+        {
+            Render(report);
+            if (applied is not null)
+            {
+                IndexesApplyCommand.Render(applied);
+            }
+        }
+
+        return applied is { Succeeded: false } ? ExitCodes.Findings : ExitCodes.Ok;
+    }
+
+    private static void Render(AdvisorReport report)
+    {
+        if (report.Recommendations.Count == 0)
+        {
+            AnsiConsole.MarkupLine("[green]No index to recommend for this workload.[/]");
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title("[bold]Recommended indexes[/]");
+            table.AddColumn("#");
+            table.AddColumn("CREATE INDEX CONCURRENTLY");
+            table.AddColumn(new TableColumn("Size").RightAligned());
+            table.AddColumn(new TableColumn("Saves ms").RightAligned());
+            table.AddColumn("Queries (cost before → after)");
+            var i = 0;
+            foreach (var r in report.Recommendations)
+            {
+                table.AddRow((++i).ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Esc(r.Ddl), Output.Bytes(r.EstimatedSizeBytes), Output.N(r.Benefit, 0),
+                    Output.Esc(string.Join("\n", r.Queries.Select(q => $"{Truncate(q.Query, 70)}  {q.CostBefore:F0} → {q.CostAfter:F0}"))));
+            }
+
+            AnsiConsole.Write(table);
+        }
+
+        var verdicts = new Table().Border(TableBorder.Rounded).Title("[bold]Every query's verdict[/]");
+        verdicts.AddColumn("Query");
+        verdicts.AddColumn(new TableColumn("Calls").RightAligned());
+        verdicts.AddColumn("Verdict");
+        verdicts.AddColumn("Why");
+        foreach (var q in report.Queries)
+        {
+            var v = q.Verdict switch
+            {
+                QueryVerdict.Helped => "[green]helped[/]",
+                QueryVerdict.AlreadyIndexed => "[blue]already indexed[/]",
+                QueryVerdict.NoUsefulIndex => "[yellow]no useful index[/]",
+                _ => "[grey]unsupported[/]",
+            };
+            verdicts.AddRow(Output.Esc(Truncate(q.Query, 80)), Output.N(q.Calls), v, Output.Esc(q.Reason));
+        }
+
+        AnsiConsole.Write(verdicts);
+        if (report.Recommendations.Count > 0)
+        {
+            AnsiConsole.MarkupLine("Build them with [bold]pgopt indexes advise --apply[/], or save them with --save FILE and apply that catalog.");
+        }
+    }
+
+    private static string Truncate(string s, int n)
+    {
+        var flat = string.Join(' ', s.Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        return flat.Length <= n ? flat : flat[..(n - 1)] + "…";
+    }
+}

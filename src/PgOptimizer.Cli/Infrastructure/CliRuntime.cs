@@ -67,11 +67,16 @@ public static class CliRuntime
             (connection, source) = (section["Connections:ConnectionString"], "appsettings.json");
         }
 
+        // Replicas belong to their primary: take them from the layer the primary came from, so that
+        // a --connection given on the command line is never paired with replicas of another database
+        // from the environment.
         IReadOnlyList<string> replicas = settings.Replicas is { Length: > 0 } r
             ? r
-            : Env("PGOPT_REPLICA_CONNECTIONS") is { Length: > 0 } envReplicas
-                ? PgOptimizerServiceCollectionExtensions.SplitList(envReplicas).ToList()
-                : section.GetSection("Connections:ReplicaConnectionStrings").Get<string[]>() ?? [];
+            : source == "--connection"
+                ? []
+                : source is "PGOPT_CONNECTION" or "NEON_DATABASE_URL"
+                    ? Env("PGOPT_REPLICA_CONNECTIONS") is { Length: > 0 } envReplicas ? PgOptimizerServiceCollectionExtensions.SplitList(envReplicas).ToList() : []
+                    : section.GetSection("Connections:ReplicaConnectionStrings").Get<string[]>() ?? [];
 
         var redis = !string.IsNullOrWhiteSpace(settings.Redis) ? settings.Redis
             : !string.IsNullOrWhiteSpace(Env("REDIS_URL")) ? Env("REDIS_URL")

@@ -41,16 +41,21 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("--connection", fromFlags.ConnectionSource);
         Assert.Equal("redis://flaghost:6379/3", fromFlags.Redis);
 
+        Assert.Empty(fromFlags.Replicas); // replicas of another layer's primary are not mixed in
+
         var fromEnv = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, env);
         Assert.Equal("postgresql://env@envhost/db", fromEnv.Connection);
         Assert.Equal("redis://envhost:6379/2", fromEnv.Redis);
-        Assert.Equal(["postgresql://file@replica/db"], fromEnv.Replicas);
+        Assert.Empty(fromEnv.Replicas);
+        var withEnvReplicas = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, new Dictionary<string, string?>(env) { ["PGOPT_REPLICA_CONNECTIONS"] = "postgresql://r1@h/db postgresql://r2@h/db" });
+        Assert.Equal(["postgresql://r1@h/db", "postgresql://r2@h/db"], withEnvReplicas.Replicas);
 
         var fromNeon = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, new Dictionary<string, string?> { ["NEON_DATABASE_URL"] = env["NEON_DATABASE_URL"] });
         Assert.Equal("NEON_DATABASE_URL", fromNeon.ConnectionSource);
 
         var fromFile = CliRuntime.Resolve(new DatabaseSettings { ConfigFile = file }, new Dictionary<string, string?>());
         Assert.Equal("postgresql://file@filehost/db", fromFile.Connection);
+        Assert.Equal(["postgresql://file@replica/db"], fromFile.Replicas);
         Assert.Equal("redis://filehost:6379/1", fromFile.Redis);
     }
 

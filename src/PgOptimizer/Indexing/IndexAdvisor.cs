@@ -1,0 +1,482 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Npgsql;
+
+namespace PgOptimizer.Indexing;
+
+[JsonConverter(typeof(JsonStringEnumConverter<QueryVerdict>))]
+public enum QueryVerdict
+{
+    Helped,
+    AlreadyIndexed,
+    NoUsefulIndex,
+    Unsupported,
+}
+
+/// <summary>A query an index recommendation serves, with its generic-plan cost before and after.</summary>
+public sealed record RecommendedQuery(long QueryId, string Query, long Calls, double CostBefore, double CostAfter);
+
+/// <summary>One recommended index; <see cref="Ddl"/> is the exact CREATE INDEX CONCURRENTLY statement.</summary>
+public sealed record IndexRecommendation(
+    string Name,
+    string Table,
+    IReadOnlyList<string> Columns,
+    string? Where,
+    string Method,
+    string Ddl,
+    long EstimatedSizeBytes,
+    double Benefit,
+    double WriteCost,
+    IReadOnlyList<RecommendedQuery> Queries,
+    [property: JsonIgnore] IndexDefinition Definition);
+
+/// <summary>What the advisor concluded about one query.</summary>
+public sealed record QueryAdvice(long QueryId, string Query, long Calls, double TotalMs, QueryVerdict Verdict, string Reason);
+
+public sealed record AdvisorReport(IReadOnlyList<IndexRecommendation> Recommendations, IReadOnlyList<QueryAdvice> Queries)
+{
+    /// <summary>The recommendations as a catalog, for apply.</summary>
+    public IndexCatalog ToCatalog() => new(Recommendations.Select((r, i) => r.Definition with { Priority = i + 1 }));
+}
+
+/// <summary>
+/// Recommends indexes for the whole workload: statements from pg_stat_statements (top by total
+/// time), each explained with a generic plan; candidates from what its plan filters, joins and
+/// sorts by (single and multi-column up to three, equality columns first by selectivity, then a
+/// range or sort column; partial indexes for comparisons with constants; GIN for full-text
+/// search); what-if costs from HypoPG; then a greedy choice over the whole workload: benefit =
+/// time saved (total time × relative cost reduction) summed over every query an index helps, with
+/// existing and already chosen indexes in place, minus an estimated write cost on busy tables.
+/// It never builds anything: apply its catalog through <see cref="IndexManager.ApplyAsync"/>.
+/// </summary>
+public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IndexingOptions options)
+{
+    /// <summary>A query counts as helped when its cost falls by at least this share.</summary>
+    public const double MinImprovement = 0.10;
+
+    /// <summary>At most this many indexes are recommended.</summary>
+    public const int MaxRecommendations = 15;
+
+    /// <summary>
+    /// Advises for the workload in pg_stat_statements. pg_stat_statements replaces every constant with
+    /// a parameter, which hides what partial and expression indexes need (status = 'active',
+    /// to_tsvector('english', ...)); <paramref name="sampleQueries"/> — the application's own SQL, with
+    /// its constants and $n parameters — are matched to the statements by shape and explained instead.
+    /// </summary>
+    public async Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken ct = default)
+    {
+        var samples = (sampleQueries ?? []).GroupBy(QueryShape.Of).ToDictionary(g => g.Key, g => g.First());
+        await using var explainer = await GenericPlanExplainer.OpenAsync(dataSource, ct).ConfigureAwait(false);
+        var conn = explainer.Connection;
+        if (!await HasHypoPgAsync(conn, ct).ConfigureAwait(false))
+        {
+            throw new PgOptimizerConfigurationException("The index advisor needs the hypopg extension for what-if costs. Run: CREATE EXTENSION hypopg; (Debian: install postgresql-15-hypopg first).");
+        }
+
+        await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+        var statements = await GenericPlanExplainer.ReadWorkloadAsync(conn, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
+        var tables = await TableFactsAsync(conn, ct).ConfigureAwait(false);
+        var live = await IndexInspector.ReadAsync(conn, null, ct).ConfigureAwait(false);
+        var userTables = tables.Keys.ToHashSet(StringComparer.Ordinal);
+
+        var advice = new Dictionary<long, QueryAdvice>();
+        var work = new List<QueryState>();
+        foreach (var original in statements)
+        {
+            var s = samples.TryGetValue(QueryShape.Of(original.Query), out var sample) ? original with { Query = sample } : original;
+            var plan = await explainer.ExplainAsync(s.Query, ct).ConfigureAwait(false);
+            if (!plan.Ok)
+            {
+                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.Unsupported, $"no generic plan: {plan.Error}");
+                continue;
+            }
+
+            var uses = PlanPredicates.Extract(plan.Plan, userTables);
+            if (uses.Count == 0)
+            {
+                continue; // reads no user table: not the application's workload
+            }
+
+            work.Add(new QueryState(s, plan.TotalCost, uses));
+        }
+
+        // Candidates per table, with the queries that could use them.
+        var candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
+        foreach (var q in work)
+        {
+            foreach (var use in q.Uses.Values)
+            {
+                foreach (var c in CandidatesFor(use, tables[use.Table]))
+                {
+                    if (live.Any(l => l.Valid && l.Table == c.Table && IndexPlanner.Differences(c.Definition, l).Count == 0))
+                    {
+                        continue; // exists already
+                    }
+
+                    var key = c.Definition.ToCreateSql();
+                    (candidates.TryGetValue(key, out var existing) ? existing : candidates[key] = c).Queries.Add(q);
+                }
+            }
+        }
+
+        // Greedy selection over the whole workload.
+        var chosen = new List<(Candidate Candidate, long Oid, List<(QueryState Query, double Before, double After)> Helped, double Benefit, double WriteCost, long Size)>();
+        var remaining = candidates.Values.ToList();
+        while (chosen.Count < MaxRecommendations && remaining.Count > 0)
+        {
+            (Candidate Candidate, List<(QueryState, double, double)> Helped, double Net, double Benefit, double WriteCost, long Size)? best = null;
+            foreach (var c in remaining.ToList())
+            {
+                var oid = await CreateHypotheticalAsync(conn, c.Definition, ct).ConfigureAwait(false);
+                if (oid == 0)
+                {
+                    remaining.Remove(c); // HypoPG cannot model it
+                    continue;
+                }
+
+                try
+                {
+                    var helped = new List<(QueryState, double, double)>();
+                    double benefit = 0;
+                    foreach (var q in c.Queries.Distinct())
+                    {
+                        var plan = await explainer.ExplainAsync(q.Statement.Query, ct).ConfigureAwait(false);
+                        if (plan.Ok && plan.TotalCost < q.CurrentCost * (1 - MinImprovement))
+                        {
+                            helped.Add((q, q.CurrentCost, plan.TotalCost));
+                            benefit += q.Statement.TotalMs * (1 - plan.TotalCost / q.CurrentCost);
+                        }
+                    }
+
+                    var size = await ScalarLongAsync(conn, $"SELECT hypopg_relation_size({oid})", ct).ConfigureAwait(false);
+                    var writeCost = WriteCost(tables[c.Table], size);
+                    var net = benefit - writeCost;
+                    if (helped.Count > 0 && net > 0 && (best is null || net > best.Value.Net))
+                    {
+                        best = (c, helped, net, benefit, writeCost, size);
+                    }
+                }
+                finally
+                {
+                    await ExecAsync(conn, $"SELECT hypopg_drop_index({oid})", ct).ConfigureAwait(false);
+                }
+            }
+
+            if (best is null)
+            {
+                break;
+            }
+
+            var pick = best.Value;
+            var keep = await CreateHypotheticalAsync(conn, pick.Candidate.Definition, ct).ConfigureAwait(false); // stays for the next rounds
+            foreach (var (q, _, after) in pick.Helped)
+            {
+                q.CurrentCost = after;
+            }
+
+            chosen.Add((pick.Candidate, keep, pick.Helped.Select(h => (h.Item1, h.Item2, h.Item3)).ToList(), pick.Benefit, pick.WriteCost, pick.Size));
+            remaining.Remove(pick.Candidate);
+            remaining.RemoveAll(c => c.Table == pick.Candidate.Table && Covers(pick.Candidate, c));
+        }
+
+        // Final pass: drop a chosen index that a wider chosen one makes redundant, then cost the
+        // workload once with exactly the final set in place and attribute each query to the
+        // indexes its plan really uses.
+        var final = chosen.Where(x => !chosen.Any(y => !ReferenceEquals(x.Candidate, y.Candidate) && y.Candidate.Table == x.Candidate.Table
+                                                          && y.Candidate.Definition.Keys.Count > x.Candidate.Definition.Keys.Count && Covers(y.Candidate, x.Candidate)))
+            .Select(x => x.Candidate).ToList();
+        await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+        var byOid = new Dictionary<long, (Candidate Candidate, long Size)>();
+        foreach (var c in final)
+        {
+            var oid = await CreateHypotheticalAsync(conn, c.Definition, ct).ConfigureAwait(false);
+            if (oid != 0)
+            {
+                byOid[oid] = (c, await ScalarLongAsync(conn, $"SELECT hypopg_relation_size({oid})", ct).ConfigureAwait(false));
+            }
+        }
+
+        var served = byOid.Keys.ToDictionary(o => o, _ => new List<(QueryState Query, double After, int Sharing)>());
+        foreach (var q in work)
+        {
+            var plan = await explainer.ExplainAsync(q.Statement.Query, ct).ConfigureAwait(false);
+            if (!plan.Ok || plan.TotalCost >= q.BaselineCost * (1 - MinImprovement))
+            {
+                continue;
+            }
+
+            var used = GenericPlanExplainer.Nodes(plan.Plan)
+                .Where(n => n.TryGetProperty("Index Name", out _))
+                .Select(n => HypotheticalOid().Match(n.GetProperty("Index Name").GetString()!))
+                .Where(m => m.Success)
+                .Select(m => long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+                .Where(byOid.ContainsKey).Distinct().ToList();
+            foreach (var oid in used)
+            {
+                served[oid].Add((q, plan.TotalCost, used.Count));
+            }
+        }
+
+        await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+
+        var recommendations = byOid.Where(kv => served[kv.Key].Count > 0).Select(kv =>
+        {
+            var (c, size) = kv.Value;
+            var queries = served[kv.Key];
+            var benefit = queries.Sum(x => x.Query.Statement.TotalMs * (1 - x.After / x.Query.BaselineCost) / x.Sharing);
+            var writeCost = WriteCost(tables[c.Table], size);
+            return new IndexRecommendation(
+                c.Definition.Name, c.Table,
+                c.Definition.Keys.Select(k => k.Expression ?? k.Column! + (k.Descending ? " DESC" : string.Empty)).ToList(),
+                c.Definition.Where, c.Definition.Method.ToString().ToLowerInvariant(),
+                c.Definition.ToCreateSql(), size, Math.Round(benefit, 2), Math.Round(writeCost, 2),
+                queries.Select(x => new RecommendedQuery(x.Query.Statement.QueryId, x.Query.Statement.Query, x.Query.Statement.Calls, Math.Round(x.Query.BaselineCost, 2), Math.Round(x.After, 2))).ToList(),
+                c.Definition);
+        }).OrderByDescending(r => r.Benefit - r.WriteCost).ToList();
+
+        // Names must be unique in a catalog: number any repeats.
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < recommendations.Count; i++)
+        {
+            var r = recommendations[i];
+            var n = seen[r.Name] = seen.GetValueOrDefault(r.Name) + 1;
+            if (n > 1)
+            {
+                var name = $"{r.Name}_{n}";
+                var definition = r.Definition with { Name = name };
+                recommendations[i] = r with { Name = name, Definition = definition, Ddl = definition.ToCreateSql() };
+            }
+        }
+
+        foreach (var q in work)
+        {
+            var s = q.Statement;
+            var servedBy = recommendations.Where(r => r.Queries.Any(x => x.QueryId == s.QueryId)).ToList();
+            if (servedBy.Count > 0)
+            {
+                var first = servedBy[0].Queries.First(x => x.QueryId == s.QueryId);
+                var last = servedBy[^1].Queries.First(x => x.QueryId == s.QueryId);
+                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.Helped,
+                    $"by {string.Join(" + ", servedBy.Select(r => r.Name))}: cost {first.CostBefore:F1} → {last.CostAfter:F1}");
+            }
+            else if (!q.Uses.Values.Any(u => u.SeqScanned && tables[u.Table].Bytes >= options.SeqScanMinTableBytes))
+            {
+                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.AlreadyIndexed,
+                    "its plan reads no large table sequentially and no candidate lowers its cost by 10 % or more");
+            }
+            else if (q.Uses.Values.FirstOrDefault(u => u.TextSearch.Count > 0) is { } fts)
+            {
+                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
+                    $"its full-text condition needs a GIN index on {fts.TextSearch[0]}; HypoPG cannot cost GIN indexes, so add one to the catalog yourself (CREATE INDEX CONCURRENTLY ... ON {fts.Table} USING gin (({fts.TextSearch[0]})))");
+            }
+            else if (!q.Uses.Values.Any(u => u.HasAnything))
+            {
+                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
+                    "it has no filter, join or sort column an index could serve (it reads whole tables)");
+            }
+            else
+            {
+                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
+                    $"no candidate index on {string.Join(", ", q.Uses.Keys)} lowers its cost by 10 % or more (its conditions match too many rows for an index to pay off, or its write cost outweighs the gain)");
+            }
+        }
+
+        var ordered = statements.Where(s => advice.ContainsKey(s.QueryId)).Select(s => advice[s.QueryId]).ToList();
+        return new AdvisorReport(recommendations, ordered);
+    }
+
+    /// <summary>True when index a makes candidate b pointless: same table, method and predicate, and b's keys lead a's.</summary>
+    private static bool Covers(Candidate a, Candidate b)
+    {
+        var da = a.Definition;
+        var db = b.Definition;
+        return da.Method == db.Method && SqlNormalizer.Normalize(da.Where) == SqlNormalizer.Normalize(db.Where) && db.Keys.Count <= da.Keys.Count
+               && db.Keys.Select((k, i) => k == da.Keys[i]).All(x => x);
+    }
+
+    private static double WriteCost(TableFacts t, long indexBytes)
+    {
+        // Every insert, and every update that is not HOT, writes one more index entry. Price an entry at
+        // 0.01 ms, more for large indexes (deeper trees, more cache misses); spread over the stats window
+        // like the query time it is compared with.
+        var writes = t.Inserts + t.Updates + t.Deletes;
+        return writes * 0.01 * (1 + indexBytes / (100.0 * 1024 * 1024));
+    }
+
+    private static IEnumerable<Candidate> CandidatesFor(TableUse use, TableFacts facts)
+    {
+        var eq = use.Equality.OrderByDescending(c => facts.Distinct.GetValueOrDefault(c, 0)).ToList();
+        var constCols = use.Partial.Select(p => p.Column).ToHashSet(StringComparer.Ordinal);
+        var range = use.Range.Where(r => !eq.Contains(r)).ToList();
+        var sort = use.Sort.Where(s => !eq.Contains(s.Column)).ToList();
+        var lists = new List<(List<IndexKey> Keys, string? Where)>();
+
+        List<IndexKey> Keys(IEnumerable<string> cols) => cols.Distinct().Take(3).Select(c => IndexKey.Col(c)).ToList();
+        void Add(List<IndexKey> keys, string? where = null)
+        {
+            if (keys.Count > 0)
+            {
+                lists.Add((keys.Take(3).ToList(), where));
+            }
+        }
+
+        Add(Keys(eq));
+        if (range.Count > 0)
+        {
+            Add(Keys(eq.Concat([range[0]])));
+        }
+
+        if (sort.Count > 0)
+        {
+            Add(Keys(eq).Concat(sort.Take(Math.Max(0, 3 - Math.Min(3, eq.Count))).Select(s => IndexKey.Col(s.Column, s.Descending))).ToList());
+        }
+
+        foreach (var c in eq.Concat(range).Concat(sort.Select(s => s.Column)).Distinct())
+        {
+            Add([IndexKey.Col(c)]);
+        }
+
+        if (use.Partial.Count > 0)
+        {
+            var where = string.Join(" AND ", use.Partial.Select(p => p.Predicate).Distinct());
+            var rest = eq.Where(c => !constCols.Contains(c)).ToList();
+            if (range.Count > 0)
+            {
+                Add(Keys(rest.Concat([range[0]])), where);
+            }
+
+            if (sort.Count > 0)
+            {
+                Add(Keys(rest).Concat(sort.Take(Math.Max(0, 3 - Math.Min(3, rest.Count))).Select(s => IndexKey.Col(s.Column, s.Descending))).ToList(), where);
+            }
+
+            if (rest.Count > 0)
+            {
+                Add(Keys(rest), where);
+            }
+        }
+
+        var predicateColumns = use.Partial.Select(p => p.Column).Distinct().ToList();
+        foreach (var (keys, where) in lists)
+        {
+            yield return new Candidate(use.Table, new IndexDefinition
+            {
+                Name = Name(use.Table, keys.Select(k => k.Column!), where is null ? [] : predicateColumns),
+                Table = facts.Schema + "." + use.Table,
+                Keys = keys,
+                Where = where,
+                Impact = "recommended by the index advisor",
+            });
+        }
+
+        // Full-text conditions (expr @@ query) need a GIN expression index, which HypoPG cannot
+        // model, so it cannot be costed: the verdict says so instead of guessing.
+    }
+
+    private static string Name(string table, IEnumerable<string> columns, IReadOnlyList<string> predicateColumns)
+    {
+        var name = $"idx_{table}_{string.Join("_", columns)}{(predicateColumns.Count > 0 ? "_where_" + string.Join("_", predicateColumns) : string.Empty)}";
+        return name.Length <= 60 ? name : name[..60];
+    }
+
+    /// <summary>Creates a hypothetical index; 0 when HypoPG refuses the definition.</summary>
+    private static async Task<long> CreateHypotheticalAsync(NpgsqlConnection conn, IndexDefinition d, CancellationToken ct)
+    {
+        var ddl = d.ToCreateSql(concurrently: false);
+        try
+        {
+            await using var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT indexrelid FROM hypopg_create_index($1)", conn);
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ddl });
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task<bool> HasHypoPgAsync(NpgsqlConnection conn, CancellationToken ct) =>
+        await ScalarLongAsync(conn, "SELECT count(*) FROM pg_extension WHERE extname = 'hypopg'", ct).ConfigureAwait(false) > 0;
+
+    private static async Task<long> ScalarLongAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + sql, conn);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + sql, conn);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task<Dictionary<string, TableFacts>> TableFactsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var facts = new Dictionary<string, TableFacts>(StringComparer.Ordinal);
+        await using (var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker +
+            "SELECT schemaname, relname, pg_table_size(relid), n_tup_ins, n_tup_upd - n_tup_hot_upd, n_tup_del, greatest(n_live_tup, 1) FROM pg_stat_user_tables", conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                facts[r.GetString(1)] = new TableFacts(r.GetString(0), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5), r.GetInt64(6));
+            }
+        }
+
+        await using (var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker +
+            "SELECT tablename, attname, n_distinct FROM pg_stats WHERE schemaname NOT IN ('pg_catalog', 'information_schema')", conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                if (facts.TryGetValue(r.GetString(0), out var t))
+                {
+                    var nd = r.GetFloat(2);
+                    t.Distinct[r.GetString(1)] = nd < 0 ? -nd * t.Rows : nd; // negative: a fraction of the rows
+                }
+            }
+        }
+
+        return facts;
+    }
+
+    // HypoPG names its indexes "<oid>btree_table_columns".
+    [System.Text.RegularExpressions.GeneratedRegex(@"^<(\d+)>")]
+    private static partial System.Text.RegularExpressions.Regex HypotheticalOid();
+
+    /// <summary>A query's shape: literals and parameters as ?, white space folded, lower case.</summary>
+    internal static class QueryShape
+    {
+        public static string Of(string sql) =>
+            System.Text.RegularExpressions.Regex.Replace(
+                System.Text.RegularExpressions.Regex.Replace(
+                    System.Text.RegularExpressions.Regex.Replace(sql, @"'(?:[^']|'')*'(?:::[\w ]+)?|\$\d+|\b\d+(?:\.\d+)?\b", "?"),
+                    @"\s+", " "),
+                @"\s*([(),=<>])\s*", "$1").Trim().ToLowerInvariant();
+    }
+
+    private sealed record TableFacts(string Schema, long Bytes, long Inserts, long Updates, long Deletes, long Rows)
+    {
+        public Dictionary<string, double> Distinct { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class QueryState(WorkloadStatement statement, double cost, Dictionary<string, TableUse> uses)
+    {
+        public WorkloadStatement Statement { get; } = statement;
+
+        public double BaselineCost { get; } = cost;
+
+        public double CurrentCost { get; set; } = cost;
+
+        public Dictionary<string, TableUse> Uses { get; } = uses;
+    }
+
+    private sealed class Candidate(string table, IndexDefinition definition)
+    {
+        public string Table { get; } = table;
+
+        public IndexDefinition Definition { get; } = definition;
+
+        public List<QueryState> Queries { get; } = [];
+    }
+}
