@@ -373,7 +373,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IndexingOp
         // model, so it cannot be costed: the verdict says so instead of guessing.
     }
 
-    private static string Name(string table, IEnumerable<string> columns, IReadOnlyList<string> predicateColumns)
+    private static string Name(string table, IEnumerable<string> columns, List<string> predicateColumns)
     {
         var name = $"idx_{table}_{string.Join("_", columns)}{(predicateColumns.Count > 0 ? "_where_" + string.Join("_", predicateColumns) : string.Empty)}";
         return name.Length <= 60 ? name : name[..60];
