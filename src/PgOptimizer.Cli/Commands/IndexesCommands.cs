@@ -299,6 +299,10 @@ public sealed class IndexesAdviseSettings : DatabaseSettings
     [CommandOption("--save <FILE>")]
     [Description("Write the recommendations as an index catalog (JSON) to this file.")]
     public string? Save { get; init; }
+
+    [CommandOption("--sample <SQL>")]
+    [Description("The application's SQL for a statement, with its constants (repeat). pg_stat_statements hides constants, which partial and expression indexes need.")]
+    public string[]? Samples { get; init; }
 }
 
 /// <summary>pgopt indexes advise: what indexes the workload needs, with what-if costs.</summary>
@@ -319,9 +323,12 @@ public sealed class IndexesAdviseCommand : AsyncCommand<IndexesAdviseSettings>
         var manager = services.GetRequiredService<IndexManager>();
         // On the demo database, the demo workload's SQL (with its constants) sharpens the advice.
         var connections = services.GetRequiredService<PgOptimizer.Connections.PgConnectionManager>();
-        var samples = await PitchesDemo.ReadKeySpaceAsync(connections.Primary.DataSource, cancellationToken).ConfigureAwait(false) is { } keys
-            ? new PitchesWorkload(keys).Operations.Select(o => o.Sql).ToList()
-            : null;
+        var samples = (settings.Samples ?? []).ToList();
+        if (await PitchesDemo.ReadKeySpaceAsync(connections.Primary.DataSource, cancellationToken).ConfigureAwait(false) is { } keys)
+        {
+            samples.AddRange(new PitchesWorkload(keys).Operations.Select(o => o.Sql));
+        }
+
         var report = settings.Json
             ? await manager.AdviseAsync(samples, cancellationToken).ConfigureAwait(false)
             : await AnsiConsole.Status().StartAsync("Explaining the workload and costing candidate indexes with HypoPG...", _ => manager.AdviseAsync(samples, cancellationToken)).ConfigureAwait(false);
