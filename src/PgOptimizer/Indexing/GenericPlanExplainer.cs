@@ -117,6 +117,33 @@ public sealed partial class GenericPlanExplainer : IAsyncDisposable
         return list;
     }
 
+    /// <summary>
+    /// The workload of the primary and its replicas together: reads routed to replicas are counted
+    /// there, so a primary-only view would miss most of a read-heavy application. Statements are
+    /// merged by query id; an unreachable replica is skipped.
+    /// </summary>
+    public static async Task<IReadOnlyList<WorkloadStatement>> ReadMergedWorkloadAsync(NpgsqlConnection primary, IReadOnlyList<NpgsqlDataSource> replicas, int top, long minCalls, double minTotalMs, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        var all = new List<WorkloadStatement>(await ReadWorkloadAsync(primary, top * 4, 1, 0, ct).ConfigureAwait(false));
+        foreach (var replica in replicas)
+        {
+            try
+            {
+                await using var conn = await replica.OpenConnectionAsync(ct).ConfigureAwait(false);
+                all.AddRange(await ReadWorkloadAsync(conn, top * 4, 1, 0, ct).ConfigureAwait(false));
+            }
+            catch (NpgsqlException)
+            {
+            }
+        }
+
+        return all.GroupBy(s => s.QueryId)
+            .Select(g => new WorkloadStatement(g.Key, g.First().Query, g.Sum(x => x.Calls), g.Sum(x => x.TotalMs), g.Sum(x => x.TotalMs) / Math.Max(1, g.Sum(x => x.Calls)), g.Sum(x => x.Rows)))
+            .Where(s => s.Calls >= minCalls && s.TotalMs >= minTotalMs)
+            .OrderByDescending(s => s.TotalMs).Take(top).ToList();
+    }
+
     internal static int ParameterCount(string query) =>
         ParameterRef().Matches(query).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
 

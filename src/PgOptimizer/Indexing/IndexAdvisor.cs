@@ -49,7 +49,7 @@ public sealed record AdvisorReport(IReadOnlyList<IndexRecommendation> Recommenda
 /// existing and already chosen indexes in place, minus an estimated write cost on busy tables.
 /// It never builds anything: apply its catalog through <see cref="IndexManager.ApplyAsync"/>.
 /// </summary>
-public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IndexingOptions options)
+public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<NpgsqlDataSource> replicas, IndexingOptions options)
 {
     /// <summary>A query counts as helped when its cost falls by at least this share.</summary>
     public const double MinImprovement = 0.10;
@@ -74,7 +74,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IndexingOp
         }
 
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
-        var statements = await GenericPlanExplainer.ReadWorkloadAsync(conn, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
+        var statements = await GenericPlanExplainer.ReadMergedWorkloadAsync(conn, replicas, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
         var tables = await TableFactsAsync(conn, ct).ConfigureAwait(false);
         var live = await IndexInspector.ReadAsync(conn, null, ct).ConfigureAwait(false);
         var userTables = tables.Keys.ToHashSet(StringComparer.Ordinal);

@@ -83,7 +83,7 @@ public static class IndexHealthChecker
         string? coverageUnavailable = null;
         try
         {
-            coverage = await CoverageAsync(primary, conn, options, ct).ConfigureAwait(false);
+            coverage = await CoverageAsync(primary, replicas, conn, options, ct).ConfigureAwait(false);
             if (coverage.Statements > 0 && coverage.ByTime < options.CoverageWarning)
             {
                 findings.Add(new IndexFinding(IndexFindingKind.LowCoverage, HealthLevel.Warning, "(workload)", null,
@@ -346,9 +346,9 @@ public static class IndexHealthChecker
         return list;
     }
 
-    private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, NpgsqlConnection conn, IndexingOptions options, CancellationToken ct)
+    private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, NpgsqlConnection conn, IndexingOptions options, CancellationToken ct)
     {
-        var statements = await GenericPlanExplainer.ReadWorkloadAsync(conn, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
+        var statements = await GenericPlanExplainer.ReadMergedWorkloadAsync(conn, replicas, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT relname, pg_table_size(relid) FROM pg_stat_user_tables", conn))
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))

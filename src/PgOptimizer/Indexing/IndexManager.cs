@@ -50,7 +50,7 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     /// <summary>Index recommendations for the workload in pg_stat_statements (HypoPG what-if costs). Builds nothing.</summary>
     /// <param name="sampleQueries">The application's SQL with its constants (optional; see <see cref="IndexAdvisor.AdviseAsync"/>).</param>
     public Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken cancellationToken = default) =>
-        new IndexAdvisor(DirectDataSource, options.Value).AdviseAsync(sampleQueries, cancellationToken);
+        new IndexAdvisor(DirectDataSource, connections.Replicas.Select(r => r.DataSource).ToList(), options.Value).AdviseAsync(sampleQueries, cancellationToken);
 
     /// <summary>The spec's setupProductionIndexes: apply the catalog.</summary>
     public Task<IndexApplyReport> SetupProductionIndexesAsync(IndexCatalog catalog, bool dryRun = false, CancellationToken cancellationToken = default) =>
