@@ -74,7 +74,14 @@ public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOp
         }
         finally
         {
-            await ExecAsync(session, $"SELECT pg_advisory_unlock({IndexingDefaults.AdvisoryLockClass}, {IndexingDefaults.AdvisoryLockObject})", CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await ExecAsync(session, $"SELECT pg_advisory_unlock({IndexingDefaults.AdvisoryLockClass}, {IndexingDefaults.AdvisoryLockObject})", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // The session is gone, and with it the lock: nothing to release, and the original error matters more.
+            }
         }
     }
 
