@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Hosting;
 
@@ -20,6 +21,7 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgConnections(section);
         services.AddPgIndexing();
         services.Configure<IndexingOptions>(section.GetSection("Indexing"));
+        services.AddPgWorkload();
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString ??= configuration["PGOPT_CONNECTION"] ?? configuration["NEON_DATABASE_URL"];
@@ -41,6 +43,7 @@ public static class PgOptimizerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
         services.AddPgIndexing();
+        services.AddPgWorkload();
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);

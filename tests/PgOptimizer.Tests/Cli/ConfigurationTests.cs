@@ -89,6 +89,10 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Single(manager.Replicas);
         Assert.Equal(TestServices.RedisUrl, provider.GetRequiredService<IOptions<RedisOptions>>().Value.Url);
 
+        Assert.NotNull(provider.GetRequiredService<PgOptimizer.Indexing.IndexManager>());
+        Assert.NotNull(provider.GetRequiredService<PgOptimizer.Workload.WorkloadRunner>());
+        Assert.NotNull(provider.GetRequiredService<Doctor>());
+
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, report.Status);
         Assert.Contains("pgopt-primary", report.Entries.Keys);

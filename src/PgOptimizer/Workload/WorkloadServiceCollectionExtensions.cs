@@ -1,0 +1,21 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace PgOptimizer.Workload;
+
+public static class WorkloadServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="WorkloadRunner"/> and <see cref="WorkloadOptions"/>.</summary>
+    public static IServiceCollection AddPgWorkload(this IServiceCollection services, Action<WorkloadOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<WorkloadOptions>();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        services.TryAddSingleton<WorkloadRunner>();
+        return services;
+    }
+}
