@@ -65,6 +65,10 @@ public static class PgoptApp
                 ix.AddCommand<IndexesCatalogCommand>("catalog")
                     .WithDescription("Print the catalog as JSON (the demo's by default), to edit and pass back with --catalog.");
             });
+            config.AddCommand<TopCommand>("top")
+                .WithDescription("Live: the statements that took the most time in the last interval, with commit, cache, deadlock, connection and replica-lag figures.")
+                .WithExample("top", "--interval", "5s")
+                .WithExample("top", "--json", "--count", "3");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
                 .WithExample("demo")

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
 using PgOptimizer.Indexing;
+using PgOptimizer.Monitoring;
 
 namespace PgOptimizer.Cli.Infrastructure;
 
@@ -121,6 +122,8 @@ public static class CliRuntime
         services.AddPgConnections(resolved.Configuration.GetSection("PgOptimizer"));
         services.AddPgIndexing();
         services.Configure<PgOptimizer.Indexing.IndexingOptions>(resolved.Configuration.GetSection("PgOptimizer:Indexing"));
+        services.AddPgMonitoring();
+        services.Configure<PgOptimizer.Monitoring.MonitoringOptions>(resolved.Configuration.GetSection("PgOptimizer:Monitoring"));
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString = resolved.Connection;

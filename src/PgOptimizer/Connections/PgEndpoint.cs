@@ -23,6 +23,7 @@ public sealed class PgEndpoint : IAsyncDisposable
     private int _busy;
     private int _peakBusy;
     private long _probeAfterMs;
+    private long _operations;
 
     internal PgEndpoint(string name, EndpointRole role, NpgsqlConnectionStringBuilder settings, ConnectionOptions options, Action<PgEndpoint, CircuitState>? onCircuitChange)
     {
@@ -116,8 +117,12 @@ public sealed class PgEndpoint : IAsyncDisposable
 
     public int MaxPoolSize { get; }
 
+    /// <summary>Operations this endpoint has started through the connection manager.</summary>
+    public long OperationsStarted => Interlocked.Read(ref _operations);
+
     internal void EnterConnection()
     {
+        Interlocked.Increment(ref _operations);
         var now = Interlocked.Increment(ref _busy);
         int peak;
         while (now > (peak = Volatile.Read(ref _peakBusy)) && Interlocked.CompareExchange(ref _peakBusy, now, peak) != peak)

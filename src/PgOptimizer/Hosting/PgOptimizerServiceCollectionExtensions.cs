@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
+using PgOptimizer.Monitoring;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.Hosting;
@@ -44,6 +45,8 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgConnections(configureConnections);
         services.AddPgIndexing();
         services.AddPgWorkload();
+        services.AddPgMonitoring();
+        services.AddPgMonitoring();
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);
