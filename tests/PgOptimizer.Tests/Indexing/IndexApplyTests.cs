@@ -9,25 +9,20 @@ namespace PgOptimizer.Tests.Indexing;
 /// <summary>Plan and apply on the real server, on a freshly seeded demo database per test.</summary>
 public sealed class IndexApplyTests : IAsyncLifetime
 {
-    private readonly TempDatabase _db = new();
-    private PgConnectionManager _connections = null!;
+    private readonly ManagedDatabase _m = new(db => PitchesDemo.SeedAsync(db.DataSource, new SeedOptions { Scale = 0.002 }));
     private IndexManager _indexes = null!;
+
+    private TempDatabase Db => _m.Db;
 
     public async Task InitializeAsync()
     {
-        await _db.InitializeAsync();
-        await PitchesDemo.SeedAsync(_db.DataSource, new SeedOptions { Scale = 0.002 });
-        _connections = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
-        _indexes = new IndexManager(_connections, Options.Create(new IndexingOptions { LockTimeout = TimeSpan.FromSeconds(2), LockRetries = 2 }));
+        await _m.InitializeAsync();
+        _indexes = new IndexManager(_m.Connections, Options.Create(new IndexingOptions { LockTimeout = TimeSpan.FromSeconds(2), LockRetries = 2 }));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _connections.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    public Task DisposeAsync() => _m.DisposeAsync();
 
-    private Task<long> CountIndexesAsync() => _db.ScalarAsync<long>(
+    private Task<long> CountIndexesAsync() => Db.ScalarAsync<long>(
         "SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'");
 
     private static IndexCatalog Catalog(params IndexDefinition[] defs) => new(defs);
@@ -41,7 +36,7 @@ public sealed class IndexApplyTests : IAsyncLifetime
         var first = await _indexes.ApplyAsync(catalog);
         Assert.True(first.Succeeded, string.Join("; ", first.Results.Where(r => r.Error is not null).Select(r => $"{r.Name}: {r.Error}")));
         Assert.Equal(29, first.Results.Count(r => r.Outcome == IndexApplyOutcome.Created));
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
 
         // Built in priority order.
         var priorities = first.Results.Select(r => catalog.Indexes.Single(d => d.Name == r.Name).Priority).ToList();
@@ -85,8 +80,8 @@ public sealed class IndexApplyTests : IAsyncLifetime
         Assert.Equal(IndexApplyOutcome.Failed, bad.Outcome);
         Assert.Contains("23505", bad.Error, StringComparison.Ordinal);
         Assert.Contains("was dropped", bad.Error, StringComparison.Ordinal);
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'idx_bad_unique_tenant'"));
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname = 'idx_bad_unique_tenant'"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
         // The failure does not stop the other builds.
         Assert.Equal(IndexApplyOutcome.Created, report.Results.Single(r => r.Name == "idx_good_after").Outcome);
     }
@@ -115,7 +110,7 @@ public sealed class IndexApplyTests : IAsyncLifetime
     public async Task Two_concurrent_applies_serialize_and_build_each_index_once()
     {
         var catalog = PitchesIndexes.Catalog;
-        await using var otherConnections = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        await using var otherConnections = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = Db.Connection }));
         var other = new IndexManager(otherConnections, Options.Create(new IndexingOptions()));
 
         var results = await Task.WhenAll(_indexes.ApplyAsync(catalog), other.ApplyAsync(catalog));
@@ -124,13 +119,13 @@ public sealed class IndexApplyTests : IAsyncLifetime
         // One of them built all 29; the other, planning only after the lock, found nothing to do.
         Assert.Equal([0, 29], results.Select(r => r.Results.Count).Order());
         Assert.Contains(results, r => r.Results.Count == 0 && r.WaitedForLock > TimeSpan.Zero);
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
     }
 
     [Fact]
     public async Task Plan_sees_rebuilds_invalid_leftovers_equivalents_and_unmanaged_indexes()
     {
-        await _db.ExecAsync("""
+        await Db.ExecAsync("""
             CREATE INDEX idx_users_email_active_hash ON users (email);                                        -- same name, other definition
             CREATE INDEX my_feed_index ON pitches (visibility, published_at) WHERE (status = 'active') AND visibility = 'public'; -- equivalent under another name
             CREATE INDEX legacy_sessions_ip ON sessions (ip);                                                  -- not in the catalog
@@ -138,7 +133,7 @@ public sealed class IndexApplyTests : IAsyncLifetime
         // An INVALID leftover: a concurrent unique build that failed.
         try
         {
-            await _db.ExecAsync("CREATE UNIQUE INDEX CONCURRENTLY idx_follows_followee ON follows (followee_id)");
+            await Db.ExecAsync("CREATE UNIQUE INDEX CONCURRENTLY idx_follows_followee ON follows (followee_id)");
         }
         catch (Npgsql.PostgresException)
         {
@@ -159,7 +154,7 @@ public sealed class IndexApplyTests : IAsyncLifetime
         Assert.Equal(IndexApplyOutcome.Rebuilt, report.Results.Single(r => r.Name == "idx_users_email_active_hash").Outcome);
         Assert.Equal(IndexApplyOutcome.Replaced, report.Results.Single(r => r.Name == "idx_follows_followee").Outcome);
         Assert.True((await _indexes.PlanAsync(PitchesIndexes.Catalog)).IsNoOp);
-        Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE indexname = 'legacy_sessions_ip'")); // never dropped unasked
-        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname LIKE '%_pgopt_new'"));
+        Assert.Equal(1L, await Db.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE indexname = 'legacy_sessions_ip'")); // never dropped unasked
+        Assert.Equal(0L, await Db.ScalarAsync<long>("SELECT count(*) FROM pg_class WHERE relname LIKE '%_pgopt_new'"));
     }
 }

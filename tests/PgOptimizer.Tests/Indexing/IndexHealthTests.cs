@@ -8,17 +8,20 @@ namespace PgOptimizer.Tests.Indexing;
 
 public sealed class IndexHealthTests : IAsyncLifetime
 {
-    private readonly TempDatabase _db = new();
-    private PgConnectionManager _connections = null!;
+    private readonly ManagedDatabase _m = new(async db =>
+    {
+        await db.ExecAsync("CREATE EXTENSION pg_stat_statements");
+        await PitchesDemo.SeedAsync(db.DataSource, new SeedOptions { Scale = 0.002 }); // resets this database's statement stats
+    });
+
     private IndexManager _indexes = null!;
+
+    private TempDatabase Db => _m.Db;
 
     public async Task InitializeAsync()
     {
-        await _db.InitializeAsync();
-        await _db.ExecAsync("CREATE EXTENSION pg_stat_statements");
-        await PitchesDemo.SeedAsync(_db.DataSource, new SeedOptions { Scale = 0.002 }); // resets this database's statement stats
-        _connections = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
-        _indexes = new IndexManager(_connections, Options.Create(new IndexingOptions
+        await _m.InitializeAsync();
+        _indexes = new IndexManager(_m.Connections, Options.Create(new IndexingOptions
         {
             UnusedMinBytes = 0,
             UnusedMinStatsAge = TimeSpan.Zero,
@@ -27,16 +30,12 @@ public sealed class IndexHealthTests : IAsyncLifetime
         }));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _connections.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    public Task DisposeAsync() => _m.DisposeAsync();
 
     [Fact]
     public async Task Finds_planted_duplicate_redundant_unused_and_invalid_indexes()
     {
-        await _db.ExecAsync("""
+        await Db.ExecAsync("""
             CREATE INDEX planted_a ON pitches (user_id, status);
             CREATE INDEX planted_b ON pitches (user_id, status);
             CREATE INDEX planted_prefix ON pitches (user_id);
@@ -44,14 +43,14 @@ public sealed class IndexHealthTests : IAsyncLifetime
             """);
         try
         {
-            await _db.ExecAsync("CREATE UNIQUE INDEX CONCURRENTLY planted_invalid ON follows (followee_id)");
+            await Db.ExecAsync("CREATE UNIQUE INDEX CONCURRENTLY planted_invalid ON follows (followee_id)");
         }
         catch (Npgsql.PostgresException)
         {
         }
 
         // Use one index for real, and flush this backend's statistics so the check sees the scan.
-        await using (var conn = await _db.DataSource.OpenConnectionAsync())
+        await using (var conn = await Db.DataSource.OpenConnectionAsync())
         await using (var cmd = new Npgsql.NpgsqlCommand("SET enable_seqscan = off; SELECT count(*) FROM users WHERE email = 'user1@pitchmail.io'; SELECT pg_stat_force_next_flush();", conn))
         {
             await cmd.ExecuteNonQueryAsync();
@@ -86,14 +85,14 @@ public sealed class IndexHealthTests : IAsyncLifetime
     [Fact]
     public async Task Coverage_is_the_share_of_the_workload_without_sequential_scans()
     {
-        await _db.ExecAsync("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX big_v ON big (v); ANALYZE big");
-        await _db.ExecAsync("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+        await Db.ExecAsync("CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX big_v ON big (v); ANALYZE big");
+        await Db.ExecAsync("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
         for (var i = 0; i < 3; i++)
         {
-            await _db.ExecAsync($"SELECT id FROM big WHERE v = md5('{i}')"); // index lookup
+            await Db.ExecAsync($"SELECT id FROM big WHERE v = md5('{i}')"); // index lookup
         }
 
-        await _db.ExecAsync("SELECT v FROM big WHERE id = 5"); // sequential scan
+        await Db.ExecAsync("SELECT v FROM big WHERE id = 5"); // sequential scan
         var report = await _indexes.PerformIndexHealthCheckAsync();
         var coverage = report.Coverage!;
 
@@ -109,7 +108,7 @@ public sealed class IndexHealthTests : IAsyncLifetime
     [Fact]
     public async Task Bloat_is_estimated_or_said_to_be_unknown()
     {
-        await _db.ExecAsync("CREATE INDEX bloat_probe ON users (email); CREATE INDEX bloat_expr ON users (lower(email)); ANALYZE users");
+        await Db.ExecAsync("CREATE INDEX bloat_probe ON users (email); CREATE INDEX bloat_expr ON users (lower(email)); ANALYZE users");
         var report = await _indexes.PerformIndexHealthCheckAsync();
         var plain = report.Bloat.Single(b => b.Index == "bloat_probe");
         Assert.NotNull(plain.ExpectedBytes);

@@ -167,3 +167,30 @@ public sealed class OutageCollection
 {
     public const string Name = "outages";
 }
+
+/// <summary>A fresh database (optionally prepared) with a connection manager on it, for one test.</summary>
+public sealed class ManagedDatabase(Func<TempDatabase, Task>? setup = null, Action<PgOptimizer.Connections.ConnectionOptions>? configure = null) : IAsyncLifetime
+{
+    public TempDatabase Db { get; } = new();
+
+    public PgOptimizer.Connections.PgConnectionManager Connections { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        await Db.InitializeAsync();
+        if (setup is not null)
+        {
+            await setup(Db);
+        }
+
+        var options = new PgOptimizer.Connections.ConnectionOptions { ConnectionString = Db.Connection };
+        configure?.Invoke(options);
+        Connections = new PgOptimizer.Connections.PgConnectionManager(Microsoft.Extensions.Options.Options.Create(options));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Connections.DisposeAsync();
+        await Db.DisposeAsync();
+    }
+}

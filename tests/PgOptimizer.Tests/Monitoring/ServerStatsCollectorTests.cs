@@ -8,24 +8,18 @@ namespace PgOptimizer.Tests.Monitoring;
 
 public sealed class ServerStatsCollectorTests : IAsyncLifetime
 {
-    private readonly TempDatabase _db = new();
-    private PgConnectionManager _connections = null!;
+    private readonly ManagedDatabase _m = new(db => db.ExecAsync("CREATE EXTENSION pg_stat_statements; CREATE TABLE acct (id int PRIMARY KEY, balance int); INSERT INTO acct VALUES (1, 0), (2, 0)"));
 
-    public async Task InitializeAsync()
-    {
-        await _db.InitializeAsync();
-        await _db.ExecAsync("CREATE EXTENSION pg_stat_statements; CREATE TABLE acct (id int PRIMARY KEY, balance int); INSERT INTO acct VALUES (1, 0), (2, 0)");
-        _connections = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
-    }
+    private TempDatabase Db => _m.Db;
 
-    public async Task DisposeAsync()
-    {
-        await _connections.DisposeAsync();
-        await _db.DisposeAsync();
-    }
+    private PgConnectionManager Connections => _m.Connections;
+
+    public Task InitializeAsync() => _m.InitializeAsync();
+
+    public Task DisposeAsync() => _m.DisposeAsync();
 
     private ServerStatsCollector Collector(bool? onlyWhenActive = null) =>
-        new(_connections, Options.Create(new MonitoringOptions { PollOnlyWhenActive = onlyWhenActive }));
+        new(Connections, Options.Create(new MonitoringOptions { PollOnlyWhenActive = onlyWhenActive }));
 
     [Fact]
     public async Task A_provoked_deadlock_is_counted_in_the_interval()
@@ -33,8 +27,8 @@ public sealed class ServerStatsCollectorTests : IAsyncLifetime
         var collector = Collector();
         Assert.Null(await collector.CollectAsync(force: true)); // first snapshot: no interval yet
 
-        await using var a = await _db.DataSource.OpenConnectionAsync();
-        await using var b = await _db.DataSource.OpenConnectionAsync();
+        await using var a = await Db.DataSource.OpenConnectionAsync();
+        await using var b = await Db.DataSource.OpenConnectionAsync();
         await using var ta = await a.BeginTransactionAsync();
         await using var tb = await b.BeginTransactionAsync();
         await new NpgsqlCommand("UPDATE acct SET balance = balance + 1 WHERE id = 1", a, ta).ExecuteNonQueryAsync();
@@ -73,11 +67,11 @@ public sealed class ServerStatsCollectorTests : IAsyncLifetime
     public async Task Intervals_report_rates_and_the_top_statements_of_that_interval_only()
     {
         var collector = Collector();
-        await _db.ExecAsync("SELECT count(*) FROM acct WHERE balance >= 0"); // before the interval
+        await Db.ExecAsync("SELECT count(*) FROM acct WHERE balance >= 0"); // before the interval
         await collector.CollectAsync(force: true);
         for (var i = 0; i < 25; i++)
         {
-            await _connections.NonQueryAsync(DbIntent.Write, "UPDATE acct SET balance = balance + 1 WHERE id = $1", [1 + (i % 2)]);
+            await Connections.NonQueryAsync(DbIntent.Write, "UPDATE acct SET balance = balance + 1 WHERE id = $1", [1 + (i % 2)]);
         }
 
         ServerInterval? interval = null;
@@ -115,12 +109,12 @@ public sealed class ServerStatsCollectorTests : IAsyncLifetime
         var collector = Collector(onlyWhenActive: true);
         Assert.True(collector.PollsOnlyWhenActive);
         await collector.CollectAsync(); // the first poll always happens
-        var operations = _connections.Primary.OperationsStarted;
+        var operations = Connections.Primary.OperationsStarted;
 
         Assert.Null(await collector.CollectAsync()); // nothing ran since: skipped
-        Assert.Equal(operations, _connections.Primary.OperationsStarted);
+        Assert.Equal(operations, Connections.Primary.OperationsStarted);
 
-        await _connections.ScalarAsync(DbIntent.Read, "SELECT 1");
+        await Connections.ScalarAsync(DbIntent.Read, "SELECT 1");
         Assert.NotNull(await collector.CollectAsync()); // the application is active again
     }
 
