@@ -69,6 +69,10 @@ public static class PgoptApp
                 .WithDescription("Live: the statements that took the most time in the last interval, with commit, cache, deadlock, connection and replica-lag figures.")
                 .WithExample("top", "--interval", "5s")
                 .WithExample("top", "--json", "--count", "3");
+            config.AddCommand<MetricsCommand>("metrics")
+                .WithDescription("One scrape: pool, circuit, server, replication and table figures as Prometheus text or JSON.")
+                .WithExample("metrics", "--format", "prometheus")
+                .WithExample("metrics", "--format", "json", "--interval", "5s");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
                 .WithExample("demo")
