@@ -6,5 +6,10 @@ if (args.Length > 0 && args[0] == "throughput")
     return await ThroughputComparison.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == "tracking")
+{
+    return await TrackingOverhead.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(PointReadBenchmarks).Assembly).Run(args);
 return 0;

@@ -55,7 +55,8 @@ internal static class ThroughputComparison
         }
     }
 
-    private static async Task<double> MeasureAsync(Func<int, ValueTask<string>> read, int concurrency, double seconds)
+    /// <summary>Operations per second of <paramref name="read"/> run by concurrent callers for a while.</summary>
+    internal static async Task<double> MeasureAsync(Func<int, ValueTask<string>> read, int concurrency, double seconds)
     {
         long ops = 0;
         var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);

@@ -70,9 +70,17 @@ public static class PgoptApp
                 .WithExample("top", "--interval", "5s")
                 .WithExample("top", "--json", "--count", "3");
             config.AddCommand<MetricsCommand>("metrics")
-                .WithDescription("One scrape: pool, circuit, server, replication and table figures as Prometheus text or JSON.")
+                .WithDescription("One scrape: pools, query latency of all application instances, circuits, server, replication, tables and alerts as Prometheus text or JSON.")
                 .WithExample("metrics", "--format", "prometheus")
                 .WithExample("metrics", "--format", "json", "--interval", "5s");
+            config.AddCommand<HealthCommand>("health")
+                .WithDescription("Database health as the specification defines it: connections, query performance of all application instances, cache, alerts, recommendations.")
+                .WithExample("health")
+                .WithExample("health", "--watch", "--interval", "15s")
+                .WithExample("health", "--json", "--fail-on", "critical");
+            config.AddCommand<SlowCommand>("slow")
+                .WithDescription("Recent slow queries of all application instances (normalized SQL, never parameter values).")
+                .WithExample("slow", "--limit", "50");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
                 .WithExample("demo")

@@ -174,7 +174,9 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 endpoint.EnterConnection();
                 try
                 {
-                    PgOptimizerDiagnostics.ConnectionWait.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
+                    var waited = Stopwatch.GetTimestamp() - started;
+                    endpoint.ConnectionWait.RecordTicks(waited);
+                    PgOptimizerDiagnostics.ConnectionWait.Record((double)waited / Stopwatch.Frequency, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
                     call.Info.BeforeExecution = false;
                     return Outcome.FromResult<object?>(await call.Operation(connection, call.State, ctx.CancellationToken).ConfigureAwait(false));
                 }

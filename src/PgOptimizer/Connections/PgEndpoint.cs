@@ -1,6 +1,7 @@
 using Npgsql;
 using Polly;
 using Polly.CircuitBreaker;
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Connections;
 
@@ -24,6 +25,7 @@ public sealed class PgEndpoint : IAsyncDisposable
     private int _peakBusy;
     private long _probeAfterMs;
     private long _operations;
+    private static int s_sequence;
 
     internal PgEndpoint(string name, EndpointRole role, NpgsqlConnectionStringBuilder settings, ConnectionOptions options, Action<PgEndpoint, CircuitState>? onCircuitChange)
     {
@@ -35,7 +37,13 @@ public sealed class PgEndpoint : IAsyncDisposable
         MaxPoolSize = settings.MaxPoolSize;
         _breakMs = (long)options.BreakerBreakDuration.TotalMilliseconds;
 
-        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString);
+        // A process-unique name: Npgsql tags its command activities and pool metrics with it, which
+        // is how monitoring tells this endpoint's commands from those of other data sources.
+        DataSourceName = $"pgopt-{name}-{Interlocked.Increment(ref s_sequence)}";
+        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = DataSourceName };
+        builder.ConfigureTracing(t => t
+            .EnableFirstResponseEvent(false) // one ActivityEvent allocation per command that nothing here reads
+            .EnablePhysicalOpenTracing(false));
         DataSource = builder.Build();
 
         Pipeline = new ResiliencePipelineBuilder()
@@ -74,6 +82,12 @@ public sealed class PgEndpoint : IAsyncDisposable
 
     /// <summary>The pooled data source. Use it directly only for work that must bypass retries.</summary>
     public NpgsqlDataSource DataSource { get; }
+
+    /// <summary>The name Npgsql reports for this endpoint's data source (activities, pool metrics).</summary>
+    public string DataSourceName { get; }
+
+    /// <summary>Time callers waited for a connection from this endpoint's pool (microseconds).</summary>
+    public LatencyHistogram ConnectionWait { get; } = new();
 
     /// <summary>The effective settings (contains the password: never print it; use <see cref="Description"/>).</summary>
     internal NpgsqlConnectionStringBuilder Settings { get; }

@@ -27,4 +27,16 @@ public static class PgOptimizerDiagnostics
 
     internal static readonly Histogram<double> ConnectionWait =
         Meter.CreateHistogram<double>("pgopt.db.connection.wait", unit: "s", description: "Time to get a connection from an endpoint's pool.");
+
+    internal static readonly Histogram<double> QueryDuration =
+        Meter.CreateHistogram<double>("pgopt.db.query.duration", unit: "s", description: "Duration of commands as the application saw them, per endpoint.");
+
+    internal static readonly Counter<long> QueryErrors =
+        Meter.CreateCounter<long>("pgopt.db.query.errors", unit: "{command}", description: "Commands that failed, per endpoint.");
+
+    internal static readonly Counter<long> SlowQueries =
+        Meter.CreateCounter<long>("pgopt.db.query.slow", unit: "{command}", description: "Commands slower than the slow-query threshold, per endpoint.");
+
+    internal static readonly Counter<long> AlertTransitions =
+        Meter.CreateCounter<long>("pgopt.alert.transitions", unit: "{transition}", description: "Alert state changes, per alert and new level.");
 }

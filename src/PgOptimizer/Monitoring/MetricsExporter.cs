@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Monitoring;
 
@@ -12,25 +12,86 @@ namespace PgOptimizer.Monitoring;
 /// </summary>
 public static class MetricsExporter
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static string ToPrometheus(IEnumerable<PgEndpoint> endpoints, ServerSnapshot? server, ServerInterval? interval = null)
+    public static string ToPrometheus(MetricsReport report)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(report);
         var w = new PrometheusWriter();
-        var eps = endpoints.ToList();
+        var client = report.Client;
+        Gauge(w, "pgopt_instances", "Application instances whose client-side figures are included.", client.Instances);
 
         w.Family("pgopt_pool_connections_busy", "gauge", "Connections handed out by the connection manager, per endpoint.");
-        eps.ForEach(e => w.Sample("pgopt_pool_connections_busy", e.BusyConnections, ("endpoint", e.Name)));
-        w.Family("pgopt_pool_connections_max", "gauge", "Maximum pool size, per endpoint.");
-        eps.ForEach(e => w.Sample("pgopt_pool_connections_max", e.MaxPoolSize, ("endpoint", e.Name)));
-        w.Family("pgopt_pool_connections_peak", "gauge", "Most connections in use at once since start, per endpoint.");
-        eps.ForEach(e => w.Sample("pgopt_pool_connections_peak", e.PeakBusyConnections, ("endpoint", e.Name)));
-        w.Family("pgopt_operations_total", "counter", "Operations started through the connection manager, per endpoint.");
-        eps.ForEach(e => w.Sample("pgopt_operations_total", e.OperationsStarted, ("endpoint", e.Name)));
-        w.Family("pgopt_circuit_open", "gauge", "1 when the endpoint's circuit breaker rejects calls (open or isolated), else 0.");
-        eps.ForEach(e => w.Sample("pgopt_circuit_open", e.IsAvailable || e.CircuitState == Polly.CircuitBreaker.CircuitState.HalfOpen ? 0 : 1, ("endpoint", e.Name)));
+        foreach (var p in client.Pools)
+        {
+            w.Sample("pgopt_pool_connections_busy", p.Busy, ("endpoint", p.Name));
+        }
 
+        w.Family("pgopt_pool_connections_max", "gauge", "Maximum pool size, per endpoint.");
+        foreach (var p in client.Pools)
+        {
+            w.Sample("pgopt_pool_connections_max", p.Max, ("endpoint", p.Name));
+        }
+
+        w.Family("pgopt_pool_connections_peak", "gauge", "Most connections in use at once since start, per endpoint.");
+        foreach (var p in client.Pools)
+        {
+            w.Sample("pgopt_pool_connections_peak", p.Peak, ("endpoint", p.Name));
+        }
+
+        w.Family("pgopt_operations_total", "counter", "Operations started through the connection manager, per endpoint.");
+        foreach (var p in client.Pools)
+        {
+            w.Sample("pgopt_operations_total", p.Operations, ("endpoint", p.Name));
+        }
+
+        w.Family("pgopt_circuit_open", "gauge", "1 when the endpoint's circuit breaker rejects calls (open or isolated), else 0.");
+        foreach (var p in client.Pools)
+        {
+            w.Sample("pgopt_circuit_open", p.Circuit is "Open" or "Isolated" ? 1 : 0, ("endpoint", p.Name));
+        }
+
+        w.Family("pgopt_pool_wait_seconds", "histogram", "Time callers waited for a connection from the pool, per endpoint.");
+        foreach (var p in client.Pools)
+        {
+            w.Histogram("pgopt_pool_wait_seconds", LatencyHistogram.Decode(p.WaitHistogram), ("endpoint", p.Name));
+        }
+
+        w.Family("pgopt_query_duration_seconds", "histogram", "Duration of commands as the application saw them, per endpoint.");
+        foreach (var e in client.Endpoints)
+        {
+            w.Histogram("pgopt_query_duration_seconds", LatencyHistogram.Decode(e.Histogram), ("endpoint", e.Name));
+        }
+
+        w.Family("pgopt_query_errors_total", "counter", "Commands that failed, per endpoint.");
+        foreach (var e in client.Endpoints)
+        {
+            w.Sample("pgopt_query_errors_total", e.Errors, ("endpoint", e.Name));
+        }
+
+        Counter(w, "pgopt_slow_queries_total", "Commands slower than the slow-query threshold.", client.SlowQueries);
+
+        var top = client.Statements.OrderByDescending(s => s.TotalMs).Take(report.TopStatements).ToList();
+        w.Family("pgopt_statement_calls_total", "counter", "Calls of the statements taking the most time (label: stable id of the normalized statement).");
+        top.ForEach(s => w.Sample("pgopt_statement_calls_total", s.Calls, ("statement_id", s.Id)));
+        w.Family("pgopt_statement_errors_total", "counter", "Failed calls of the statements taking the most time.");
+        top.ForEach(s => w.Sample("pgopt_statement_errors_total", s.Errors, ("statement_id", s.Id)));
+        w.Family("pgopt_statement_seconds_total", "counter", "Time spent in the statements taking the most time.");
+        top.ForEach(s => w.Sample("pgopt_statement_seconds_total", s.TotalMs / 1000.0, ("statement_id", s.Id)));
+
+        w.Family("pgopt_alert_firing", "gauge", "1 for each firing alert, by alert and severity.");
+        foreach (var a in report.Alerts.Where(a => a.State == "firing"))
+        {
+            w.Sample("pgopt_alert_firing", 1, ("alert", a.Name), ("severity", a.Severity.ToString().ToLowerInvariant()));
+        }
+
+        if (report.Overall is { } overall)
+        {
+            Gauge(w, "pgopt_health_status", "Overall health of the last evaluation: 0 healthy, 1 warning, 2 critical.", (int)overall);
+        }
+
+        var server = report.Server;
+        var interval = report.Interval;
         if (server is not null)
         {
             var d = server.Database;
@@ -86,21 +147,38 @@ public static class MetricsExporter
         return w.ToString();
     }
 
-    public static string ToJson(IEnumerable<PgEndpoint> endpoints, ServerSnapshot? server, ServerInterval? interval = null)
+    public static string ToJson(MetricsReport report)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(report);
+        var c = report.Client;
         return JsonSerializer.Serialize(new
         {
-            endpoints = endpoints.Select(e => new
+            instances = c.Instances,
+            at = c.At,
+            pools = c.Pools.Select(p =>
             {
-                e.Name, role = e.Role.ToString().ToLowerInvariant(), server = e.Description, circuit = e.CircuitState.ToString(),
-                busy = e.BusyConnections, peak = e.PeakBusyConnections, max = e.MaxPoolSize, operations = e.OperationsStarted,
+                var wait = LatencyHistogram.Summarize(LatencyHistogram.Decode(p.WaitHistogram));
+                return new { endpoint = p.Name, p.Busy, p.Idle, p.Max, p.Peak, p.Usage, p.Operations, p.Circuit, waitP95Ms = wait.P95Ms, waitMaxMs = wait.MaxMs };
             }),
-            server,
-            interval = interval is null ? null : new
+            queries = new
             {
-                interval.From, interval.To, interval.Seconds, interval.CommitsPerSecond, interval.RollbacksPerSecond, interval.CacheHitRatio,
-                interval.Deadlocks, interval.TempBytesPerSecond, interval.RowsWrittenPerSecond, interval.TopStatements,
+                calls = c.Calls,
+                errors = c.Errors,
+                slowQueries = c.SlowQueries,
+                latency = LatencyHistogram.Summarize(c.Latency()),
+                endpoints = c.Endpoints.Select(e => new { endpoint = e.Name, e.Calls, e.Errors, latency = LatencyHistogram.Summarize(LatencyHistogram.Decode(e.Histogram)) }),
+            },
+            statements = c.Statements.OrderByDescending(s => s.TotalMs).Take(report.TopStatements).Select(s => new
+            {
+                s.Id, s.Sql, s.Calls, s.Errors, s.Rows, totalMs = Math.Round(s.TotalMs, 3), s.MeanMs, s.MaxMs, latency = s.Latency(),
+            }),
+            alerts = report.Alerts,
+            overall = report.Overall,
+            server = report.Server,
+            interval = report.Interval is not { } i ? null : new
+            {
+                i.From, i.To, i.Seconds, i.CommitsPerSecond, i.RollbacksPerSecond, i.CacheHitRatio,
+                i.Deadlocks, i.TempBytesPerSecond, i.RowsWrittenPerSecond, i.TopStatements,
             },
         }, Json);
     }
@@ -136,8 +214,31 @@ public static class MetricsExporter
             _sb.Append(' ').Append(double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : "NaN").Append('\n');
         }
 
+        public void Histogram(string name, HdrHistogram.HistogramBase h, params (string Key, string Value)[] labels)
+        {
+            var bounds = LatencyHistogram.PrometheusBuckets;
+            var counts = LatencyHistogram.CumulativeCounts(h, bounds);
+            for (var i = 0; i < bounds.Length; i++)
+            {
+                Sample(name + "_bucket", counts[i], [.. labels, ("le", bounds[i].ToString("R", CultureInfo.InvariantCulture))]);
+            }
+
+            Sample(name + "_bucket", h.TotalCount, [.. labels, ("le", "+Inf")]);
+            Sample(name + "_sum", LatencyHistogram.SumSeconds(h), labels);
+            Sample(name + "_count", h.TotalCount, labels);
+        }
+
         private static string Escape(string v) => v.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
 
         public override string ToString() => _sb.ToString();
     }
 }
+
+/// <summary>Everything one export contains.</summary>
+public sealed record MetricsReport(
+    ClientSnapshot Client,
+    ServerSnapshot? Server,
+    ServerInterval? Interval,
+    IReadOnlyList<Alert> Alerts,
+    HealthLevel? Overall,
+    int TopStatements = 10);

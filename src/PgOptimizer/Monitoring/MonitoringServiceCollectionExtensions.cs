@@ -1,21 +1,36 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace PgOptimizer.Monitoring;
 
 public static class MonitoringServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="ServerStatsCollector"/> (needs the connection manager).</summary>
+    /// <summary>
+    /// Adds monitoring: <see cref="ServerStatsCollector"/>, <see cref="QueryTracker"/> (client-side
+    /// query tracking starts when it is first resolved, which the hosted service does at start-up),
+    /// <see cref="DatabasePerformanceMonitor"/> and a hosted service that evaluates and publishes
+    /// every interval. Needs the connection manager (and Redis for cross-instance figures).
+    /// </summary>
     public static IServiceCollection AddPgMonitoring(this IServiceCollection services, Action<MonitoringOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<MonitoringOptions>();
+        var builder = services.AddOptions<MonitoringOptions>().ValidateDataAnnotations();
         if (configure is not null)
         {
             builder.Configure(configure);
         }
 
         services.TryAddSingleton<ServerStatsCollector>();
+        services.TryAddSingleton<QueryTracker>();
+        services.TryAddSingleton<DatabasePerformanceMonitor>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MonitoringHostedService>());
         return services;
     }
+}
+
+/// <summary>Runs <see cref="DatabasePerformanceMonitor.RunAsync"/> in a host.</summary>
+public sealed class MonitoringHostedService(DatabasePerformanceMonitor monitor) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => monitor.RunAsync(stoppingToken);
 }

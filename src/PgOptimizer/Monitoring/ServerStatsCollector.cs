@@ -15,6 +15,7 @@ public sealed class ServerStatsCollector(PgConnectionManager connections, IOptio
 {
     private readonly object _gate = new();
     private ServerSnapshot? _last;
+    private ServerInterval? _lastInterval;
     private long _lastActivityAtPoll = -1;
 
     /// <summary>True when polls are skipped while the application is idle (Neon by default).</summary>
@@ -71,8 +72,29 @@ public sealed class ServerStatsCollector(PgConnectionManager connections, IOptio
             _last = current;
         }
 
-        return previous is null ? null : Compare(previous, current, options.Value.TopStatements);
+        var interval = previous is null ? null : Compare(previous, current, options.Value.TopStatements);
+        if (interval is not null)
+        {
+            Volatile.Write(ref _lastInterval, interval);
+        }
+
+        return interval;
     }
+
+    /// <summary>The latest snapshot taken by <see cref="CollectAsync"/>, if any.</summary>
+    public ServerSnapshot? Last
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _last;
+            }
+        }
+    }
+
+    /// <summary>The latest interval computed by <see cref="CollectAsync"/>, if any.</summary>
+    public ServerInterval? LastInterval => Volatile.Read(ref _lastInterval);
 
     /// <summary>The interval between two snapshots. Counters that went down (a stats reset) count from zero.</summary>
     public static ServerInterval Compare(ServerSnapshot previous, ServerSnapshot current, int top = 10)

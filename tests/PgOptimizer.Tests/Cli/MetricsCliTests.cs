@@ -33,12 +33,12 @@ public sealed class MetricsCliTests
     }
 
     [Fact]
-    public async Task Json_export_has_endpoints_server_and_interval()
+    public async Task Json_export_has_pools_server_and_interval()
     {
         var r = await PgoptProcess.RunAsync(Env, "metrics", "--format", "json", "--interval", "1s");
         Assert.True(r.ExitCode == 0, r.All);
         var doc = JsonDocument.Parse(r.Stdout).RootElement;
-        Assert.Equal(2, doc.GetProperty("endpoints").GetArrayLength());
+        Assert.Equal(2, doc.GetProperty("pools").GetArrayLength());
         Assert.True(doc.GetProperty("server").GetProperty("connections").GetProperty("maxConnections").GetInt32() > 0);
         Assert.True(doc.GetProperty("interval").GetProperty("seconds").GetDouble() >= 1);
     }

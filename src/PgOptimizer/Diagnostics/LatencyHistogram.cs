@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using HdrHistogram;
+using HdrHistogram.Utilities;
+
+namespace PgOptimizer.Diagnostics;
+
+/// <summary>
+/// A thread-safe latency histogram (HdrHistogram, microseconds from 1 µs to 1 h, two significant
+/// digits: every percentile within 1 %). Recording is lock-free; reading takes a consistent copy.
+/// All PgOptimizer histograms share this configuration so that they can be merged across
+/// instances (<see cref="Encode"/> / <see cref="Decode"/>).
+/// </summary>
+public sealed class LatencyHistogram
+{
+    internal const long Lowest = 1;
+    internal const long Highest = 3_600_000_000; // 1 h in µs
+    internal const int Digits = 2;
+
+    /// <summary>Upper bounds (seconds) of the Prometheus buckets PgOptimizer exports.</summary>
+    public static readonly double[] PrometheusBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private static readonly double TicksToMicros = 1_000_000.0 / Stopwatch.Frequency;
+    private readonly LongConcurrentHistogram _histogram = new(Lowest, Highest, Digits);
+
+    /// <summary>Records a duration measured with <see cref="Stopwatch.GetTimestamp"/>.</summary>
+    public void RecordTicks(long stopwatchTicks) => RecordMicroseconds((long)(stopwatchTicks * TicksToMicros));
+
+    public void RecordMicroseconds(long microseconds) =>
+        _histogram.RecordValue(Math.Clamp(microseconds, Lowest, Highest));
+
+    /// <summary>Values recorded so far.</summary>
+    public long Count => _histogram.TotalCount;
+
+    /// <summary>A consistent copy of the counts.</summary>
+    public HistogramBase Snapshot() => _histogram.Copy();
+
+    /// <summary>A new empty histogram of the shared configuration.</summary>
+    public static HistogramBase CreateEmpty() => new LongHistogram(Lowest, Highest, Digits);
+
+    /// <summary>Count, mean, p50/p95/p99 and max in milliseconds.</summary>
+    public LatencySummary Summarize() => Summarize(Snapshot());
+
+    public static LatencySummary Summarize(HistogramBase h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        if (h.TotalCount == 0)
+        {
+            return LatencySummary.Empty;
+        }
+
+        static double Ms(double micros) => Math.Round(micros / 1000.0, 3);
+        return new LatencySummary(
+            h.TotalCount,
+            Ms(h.GetMean()),
+            Ms(h.GetValueAtPercentile(50)),
+            Ms(h.GetValueAtPercentile(95)),
+            Ms(h.GetValueAtPercentile(99)),
+            Ms(h.GetMaxValue()));
+    }
+
+    /// <summary>Cumulative counts at each upper bound (seconds), as Prometheus buckets want them.</summary>
+    public static long[] CumulativeCounts(HistogramBase h, IReadOnlyList<double> upperBoundsSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        ArgumentNullException.ThrowIfNull(upperBoundsSeconds);
+        var result = new long[upperBoundsSeconds.Count];
+        foreach (var v in h.RecordedValues())
+        {
+            // the bucket's representative value (lowest equivalent) decides where its count goes
+            var seconds = h.LowestEquivalentValue(v.ValueIteratedTo) / 1_000_000.0;
+            for (var i = 0; i < result.Length; i++)
+            {
+                if (seconds <= upperBoundsSeconds[i])
+                {
+                    result[i] += v.CountAtValueIteratedTo;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Approximate sum of all values in seconds (for Prometheus' _sum).</summary>
+    public static double SumSeconds(HistogramBase h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        return h.TotalCount == 0 ? 0 : h.GetMean() * h.TotalCount / 1_000_000.0;
+    }
+
+    /// <summary>
+    /// What <paramref name="current"/> recorded after <paramref name="previous"/> (both cumulative
+    /// histograms of the same source); null when current is not a continuation of previous.
+    /// </summary>
+    public static HistogramBase? Difference(HistogramBase current, HistogramBase? previous)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var result = CreateEmpty();
+        if (previous is null)
+        {
+            result.Add(current);
+            return result;
+        }
+
+        if (current.TotalCount < previous.TotalCount)
+        {
+            return null;
+        }
+
+        foreach (var v in current.RecordedValues())
+        {
+            var count = v.CountAtValueIteratedTo - previous.GetCountAtValue(v.ValueIteratedTo);
+            if (count < 0)
+            {
+                return null;
+            }
+
+            if (count > 0)
+            {
+                result.RecordValueWithCount(v.ValueIteratedTo, count);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The standard compressed HdrHistogram encoding, base64.</summary>
+    public static string Encode(HistogramBase h)
+    {
+        ArgumentNullException.ThrowIfNull(h);
+        var buffer = ByteBuffer.Allocate(h.GetNeededByteBufferCapacity());
+        var length = HistogramEncoding.EncodeIntoCompressedByteBuffer(h, buffer);
+        buffer.Position = 0;
+        var bytes = new byte[length];
+        for (var i = 0; i < length; i++)
+        {
+            bytes[i] = buffer.Get(); // ByteBuffer copies on Allocate(byte[]) and has no public array accessor
+        }
+
+        return Convert.ToBase64String(bytes);
+    }
+
+    /// <summary>Decodes <see cref="Encode"/>'s output; throws <see cref="FormatException"/> for anything else.</summary>
+    public static HistogramBase Decode(string encoded)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        try
+        {
+            var buffer = ByteBuffer.Allocate(Convert.FromBase64String(encoded));
+            var decoded = HistogramEncoding.DecodeFromCompressedByteBuffer(buffer, Highest);
+            var result = CreateEmpty();
+            result.Add(decoded);
+            return result;
+        }
+        catch (Exception ex) when (ex is not FormatException and not OutOfMemoryException)
+        {
+            throw new FormatException("Not an encoded PgOptimizer latency histogram.", ex);
+        }
+    }
+}
+
+/// <summary>Latency figures in milliseconds.</summary>
+public sealed record LatencySummary(long Count, double MeanMs, double P50Ms, double P95Ms, double P99Ms, double MaxMs)
+{
+    public static readonly LatencySummary Empty = new(0, 0, 0, 0, 0, 0);
+}

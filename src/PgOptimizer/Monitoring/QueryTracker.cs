@@ -1,0 +1,255 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.Monitoring;
+
+/// <summary>
+/// Client-side query tracking: every command the application runs through Npgsql, timed in the
+/// application's own process without code changes. It listens to Npgsql's command activities
+/// (Npgsql's tracing hook; only commands of the connection manager's data sources unless
+/// <see cref="MonitoringOptions.TrackAllDataSources"/>) and keeps, per normalized statement,
+/// calls, errors, rows (where Npgsql reports them: COPY, or commands recorded through
+/// <see cref="Record"/>; its activities carry no row count for queries, which pg_stat_statements
+/// has server-side), total/max time and an HdrHistogram; per endpoint a latency histogram;
+/// and slow queries (normalized text only, never parameter values) in a <see cref="SlowQueryLog"/>.
+/// Statements of PgOptimizer's own catalog queries are left out.
+/// </summary>
+public sealed class QueryTracker : IDisposable
+{
+    private const string NpgsqlSource = "Npgsql";
+    private const string OtherStatement = "<other statements>";
+
+    private readonly MonitoringOptions _options;
+    private readonly ConcurrentDictionary<string, StatementStats> _byText = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StatementStats> _byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, EndpointQueryStats> _endpoints = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _dataSources;
+    private readonly ActivityListener? _listener;
+    private readonly long _slowTicks;
+    private long _slowCount;
+
+    public QueryTracker(PgConnectionManager connections, IOptions<MonitoringOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _slowTicks = (long)(_options.SlowQueryThreshold.TotalSeconds * Stopwatch.Frequency);
+        SlowQueries = new SlowQueryLog(_options.SlowQueryCapacity);
+        _dataSources = connections.Endpoints.ToDictionary(e => e.DataSourceName, e => e.Name, StringComparer.Ordinal);
+        foreach (var name in _dataSources.Values)
+        {
+            _endpoints[name] = new EndpointQueryStats(name);
+        }
+
+        if (_options.TrackQueries)
+        {
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = static source => source.Name == NpgsqlSource,
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStopped = OnActivityStopped,
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+    }
+
+    /// <summary>Recent slow queries of this process.</summary>
+    public SlowQueryLog SlowQueries { get; }
+
+    /// <summary>Slow queries seen since start.</summary>
+    public long SlowQueryCount => Interlocked.Read(ref _slowCount);
+
+    /// <summary>The statements seen so far.</summary>
+    public IEnumerable<StatementStats> Statements => _byId.Values;
+
+    /// <summary>Per-endpoint figures.</summary>
+    public IEnumerable<EndpointQueryStats> Endpoints => _endpoints.Values;
+
+    /// <summary>
+    /// Records one command. Called by the Npgsql listener; callable directly for commands that do
+    /// not go through Npgsql's tracing (a command wrapper).
+    /// </summary>
+    public void Record(string sql, string endpoint, long elapsedTicks, long rows, string? errorCode)
+    {
+        if (sql.StartsWith(PgOptimizerDiagnostics.SqlMarker, StringComparison.Ordinal))
+        {
+            return; // PgOptimizer's own catalog queries are not the application's workload
+        }
+
+        var stats = Resolve(sql);
+        var micros = elapsedTicks * 1_000_000 / Stopwatch.Frequency;
+        var failed = errorCode is not null;
+        stats.Record(micros, rows, failed);
+        if (!_endpoints.TryGetValue(endpoint, out var ep))
+        {
+            ep = _endpoints.GetOrAdd(endpoint, static n => new EndpointQueryStats(n));
+        }
+
+        ep.Record(micros, failed);
+        PgOptimizerDiagnostics.QueryDuration.Record(micros / 1_000_000.0, new KeyValuePair<string, object?>("endpoint", endpoint));
+        if (failed)
+        {
+            PgOptimizerDiagnostics.QueryErrors.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
+        }
+
+        if (elapsedTicks >= _slowTicks)
+        {
+            Interlocked.Increment(ref _slowCount);
+            PgOptimizerDiagnostics.SlowQueries.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint));
+            SlowQueries.Add(new SlowQuery(DateTimeOffset.UtcNow, Math.Round(micros / 1000.0, 3), stats.Id, stats.Sql, endpoint, errorCode, _options.InstanceId));
+        }
+    }
+
+    /// <summary>Totals and histograms of every statement and endpoint, as one serializable snapshot.</summary>
+    public ClientSnapshot Snapshot(IEnumerable<PgEndpoint> pools)
+    {
+        ArgumentNullException.ThrowIfNull(pools);
+        var statements = _byId.Values.Where(s => s.Calls > 0).Select(s => s.Snapshot()).ToList();
+        var endpoints = _endpoints.Values.Select(e => e.Snapshot()).ToList();
+        var poolFigures = pools.Select(p => new PoolSnapshot(
+            p.Name, p.BusyConnections, p.PeakBusyConnections, p.MaxPoolSize, p.OperationsStarted, p.CircuitState.ToString(),
+            LatencyHistogram.Encode(p.ConnectionWait.Snapshot()))).ToList();
+        return new ClientSnapshot(_options.InstanceId, DateTimeOffset.UtcNow, 1, statements, endpoints, poolFigures, SlowQueryCount);
+    }
+
+    private StatementStats Resolve(string sql)
+    {
+        if (_byText.TryGetValue(sql, out var known))
+        {
+            return known;
+        }
+
+        var normalized = QueryNormalizer.Normalize(sql);
+        var id = QueryNormalizer.StatementId(normalized);
+        if (!_byId.TryGetValue(id, out var stats))
+        {
+            stats = _byId.Count < _options.MaxTrackedStatements
+                ? _byId.GetOrAdd(id, static (i, n) => new StatementStats(i, n), normalized)
+                : _byId.GetOrAdd(QueryNormalizer.StatementId(OtherStatement), static (i, n) => new StatementStats(i, n), OtherStatement);
+        }
+
+        // raw texts are cached up to a bound: an application that inlines constants would otherwise
+        // grow this map without end (those texts are normalized on every call instead)
+        if (_byText.Count < _options.MaxTrackedStatements * 16)
+        {
+            _byText.TryAdd(sql, stats);
+        }
+
+        return stats;
+    }
+
+    private void OnActivityStopped(Activity activity)
+    {
+        string? sql = null;
+        string? dataSource = null;
+        string? status = null;
+        long rows = 0;
+        foreach (var tag in activity.TagObjects)
+        {
+            switch (tag.Key)
+            {
+                case "db.query.text":
+                    sql = tag.Value as string;
+                    break;
+                case "db.npgsql.data_source":
+                    dataSource = tag.Value as string;
+                    break;
+                case "db.response.status_code":
+                    status = tag.Value as string;
+                    break;
+                case "db.npgsql.rows":
+                    rows = tag.Value switch { long l => l, int i => i, ulong u => (long)u, _ => 0 };
+                    break;
+            }
+        }
+
+        if (sql is null)
+        {
+            return;
+        }
+
+        string? endpoint = null;
+        if (dataSource is not null && !_dataSources.TryGetValue(dataSource, out endpoint) && !_options.TrackAllDataSources)
+        {
+            return; // another data source in this process (another connection manager's, say)
+        }
+
+        if (activity.Status == ActivityStatusCode.Error && status is null)
+        {
+            status = "error";
+        }
+
+        Record(sql, endpoint ?? "other", activity.Duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, rows, status);
+    }
+
+    public void Dispose() => _listener?.Dispose();
+}
+
+/// <summary>Live figures of one normalized statement.</summary>
+public sealed class StatementStats(string id, string sql)
+{
+    private readonly LatencyHistogram _latency = new();
+    private long _calls;
+    private long _errors;
+    private long _rows;
+    private long _totalMicros;
+    private long _maxMicros;
+
+    public string Id { get; } = id;
+
+    public string Sql { get; } = sql;
+
+    public long Calls => Interlocked.Read(ref _calls);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    internal void Record(long micros, long rows, bool failed)
+    {
+        Interlocked.Increment(ref _calls);
+        if (failed)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+
+        if (rows > 0)
+        {
+            Interlocked.Add(ref _rows, rows);
+        }
+
+        Interlocked.Add(ref _totalMicros, micros);
+        long max;
+        while (micros > (max = Interlocked.Read(ref _maxMicros)) && Interlocked.CompareExchange(ref _maxMicros, micros, max) != max)
+        {
+        }
+
+        _latency.RecordMicroseconds(micros);
+    }
+
+    public StatementSnapshot Snapshot() => new(
+        Id, Sql, Calls, Errors, Interlocked.Read(ref _rows), Interlocked.Read(ref _totalMicros) / 1000.0, Interlocked.Read(ref _maxMicros) / 1000.0,
+        LatencyHistogram.Encode(_latency.Snapshot()));
+}
+
+/// <summary>Live figures of one endpoint's commands.</summary>
+public sealed class EndpointQueryStats(string name)
+{
+    private readonly LatencyHistogram _latency = new();
+    private long _errors;
+
+    public string Name { get; } = name;
+
+    internal void Record(long micros, bool failed)
+    {
+        if (failed)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+
+        _latency.RecordMicroseconds(micros);
+    }
+
+    public EndpointSnapshot Snapshot() => new(Name, _latency.Count, Interlocked.Read(ref _errors), LatencyHistogram.Encode(_latency.Snapshot()));
+}
