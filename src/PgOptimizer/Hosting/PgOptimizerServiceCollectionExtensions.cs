@@ -23,6 +23,8 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgIndexing();
         services.Configure<IndexingOptions>(section.GetSection("Indexing"));
         services.AddPgWorkload();
+        services.AddPgMonitoring();
+        services.Configure<MonitoringOptions>(section.GetSection("Monitoring"));
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString ??= configuration["PGOPT_CONNECTION"] ?? configuration["NEON_DATABASE_URL"];
@@ -39,14 +41,17 @@ public static class PgOptimizerServiceCollectionExtensions
     }
 
     /// <summary>Adds all of PgOptimizer configured in code.</summary>
-    public static IServiceCollection AddPgOptimizer(this IServiceCollection services, Action<ConnectionOptions> configureConnections, Action<RedisOptions>? configureRedis = null)
+    public static IServiceCollection AddPgOptimizer(
+        this IServiceCollection services,
+        Action<ConnectionOptions> configureConnections,
+        Action<RedisOptions>? configureRedis = null,
+        Action<MonitoringOptions>? configureMonitoring = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
         services.AddPgIndexing();
         services.AddPgWorkload();
-        services.AddPgMonitoring();
-        services.AddPgMonitoring();
+        services.AddPgMonitoring(configureMonitoring);
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);
