@@ -101,7 +101,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         }
 
         Step("4/4", $"Replaying the pitch platform's workload for {duration.TotalSeconds:F0} s ({workloadOptions.Concurrency} workers, through the connection manager)");
-        var run = await WorkloadRunCommand.RunAsync(manager, workloadOptions, null, settings.Json, cancellationToken).ConfigureAwait(false);
+        var run = await WorkloadRunCommand.RunMonitoredAsync(services, workloadOptions, null, settings.Json, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.WriteJson(new

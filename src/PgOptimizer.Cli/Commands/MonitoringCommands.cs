@@ -93,9 +93,9 @@ public sealed class HealthCommand : AsyncCommand<HealthSettings>
         var monitor = services.GetRequiredService<DatabasePerformanceMonitor>();
         var collector = services.GetRequiredService<ServerStatsCollector>();
 
-        // a first snapshot, so that the evaluation has an interval to compute rates over
+        // a first server snapshot, so that the evaluation has an interval to compute rates over;
+        // the first evaluation's client window is everything the live instances measured so far
         await collector.CollectAsync(force: true, cancellationToken).ConfigureAwait(false);
-        await monitor.EvaluateAsync(new HealthEvaluation { AllInstances = true, ForceServerPoll = false, IgnoreForDurations = !settings.Watch }, cancellationToken).ConfigureAwait(false);
         DatabaseHealth health;
         while (true)
         {

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
+using PgOptimizer.Monitoring;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 using Spectre.Console;
@@ -37,8 +38,7 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
         var options = new WorkloadOptions { Duration = duration, Concurrency = settings.Concurrency, Seed = settings.Seed };
         var resolved = CliRuntime.Resolve(settings);
         await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency));
-        var manager = services.GetRequiredService<PgConnectionManager>();
-        var report = await RunAsync(manager, options, settings.Mix, settings.Json, cancellationToken).ConfigureAwait(false);
+        var report = await RunMonitoredAsync(services, options, settings.Mix, settings.Json, cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
             Output.WriteJson(new { report.Workload, report.Executor, report.Concurrency, report.Elapsed, report.Calls, report.Errors, report.Throughput, report.RowsWritten, report.Latency, report.Operations });
@@ -56,6 +56,37 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
         var keys = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource, ct).ConfigureAwait(false)
             ?? throw new PgOptimizerConfigurationException($"The database {manager.Primary.Description} has no demo data. Run 'pgopt seed --scale 0.1' (or 'pgopt demo') first.");
         return new PitchesWorkload(keys);
+    }
+
+    /// <summary>
+    /// Runs the workload while monitoring runs as in an application: the client-side figures and
+    /// slow queries are published to Redis (when configured) every interval and at the end, so
+    /// `pgopt health` and `pgopt slow` in another terminal see this run.
+    /// </summary>
+    internal static async Task<WorkloadReport> RunMonitoredAsync(IServiceProvider services, WorkloadOptions options, string? mixText, bool quiet, CancellationToken ct)
+    {
+        var manager = services.GetRequiredService<PgConnectionManager>();
+        var monitor = services.GetRequiredService<DatabasePerformanceMonitor>();
+        using var monitoring = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var loop = monitor.RunAsync(monitoring.Token);
+        try
+        {
+            return await RunAsync(manager, options, mixText, quiet, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            await monitoring.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped
+            }
+
+            await monitor.PublishAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     internal static async Task<WorkloadReport> RunAsync(PgConnectionManager manager, WorkloadOptions options, string? mixText, bool quiet, CancellationToken ct)

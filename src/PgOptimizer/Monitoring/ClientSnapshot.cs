@@ -6,7 +6,8 @@ namespace PgOptimizer.Monitoring;
 /// <summary>
 /// What one application instance (or several, merged) measured from the client side since it
 /// started: statements, endpoints, pools and slow queries. Counters are cumulative; histograms are
-/// HdrHistogram encodings, so that instances' snapshots can be merged exactly.
+/// HdrHistogram encodings, so that instances' snapshots can be merged exactly. <see cref="Since"/>
+/// is when tracking started (the earliest of merged instances).
 /// </summary>
 public sealed record ClientSnapshot(
     string Instance,
@@ -15,7 +16,8 @@ public sealed record ClientSnapshot(
     IReadOnlyList<StatementSnapshot> Statements,
     IReadOnlyList<EndpointSnapshot> Endpoints,
     IReadOnlyList<PoolSnapshot> Pools,
-    long SlowQueries)
+    long SlowQueries,
+    DateTimeOffset Since)
 {
     /// <summary>All commands of all endpoints.</summary>
     public long Calls => Endpoints.Sum(e => e.Calls);
@@ -43,7 +45,7 @@ public sealed record ClientSnapshot(
         ArgumentNullException.ThrowIfNull(snapshots);
         if (snapshots.Count == 0)
         {
-            return new ClientSnapshot(name, DateTimeOffset.UtcNow, 0, [], [], [], 0);
+            return new ClientSnapshot(name, DateTimeOffset.UtcNow, 0, [], [], [], 0, DateTimeOffset.UtcNow);
         }
 
         var statements = snapshots.SelectMany(s => s.Statements).GroupBy(s => s.Id)
@@ -59,7 +61,7 @@ public sealed record ClientSnapshot(
                 g.Key, g.Sum(x => x.Busy), g.Sum(x => x.Peak), g.Sum(x => x.Max), g.Sum(x => x.Operations),
                 g.Select(x => x.Circuit).FirstOrDefault(c => c != "Closed") ?? "Closed", MergeHistograms(g.Select(x => x.WaitHistogram))))
             .ToList();
-        return new ClientSnapshot(name, snapshots.Max(s => s.At), snapshots.Sum(s => s.Instances), statements, endpoints, pools, snapshots.Sum(s => s.SlowQueries));
+        return new ClientSnapshot(name, snapshots.Max(s => s.At), snapshots.Sum(s => s.Instances), statements, endpoints, pools, snapshots.Sum(s => s.SlowQueries), snapshots.Min(s => s.Since));
     }
 
     private static string MergeHistograms(IEnumerable<string> encoded)

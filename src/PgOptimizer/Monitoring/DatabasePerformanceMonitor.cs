@@ -338,7 +338,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
             calls = client.Calls;
             errors = client.Errors;
             slow = client.SlowQueries;
-            seconds = Math.Max(0.001, (now - _started).TotalSeconds);
+            seconds = Math.Max(0.001, (now - (client.Since < _started ? client.Since : _started)).TotalSeconds);
         }
         else
         {

@@ -29,6 +29,7 @@ public sealed class QueryTracker : IDisposable
     private readonly Dictionary<string, string> _dataSources;
     private readonly ActivityListener? _listener;
     private readonly long _slowTicks;
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private long _slowCount;
 
     public QueryTracker(PgConnectionManager connections, IOptions<MonitoringOptions> options)
@@ -112,7 +113,7 @@ public sealed class QueryTracker : IDisposable
         var poolFigures = pools.Select(p => new PoolSnapshot(
             p.Name, p.BusyConnections, p.PeakBusyConnections, p.MaxPoolSize, p.OperationsStarted, p.CircuitState.ToString(),
             LatencyHistogram.Encode(p.ConnectionWait.Snapshot()))).ToList();
-        return new ClientSnapshot(_options.InstanceId, DateTimeOffset.UtcNow, 1, statements, endpoints, poolFigures, SlowQueryCount);
+        return new ClientSnapshot(_options.InstanceId, DateTimeOffset.UtcNow, 1, statements, endpoints, poolFigures, SlowQueryCount, _started);
     }
 
     private StatementStats Resolve(string sql)

@@ -10,9 +10,20 @@ public static class PgoptProcess
         public string All => Stdout + Stderr;
     }
 
+    // The CLI's own build output: the test folder's copy would run with the test project's
+    // dependency set (which takes some assemblies from the ASP.NET Core shared framework).
+    private static readonly Lazy<string> CliDll = new(() =>
+    {
+        var testDir = new DirectoryInfo(AppContext.BaseDirectory);
+        var tfm = testDir.Name.Length > 0 ? testDir.Name : testDir.Parent!.Name;
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var dll = Path.Combine(Infrastructure.TestServices.RepoRoot, "src", "PgOptimizer.Cli", "bin", configuration, tfm, "pgopt.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the CLI first (dotnet build -c {configuration}): {dll} is missing.");
+    });
+
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "pgopt.dll");
+        var dll = CliDll.Value;
         var psi = new ProcessStartInfo("dotnet", [dll, .. args])
         {
             RedirectStandardOutput = true,
