@@ -58,7 +58,7 @@ public sealed record ClientSnapshot(
             .ToList();
         var pools = snapshots.SelectMany(s => s.Pools).GroupBy(p => p.Name)
             .Select(g => new PoolSnapshot(
-                g.Key, g.Sum(x => x.Busy), g.Sum(x => x.Peak), g.Sum(x => x.Max), g.Sum(x => x.Operations),
+                g.Key, g.Sum(x => x.Busy), g.Sum(x => x.Idle), g.Sum(x => x.Peak), g.Sum(x => x.Max), g.Sum(x => x.Operations),
                 g.Select(x => x.Circuit).FirstOrDefault(c => c != "Closed") ?? "Closed", MergeHistograms(g.Select(x => x.WaitHistogram))))
             .ToList();
         return new ClientSnapshot(name, snapshots.Max(s => s.At), snapshots.Sum(s => s.Instances), statements, endpoints, pools, snapshots.Sum(s => s.SlowQueries), snapshots.Min(s => s.Since));
@@ -87,11 +87,12 @@ public sealed record StatementSnapshot(string Id, string Sql, long Calls, long E
 /// <summary>Commands of one endpoint.</summary>
 public sealed record EndpointSnapshot(string Name, long Calls, long Errors, string Histogram);
 
-/// <summary>A connection pool: busy, peak and maximum connections, operations, circuit state, wait-time histogram (µs).</summary>
-public sealed record PoolSnapshot(string Name, int Busy, int Peak, int Max, long Operations, string Circuit, string WaitHistogram)
+/// <summary>
+/// A connection pool: connections the manager has handed out (busy), idle physical connections
+/// Npgsql keeps open, peak and maximum, operations, circuit state, wait-time histogram (µs).
+/// </summary>
+public sealed record PoolSnapshot(string Name, int Busy, int Idle, int Peak, int Max, long Operations, string Circuit, string WaitHistogram)
 {
-    public int Idle => Math.Max(0, Max - Busy);
-
     public double Usage => Max == 0 ? 0 : (double)Busy / Max;
 }
 

@@ -27,6 +27,12 @@ public static class MetricsExporter
             w.Sample("pgopt_pool_connections_busy", p.Busy, ("endpoint", p.Name));
         }
 
+        w.Family("pgopt_pool_connections_idle", "gauge", "Idle physical connections the pool keeps open, per endpoint.");
+        foreach (var p in client.Pools)
+        {
+            w.Sample("pgopt_pool_connections_idle", p.Idle, ("endpoint", p.Name));
+        }
+
         w.Family("pgopt_pool_connections_max", "gauge", "Maximum pool size, per endpoint.");
         foreach (var p in client.Pools)
         {

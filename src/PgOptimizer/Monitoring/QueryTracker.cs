@@ -28,6 +28,7 @@ public sealed class QueryTracker : IDisposable
     private readonly ConcurrentDictionary<string, EndpointQueryStats> _endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _dataSources;
     private readonly ActivityListener? _listener;
+    private readonly NpgsqlPoolReader _pools = new();
     private readonly long _slowTicks;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private long _slowCount;
@@ -110,8 +111,9 @@ public sealed class QueryTracker : IDisposable
         ArgumentNullException.ThrowIfNull(pools);
         var statements = _byId.Values.Where(s => s.Calls > 0).Select(s => s.Snapshot()).ToList();
         var endpoints = _endpoints.Values.Select(e => e.Snapshot()).ToList();
+        var physical = _pools.Read();
         var poolFigures = pools.Select(p => new PoolSnapshot(
-            p.Name, p.BusyConnections, p.PeakBusyConnections, p.MaxPoolSize, p.OperationsStarted, p.CircuitState.ToString(),
+            p.Name, p.BusyConnections, physical.TryGetValue(p.DataSourceName, out var c) ? c.Idle : 0, p.PeakBusyConnections, p.MaxPoolSize, p.OperationsStarted, p.CircuitState.ToString(),
             LatencyHistogram.Encode(p.ConnectionWait.Snapshot()))).ToList();
         return new ClientSnapshot(_options.InstanceId, DateTimeOffset.UtcNow, 1, statements, endpoints, poolFigures, SlowQueryCount, _started);
     }
@@ -186,7 +188,11 @@ public sealed class QueryTracker : IDisposable
         Record(sql, endpoint ?? "other", activity.Duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, rows, status);
     }
 
-    public void Dispose() => _listener?.Dispose();
+    public void Dispose()
+    {
+        _listener?.Dispose();
+        _pools.Dispose();
+    }
 }
 
 /// <summary>Live figures of one normalized statement.</summary>

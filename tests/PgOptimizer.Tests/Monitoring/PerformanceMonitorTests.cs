@@ -226,6 +226,9 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
         }
 
         await monitor.GetDatabaseHealthAsync();
+        var pool = monitor.LocalSnapshot().Pools.Single(p => p.Name == "primary");
+        Assert.Equal((0, 10), (pool.Busy, pool.Max));
+        Assert.InRange(pool.Idle, 1, 10); // Npgsql keeps the physical connection open and idle
         var text = await monitor.ExportMetricsAsync(MetricsFormat.Prometheus);
         Assert.Contains("pgopt_query_duration_seconds_bucket{endpoint=\"primary\",le=\"+Inf\"} 10", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE pgopt_pool_wait_seconds histogram", text, StringComparison.Ordinal);
