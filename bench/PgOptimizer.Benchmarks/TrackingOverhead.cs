@@ -9,10 +9,10 @@ namespace PgOptimizer.Benchmarks;
 
 /// <summary>
 /// Point-read throughput through the connection manager with client-side query tracking off, on
-/// through Npgsql's command activities (what PgOptimizer uses: no application change), and on
-/// through a command wrapper (the application's code times each command and calls
-/// QueryTracker.Record itself). Variants alternate in rotating order each round, so the drift of a
-/// shared machine hits all alike. Usage: PgOptimizer.Benchmarks tracking [concurrency] [rounds] [seconds]
+/// through Npgsql's command activities (QueryTrackingMode.NpgsqlActivities), and on through the
+/// connection manager's own command timing (the default). Variants alternate in rotating order
+/// each round, so the drift of a shared machine hits all alike; the client's and the machine's CPU
+/// per read are measured too. Usage: PgOptimizer.Benchmarks tracking [concurrency] [rounds] [seconds]
 /// </summary>
 internal static class TrackingOverhead
 {
@@ -28,25 +28,55 @@ internal static class TrackingOverhead
         await bench.Cleanup(); // only for the table; this benchmark builds its own manager
         var target = new NpgsqlConnectionStringBuilder(ConnectionStringParser.Parse(BenchEnvironment.Get("PGOPT_CONNECTION")).ConnectionString) { Database = "pgopt_bench" };
         await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = target.ConnectionString }));
-        using var wrapperTracker = new QueryTracker(manager, Options.Create(new MonitoringOptions { TrackQueries = false }));
 
-        var names = new[] { "off", "npgsql-activity", "wrapper" };
+        var names = new[] { "off", "npgsql-activities", "connection-manager" };
         var totals = new double[3];
         var ratios = new List<double>[] { [], [], [] };
-        Console.WriteLine($"point reads via the connection manager, {concurrency} callers, {rounds} rounds of {seconds}s per variant");
-        Console.WriteLine("round  off ops/s  activity ops/s  wrapper ops/s  activity/off  wrapper/off");
+        var clientCpu = new List<double>[] { [], [], [] };
+        var machineCpu = new List<double>[] { [], [], [] };
+        async Task<double> RunVariantAsync(int v, int round)
+        {
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var busyBefore = MachineBusySeconds();
+            var sw = Stopwatch.StartNew();
+            var rate = v switch
+            {
+                0 => await ThroughputComparison.MeasureAsync(id => Read(manager, id), concurrency, seconds),
+                1 => await WithTrackingAsync(manager, QueryTrackingMode.NpgsqlActivities, () => ThroughputComparison.MeasureAsync(id => Read(manager, id), concurrency, seconds)),
+                _ => await WithTrackingAsync(manager, QueryTrackingMode.ConnectionManager, () => ThroughputComparison.MeasureAsync(id => Read(manager, id), concurrency, seconds)),
+            };
+            var ops = rate * sw.Elapsed.TotalSeconds;
+            if (round >= 0)
+            {
+                clientCpu[v].Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMicroseconds / ops);
+                machineCpu[v].Add((MachineBusySeconds() - busyBefore) * 1e6 / ops);
+            }
+
+            return rate;
+        }
+
+        if (Environment.GetEnvironmentVariable("PGOPT_BENCH_ONLY") is { Length: > 0 } only)
+        {
+            // profiling aid: run one variant for the whole time
+            Console.WriteLine($"{names[int.Parse(only, CultureInfo.InvariantCulture)]}: {await RunVariantAsync(int.Parse(only, CultureInfo.InvariantCulture), 0):F0} ops/s");
+            return 0;
+        }
+
+        // one uncounted round of each variant: the first seconds of a run are always off (JIT, server caches)
+        for (var v = 0; v < 3; v++)
+        {
+            await RunVariantAsync(v, -1);
+        }
+
+        Console.WriteLine($"point reads via the connection manager, {concurrency} callers, {rounds} rounds of {seconds}s per variant (after one warm-up round)");
+        Console.WriteLine("round  off ops/s  activities ops/s  manager ops/s  activities/off  manager/off");
         for (var r = 0; r < rounds; r++)
         {
             var ops = new double[3];
             for (var k = 0; k < 3; k++)
             {
                 var v = (r + k) % 3;
-                ops[v] = v switch
-                {
-                    0 => await ThroughputComparison.MeasureAsync(id => Read(manager, id), concurrency, seconds),
-                    1 => await WithActivityTrackingAsync(manager, () => ThroughputComparison.MeasureAsync(id => Read(manager, id), concurrency, seconds)),
-                    _ => await ThroughputComparison.MeasureAsync(id => WrappedRead(manager, wrapperTracker, id), concurrency, seconds),
-                };
+                ops[v] = await RunVariantAsync(v, r);
             }
 
             for (var v = 0; v < 3; v++)
@@ -55,21 +85,39 @@ internal static class TrackingOverhead
                 ratios[v].Add(ops[v] / ops[0]);
             }
 
-            Console.WriteLine($"{r + 1,5}  {ops[0],9:F0}  {ops[1],14:F0}  {ops[2],13:F0}  {ops[1] / ops[0],12:F3}  {ops[2] / ops[0],11:F3}");
+            Console.WriteLine($"{r + 1,5}  {ops[0],9:F0}  {ops[1],16:F0}  {ops[2],13:F0}  {ops[1] / ops[0],14:F3}  {ops[2] / ops[0],11:F3}");
         }
 
+        static double Median(List<double> xs)
+        {
+            var sorted = xs.Order().ToList();
+            return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+        }
+
+        Console.WriteLine($"CPU per read (median of rounds): client {Median(clientCpu[0]):F2} µs, whole machine {Median(machineCpu[0]):F2} µs with tracking off");
         for (var v = 1; v < 3; v++)
         {
             var sorted = ratios[v].Order().ToList();
-            Console.WriteLine($"{names[v]}: ratio of means {totals[v] / totals[0]:F3}, median ratio {sorted[sorted.Count / 2]:F3} (min {sorted[0]:F3}, max {sorted[^1]:F3})");
+            var extra = Median(clientCpu[v]) - Median(clientCpu[0]);
+            Console.WriteLine($"{names[v]}: ratio of means {totals[v] / totals[0]:F3}, median ratio {Median(ratios[v]):F3} (min {sorted[0]:F3}, max {sorted[^1]:F3}); " +
+                              $"client CPU {Median(clientCpu[v]):F2} µs per read ({extra:+0.00;-0.00} µs), " +
+                              $"that is {100 * extra / Median(machineCpu[0]):F2} % of the machine's CPU per read");
         }
 
         return 0;
     }
 
-    private static async Task<double> WithActivityTrackingAsync(PgConnectionManager manager, Func<Task<double>> measure)
+    /// <summary>CPU time this machine spent busy (user, nice, system, irq, softirq) from /proc/stat.</summary>
+    private static double MachineBusySeconds()
     {
-        using var tracker = new QueryTracker(manager, Options.Create(new MonitoringOptions()));
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+        return (Field(1) + Field(2) + Field(3) + Field(6) + Field(7)) / 100.0; // USER_HZ = 100
+    }
+
+    private static async Task<double> WithTrackingAsync(PgConnectionManager manager, QueryTrackingMode mode, Func<Task<double>> measure)
+    {
+        using var tracker = new QueryTracker(manager, Options.Create(new MonitoringOptions { TrackingMode = mode }));
         var result = await measure();
         if (tracker.Statements.Sum(s => s.Calls) == 0)
         {
@@ -85,27 +133,5 @@ internal static class TrackingOverhead
             await using var cmd = new NpgsqlCommand(Sql, conn);
             cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = id });
             return (string)(await cmd.ExecuteScalarAsync(ct))!;
-        });
-
-    private static ValueTask<string> WrappedRead(PgConnectionManager manager, QueryTracker tracker, int id) =>
-        manager.ExecuteAsync(DbIntent.Read, (id, tracker), static async (conn, s, ct) =>
-        {
-            await using var cmd = new NpgsqlCommand(Sql, conn);
-            cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = s.id });
-            var started = Stopwatch.GetTimestamp();
-            string? error = null;
-            try
-            {
-                return (string)(await cmd.ExecuteScalarAsync(ct))!;
-            }
-            catch (PostgresException ex)
-            {
-                error = ex.SqlState;
-                throw;
-            }
-            finally
-            {
-                s.tracker.Record(Sql, "primary", Stopwatch.GetTimestamp() - started, 1, error);
-            }
         });
 }

@@ -147,6 +147,22 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             cancellationToken);
     }
 
+    /// <summary>
+    /// Receives every command run on connections this manager hands out, timed by the manager
+    /// (set by the monitoring's query tracker). Null: no timing at all.
+    /// </summary>
+    public ICommandObserver? CommandObserver
+    {
+        get => Primary.Commands.Observer;
+        set
+        {
+            foreach (var endpoint in Endpoints)
+            {
+                endpoint.Commands.Observer = value;
+            }
+        }
+    }
+
     /// <summary>Chooses the endpoint a read would use now.</summary>
     public PgEndpoint SelectEndpoint(DbIntent intent) =>
         intent == DbIntent.Write ? Primary : _readers.SelectReader(Primary, _replicas);
@@ -172,6 +188,8 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 }
 
                 endpoint.EnterConnection();
+                var clock = endpoint.Commands.Track(connection);
+                Exception? failure = null;
                 try
                 {
                     var waited = Stopwatch.GetTimestamp() - started;
@@ -182,10 +200,16 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
+                    failure = ex;
                     return Outcome.FromException<object?>(ex);
                 }
                 finally
                 {
+                    if (clock is not null)
+                    {
+                        endpoint.Commands.Untrack(connection, clock, failure);
+                    }
+
                     endpoint.LeaveConnection();
                     await connection.DisposeAsync().ConfigureAwait(false);
                 }

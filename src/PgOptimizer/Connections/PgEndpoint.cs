@@ -41,7 +41,10 @@ public sealed class PgEndpoint : IAsyncDisposable
         // is how monitoring tells this endpoint's commands from those of other data sources.
         DataSourceName = $"pgopt-{name}-{Interlocked.Increment(ref s_sequence)}";
         var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = DataSourceName };
+        Commands = new CommandTimer(this);
         builder.ConfigureTracing(t => t
+            .ConfigureCommandFilter(Commands.OnCommandStart) // where the manager's command timing starts
+            .ConfigureBatchFilter(Commands.OnBatchStart)
             .EnableFirstResponseEvent(false) // one ActivityEvent allocation per command that nothing here reads
             .EnablePhysicalOpenTracing(false));
         DataSource = builder.Build();
@@ -93,6 +96,9 @@ public sealed class PgEndpoint : IAsyncDisposable
     internal NpgsqlConnectionStringBuilder Settings { get; }
 
     internal ResiliencePipeline Pipeline { get; }
+
+    /// <summary>Times the commands on connections handed out by the manager.</summary>
+    internal CommandTimer Commands { get; }
 
     /// <summary>The circuit breaker's state: Closed (healthy), Open (rejecting), HalfOpen (probing), Isolated.</summary>
     public CircuitState CircuitState => _breakerState.CircuitState;

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -34,6 +35,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DateTimeOffset _started;
     private readonly Dictionary<bool, Window> _windows = [];
+    private readonly Meter _meter;
     private HttpClient? _webhook;
     private CacheCounters? _lastCache;
 
@@ -59,6 +61,8 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         _cache = cache;
         _alerts = new AlertEngine(_options.Alerts, _options.InstanceId);
         _started = _time.GetUtcNow();
+        _meter = new Meter(PgOptimizerDiagnostics.Name);
+        CreateObservableInstruments();
     }
 
     /// <summary>Raised on every alert state change (after it is logged), on the evaluating thread.</summary>
@@ -461,8 +465,33 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Gauges on the PgOptimizer meter read at collection time, so OpenTelemetry and
+    /// dotnet-counters see the figures the Prometheus exposition shows (the counters and
+    /// histograms of commands are recorded where they happen).
+    /// </summary>
+    private void CreateObservableInstruments()
+    {
+        static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+        _meter.CreateObservableGauge("pgopt.db.pool.busy", () => _connections.Endpoints.Select(e => new Measurement<int>(e.BusyConnections, Tag("endpoint", e.Name))),
+            "{connection}", "Connections handed out by the connection manager, per endpoint.");
+        _meter.CreateObservableGauge("pgopt.db.pool.max", () => _connections.Endpoints.Select(e => new Measurement<int>(e.MaxPoolSize, Tag("endpoint", e.Name))),
+            "{connection}", "Maximum pool size, per endpoint.");
+        _meter.CreateObservableGauge("pgopt.db.circuit.open", () => _connections.Endpoints.Select(e => new Measurement<int>(e.CircuitState is Polly.CircuitBreaker.CircuitState.Open or Polly.CircuitBreaker.CircuitState.Isolated ? 1 : 0, Tag("endpoint", e.Name))),
+            "{circuit}", "1 when the endpoint's circuit rejects calls.");
+        _meter.CreateObservableGauge("pgopt.db.server.connection.usage", () => _collector.Last is { } s ? [new Measurement<double>(s.Connections.Usage)] : Array.Empty<Measurement<double>>(),
+            "1", "Server connections as a share of max_connections (latest poll).");
+        _meter.CreateObservableGauge("pgopt.db.server.cache.hit_ratio", () => _collector.LastInterval?.CacheHitRatio is { } h ? [new Measurement<double>(h)] : Array.Empty<Measurement<double>>(),
+            "1", "Buffer cache hit ratio over the latest interval.");
+        _meter.CreateObservableGauge("pgopt.db.replica.lag", () => (_collector.Last?.Replicas ?? []).Where(r => r.ReplayLagSeconds is not null).Select(r => new Measurement<double>(r.ReplayLagSeconds!.Value, Tag("replica", r.Name))),
+            "s", "Replay lag of each standby (latest poll).");
+        _meter.CreateObservableGauge("pgopt.health.status", () => LastHealth is { } h ? [new Measurement<int>((int)h.Overall)] : Array.Empty<Measurement<int>>(),
+            "1", "Overall health of the last evaluation: 0 healthy, 1 warning, 2 critical.");
+    }
+
     public void Dispose()
     {
+        _meter.Dispose();
         _gate.Dispose();
         _webhook?.Dispose();
     }

@@ -26,6 +26,9 @@ public sealed class MonitoringOptions
     /// <summary>Time every command the application runs through Npgsql. Default true.</summary>
     public bool TrackQueries { get; set; } = true;
 
+    /// <summary>How commands are timed. Default <see cref="QueryTrackingMode.ConnectionManager"/>.</summary>
+    public QueryTrackingMode TrackingMode { get; set; } = QueryTrackingMode.ConnectionManager;
+
     /// <summary>
     /// Also track commands of Npgsql data sources other than the connection manager's (reported
     /// under the endpoint "other"). Default false.
@@ -99,4 +102,17 @@ public sealed class MonitoringOptions
             threshold.Validate(name);
         }
     }
+}
+
+/// <summary>How client-side query tracking times commands.</summary>
+public enum QueryTrackingMode
+{
+    /// <summary>
+    /// The connection manager times the commands on the connections it hands out (cheapest); Npgsql's
+    /// activities only for other connections of its data sources.
+    /// </summary>
+    ConnectionManager,
+
+    /// <summary>Every command through Npgsql's command activities (what OpenTelemetry sees; costs more).</summary>
+    NpgsqlActivities,
 }

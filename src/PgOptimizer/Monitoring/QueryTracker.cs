@@ -8,19 +8,23 @@ namespace PgOptimizer.Monitoring;
 
 /// <summary>
 /// Client-side query tracking: every command the application runs through Npgsql, timed in the
-/// application's own process without code changes. It listens to Npgsql's command activities
-/// (Npgsql's tracing hook; only commands of the connection manager's data sources unless
-/// <see cref="MonitoringOptions.TrackAllDataSources"/>) and keeps, per normalized statement,
+/// application's own process without code changes. Commands on connections the connection manager
+/// hands out are timed by the manager (<see cref="ICommandObserver"/>: Npgsql's command filter
+/// marks each start, the next command or the end of the operation its end); other commands of its
+/// data sources — and of every data source with <see cref="MonitoringOptions.TrackAllDataSources"/>
+/// — through Npgsql's command activities, which cost several times more per command (both are
+/// measured in docs/benchmarks.md). It keeps, per normalized statement,
 /// calls, errors, rows (where Npgsql reports them: COPY, or commands recorded through
 /// <see cref="Record"/>; its activities carry no row count for queries, which pg_stat_statements
 /// has server-side), total/max time and an HdrHistogram; per endpoint a latency histogram;
 /// and slow queries (normalized text only, never parameter values) in a <see cref="SlowQueryLog"/>.
 /// Statements of PgOptimizer's own catalog queries are left out.
 /// </summary>
-public sealed class QueryTracker : IDisposable
+public sealed class QueryTracker : ICommandObserver, IDisposable
 {
     private const string NpgsqlSource = "Npgsql";
     private const string OtherStatement = "<other statements>";
+    private const string TrackedProperty = "pgopt.tracker";
 
     private readonly MonitoringOptions _options;
     private readonly ConcurrentDictionary<string, StatementStats> _byText = new(StringComparer.Ordinal);
@@ -28,6 +32,9 @@ public sealed class QueryTracker : IDisposable
     private readonly ConcurrentDictionary<string, EndpointQueryStats> _endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _dataSources;
     private readonly ActivityListener? _listener;
+    private readonly PgConnectionManager? _connections;
+    [ThreadStatic]
+    private static QueryTracker? t_wantsNextActivity;
     private readonly NpgsqlPoolReader _pools = new();
     private readonly long _slowTicks;
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
@@ -46,16 +53,29 @@ public sealed class QueryTracker : IDisposable
             _endpoints[name] = new EndpointQueryStats(name);
         }
 
-        if (_options.TrackQueries)
+        if (!_options.TrackQueries)
         {
-            _listener = new ActivityListener
-            {
-                ShouldListenTo = static source => source.Name == NpgsqlSource,
-                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-                ActivityStopped = OnActivityStopped,
-            };
-            ActivitySource.AddActivityListener(_listener);
+            return;
         }
+
+        if (_options.TrackingMode == QueryTrackingMode.ConnectionManager)
+        {
+            _connections = connections;
+            connections.CommandObserver = this;
+        }
+
+        // Npgsql calls its command filter (where the manager's timing starts) only while something
+        // listens to its activity source. The listener asks for an activity only for commands the
+        // manager cannot time: connections of its data sources opened directly, other data sources
+        // with TrackAllDataSources, and every command in NpgsqlActivities mode.
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == NpgsqlSource,
+            Sample = Sample,
+            ActivityStarted = OnActivityStarted,
+            ActivityStopped = OnActivityStopped,
+        };
+        ActivitySource.AddActivityListener(_listener);
     }
 
     /// <summary>Recent slow queries of this process.</summary>
@@ -144,13 +164,45 @@ public sealed class QueryTracker : IDisposable
         return stats;
     }
 
+    void ICommandObserver.OnCommandCompleted(PgEndpoint endpoint, string sql, long elapsedTicks, string? errorCode) =>
+        Record(sql, endpoint.Name, elapsedTicks, 0, errorCode);
+
+    private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        var pending = CommandHandOver.TakeFor(this);
+        var wanted = _options.TrackingMode == QueryTrackingMode.NpgsqlActivities
+                     || pending == PendingCommand.Untimed
+                     || (pending == PendingCommand.None && _options.TrackAllDataSources);
+        if (!wanted)
+        {
+            return ActivitySamplingResult.None; // the manager times it, or it is not ours to time
+        }
+
+        t_wantsNextActivity = this; // the activity is created now, and started on this thread
+        return ActivitySamplingResult.AllData;
+    }
+
+    private void OnActivityStarted(Activity activity)
+    {
+        if (ReferenceEquals(t_wantsNextActivity, this))
+        {
+            t_wantsNextActivity = null;
+            activity.SetCustomProperty(TrackedProperty, this);
+        }
+    }
+
     private void OnActivityStopped(Activity activity)
     {
+        if (!ReferenceEquals(activity.GetCustomProperty(TrackedProperty), this))
+        {
+            return; // created for another listener (OpenTelemetry, say) for a command already timed
+        }
+
         string? sql = null;
         string? dataSource = null;
         string? status = null;
         long rows = 0;
-        foreach (var tag in activity.TagObjects)
+        foreach (ref readonly var tag in activity.EnumerateTagObjects()) // a struct enumerator: no allocation per command
         {
             switch (tag.Key)
             {
@@ -190,6 +242,11 @@ public sealed class QueryTracker : IDisposable
 
     public void Dispose()
     {
+        if (_connections is not null && ReferenceEquals(_connections.CommandObserver, this))
+        {
+            _connections.CommandObserver = null;
+        }
+
         _listener?.Dispose();
         _pools.Dispose();
     }

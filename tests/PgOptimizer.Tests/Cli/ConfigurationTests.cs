@@ -76,6 +76,9 @@ public sealed class ConfigurationTests : IDisposable
         {
             ["PgOptimizer:Connections:MaxRetryAttempts"] = "5",
             ["PgOptimizer:Connections:BreakerBreakDuration"] = "00:00:07",
+            ["PgOptimizer:Monitoring:SlowQueryThreshold"] = "00:00:00.250",
+            ["PgOptimizer:Monitoring:Alerts:connection_usage:Warning"] = "50",
+            ["PgOptimizer:Monitoring:Alerts:connection_usage:For"] = "00:00:30",
             ["PGOPT_CONNECTION"] = TestServices.PrimaryConnection,
             ["PGOPT_REPLICA_CONNECTIONS"] = TestServices.ReplicaConnection,
             ["REDIS_URL"] = TestServices.RedisUrl,
@@ -92,6 +95,12 @@ public sealed class ConfigurationTests : IDisposable
         Assert.NotNull(provider.GetRequiredService<PgOptimizer.Indexing.IndexManager>());
         Assert.NotNull(provider.GetRequiredService<PgOptimizer.Workload.WorkloadRunner>());
         Assert.NotNull(provider.GetRequiredService<Doctor>());
+        var monitoring = provider.GetRequiredService<IOptions<PgOptimizer.Monitoring.MonitoringOptions>>().Value;
+        Assert.Equal(TimeSpan.FromMilliseconds(250), monitoring.SlowQueryThreshold);
+        Assert.Equal((50, 90), (monitoring.Alerts["connection_usage"].Warning, monitoring.Alerts["connection_usage"].Critical));
+        Assert.Equal(TimeSpan.FromSeconds(30), monitoring.Alerts["connection_usage"].For);
+        Assert.Equal(500, monitoring.Alerts["avg_query_time"].Critical); // the other defaults stay
+        Assert.NotNull(provider.GetRequiredService<PgOptimizer.Monitoring.DatabasePerformanceMonitor>());
 
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, report.Status);

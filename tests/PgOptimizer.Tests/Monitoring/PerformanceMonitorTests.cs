@@ -108,6 +108,47 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commands_outside_the_manager_are_tracked_once_and_other_listeners_cause_no_double_counting()
+    {
+        var (monitor, connections) = await NewInstanceAsync("paths");
+
+        // an OpenTelemetry-like listener that wants every Npgsql activity
+        var otelSeen = 0;
+        using var otel = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = a =>
+            {
+                if (a.GetTagItem("db.npgsql.data_source") as string == connections.Primary.DataSourceName)
+                {
+                    Interlocked.Increment(ref otelSeen);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(otel);
+
+        await connections.ScalarAsync(DbIntent.Write, "SELECT count(*) FROM items WHERE id < $1", [5]); // timed by the manager
+        await using (var direct = await connections.Primary.DataSource.OpenConnectionAsync()) // opened past the manager
+        {
+            await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM items WHERE id < 7", direct);
+            await cmd.ExecuteScalarAsync();
+        }
+
+        await using (var fromSource = connections.Primary.DataSource.CreateCommand("SELECT count(*) FROM items WHERE id > 90"))
+        {
+            await fromSource.ExecuteScalarAsync();
+        }
+
+        var statements = monitor.LocalSnapshot().Statements;
+        Assert.Equal(1, Assert.Single(statements, s => s.Sql == "SELECT count(*) FROM items WHERE id < $1").Calls);
+        Assert.Equal(1, Assert.Single(statements, s => s.Sql == "SELECT count(*) FROM items WHERE id < ?").Calls);
+        Assert.Equal(1, Assert.Single(statements, s => s.Sql == "SELECT count(*) FROM items WHERE id > ?").Calls);
+        Assert.Equal(3, monitor.LocalSnapshot().Endpoints.Single(e => e.Name == "primary").Calls);
+        Assert.Equal(3, otelSeen); // the other listener still sees every command
+    }
+
+    [Fact]
     public async Task Holding_connections_raises_the_usage_alert_after_its_for_duration_and_clears_it_with_hysteresis()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -238,6 +279,48 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
 
         using var json = JsonDocument.Parse(await monitor.ExportMetricsAsync(MetricsFormat.Json));
         Assert.Equal(10, json.RootElement.GetProperty("queries").GetProperty("calls").GetInt64());
+    }
+
+    [Fact]
+    public async Task OpenTelemetry_style_listeners_see_the_same_figures_on_the_meter()
+    {
+        var (monitor, connections) = await NewInstanceAsync("meter");
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(string Name, double Value, string? Endpoint)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == PgOptimizer.Diagnostics.PgOptimizerDiagnostics.Name)
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        void OnMeasurement(System.Diagnostics.Metrics.Instrument i, double v, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? endpoint = null;
+            foreach (var t in tags)
+            {
+                if (t.Key == "endpoint")
+                {
+                    endpoint = t.Value as string;
+                }
+            }
+
+            seen.Add((i.Name, v, endpoint));
+        }
+
+        listener.SetMeasurementEventCallback<double>((i, v, tags, _) => OnMeasurement(i, v, tags));
+        listener.SetMeasurementEventCallback<int>((i, v, tags, _) => OnMeasurement(i, v, tags));
+        listener.SetMeasurementEventCallback<long>((i, v, tags, _) => OnMeasurement(i, v, tags));
+        listener.Start();
+
+        await connections.ScalarAsync(DbIntent.Write, "SELECT name FROM items WHERE id = $1", [1]);
+        await monitor.GetDatabaseHealthAsync();
+        listener.RecordObservableInstruments();
+
+        Assert.Contains(seen, m => m.Name == "pgopt.db.query.duration" && m.Endpoint == "primary" && m.Value > 0);
+        Assert.Contains(seen, m => m.Name == "pgopt.db.pool.max" && m.Endpoint == "primary" && m.Value == 10);
+        Assert.Contains(seen, m => m.Name == "pgopt.db.server.connection.usage" && m.Value > 0);
+        Assert.Contains(seen, m => m.Name == "pgopt.health.status");
     }
 
     [Fact]
