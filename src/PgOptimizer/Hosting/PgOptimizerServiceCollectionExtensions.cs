@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
 using PgOptimizer.Monitoring;
@@ -25,6 +26,8 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgWorkload();
         services.AddPgMonitoring();
         services.Configure<MonitoringOptions>(section.GetSection("Monitoring"));
+        services.AddPgCaching();
+        services.Configure<CacheOptions>(section.GetSection("Caching"));
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString ??= configuration["PGOPT_CONNECTION"] ?? configuration["NEON_DATABASE_URL"];
@@ -45,13 +48,15 @@ public static class PgOptimizerServiceCollectionExtensions
         this IServiceCollection services,
         Action<ConnectionOptions> configureConnections,
         Action<RedisOptions>? configureRedis = null,
-        Action<MonitoringOptions>? configureMonitoring = null)
+        Action<MonitoringOptions>? configureMonitoring = null,
+        Action<CacheOptions>? configureCaching = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
         services.AddPgIndexing();
         services.AddPgWorkload();
         services.AddPgMonitoring(configureMonitoring);
+        services.AddPgCaching(configureCaching);
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);

@@ -37,7 +37,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly Dictionary<bool, Window> _windows = [];
     private readonly Meter _meter;
     private HttpClient? _webhook;
-    private CacheCounters? _lastCache;
+    private CacheStrategyCounters? _lastCache;
 
     public DatabasePerformanceMonitor(
         PgConnectionManager connections,
@@ -361,9 +361,10 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
 
     private CachePerformance CacheFigures(ServerInterval? interval)
     {
-        if (_cache?.GetCounters() is { } now)
+        if (_cache?.GetCounters() is { Count: > 0 } counters)
         {
-            var before = _lastCache ?? new CacheCounters(0, 0, 0);
+            var now = CacheStrategyCounters.Sum("all", counters);
+            var before = _lastCache ?? CacheStrategyCounters.Sum("all", []);
             _lastCache = now;
             var hits = now.Hits - before.Hits;
             var misses = now.Misses - before.Misses;

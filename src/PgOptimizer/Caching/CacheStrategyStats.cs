@@ -1,0 +1,51 @@
+using PgOptimizer.Diagnostics;
+using PgOptimizer.Monitoring;
+
+namespace PgOptimizer.Caching;
+
+/// <summary>Live counters of one strategy (lock-free).</summary>
+internal sealed class CacheStrategyStats(string strategy)
+{
+    private long _hits;
+    private long _distributedHits;
+    private long _misses;
+    private long _stale;
+    private long _evictions;
+    private long _rawBytes;
+    private long _storedBytes;
+    private long _writes;
+
+    public string Strategy { get; } = strategy;
+
+    public LatencyHistogram FactoryLatency { get; } = new();
+
+    public void Hit() => Interlocked.Increment(ref _hits);
+
+    public void DistributedHit() => Interlocked.Increment(ref _distributedHits);
+
+    public void Miss(long factoryTicks)
+    {
+        Interlocked.Increment(ref _misses);
+        FactoryLatency.RecordTicks(factoryTicks);
+    }
+
+    public void Stale() => Interlocked.Increment(ref _stale);
+
+    public void Eviction() => Interlocked.Increment(ref _evictions);
+
+    public void OnSerialized(int raw, int stored)
+    {
+        Interlocked.Increment(ref _writes);
+        Interlocked.Add(ref _rawBytes, raw);
+        Interlocked.Add(ref _storedBytes, stored);
+    }
+
+    public CacheStrategyCounters Snapshot()
+    {
+        var hits = Interlocked.Read(ref _hits);
+        var distributed = Math.Min(hits, Interlocked.Read(ref _distributedHits));
+        return new CacheStrategyCounters(
+            Strategy, hits - distributed, distributed, Interlocked.Read(ref _misses), Interlocked.Read(ref _stale), Interlocked.Read(ref _evictions),
+            Interlocked.Read(ref _writes), Interlocked.Read(ref _rawBytes), Interlocked.Read(ref _storedBytes), LatencyHistogram.Encode(FactoryLatency.Snapshot()));
+    }
+}

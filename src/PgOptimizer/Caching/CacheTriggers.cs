@@ -1,0 +1,197 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
+using PgOptimizer.Indexing;
+
+namespace PgOptimizer.Caching;
+
+/// <summary>
+/// Installs and removes the triggers that make commits invalidate cache entries: an AFTER INSERT OR
+/// UPDATE OR DELETE row trigger calling <c>pgopt_cache_notify()</c>, which sends the table, the
+/// operation and the chosen columns of the row with <c>pg_notify</c>. Idempotent and reversible;
+/// nothing is changed when the table or a column does not exist.
+/// </summary>
+public sealed class CacheTriggers(PgConnectionManager connections, IOptions<CacheOptions> options)
+{
+    public const string TriggerName = "pgopt_cache_invalidate";
+    public const string FunctionName = "pgopt_cache_notify";
+
+    /// <summary>Creates or replaces the trigger on <paramref name="table"/>; columns default to the primary key.</summary>
+    public async Task<InstalledTrigger> InstallAsync(string table, IReadOnlyList<string>? columns = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        var channel = options.Value.Channel;
+        options.Value.Validate();
+        await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var (schema, name, oid) = await ResolveAsync(conn, table, cancellationToken).ConfigureAwait(false);
+        var existing = await ColumnsAsync(conn, oid, cancellationToken).ConfigureAwait(false);
+        List<string> chosen;
+        if (columns is { Count: > 0 })
+        {
+            var missing = columns.Where(c => !existing.Contains(c)).ToList();
+            if (missing.Count > 0)
+            {
+                throw new PgOptimizerConfigurationException(
+                    $"Table {schema}.{name} has no column {string.Join(", ", missing.Select(m => $"'{m}'"))}; its columns: {string.Join(", ", existing.Order(StringComparer.Ordinal))}.");
+            }
+
+            chosen = [.. columns.Distinct(StringComparer.Ordinal)];
+        }
+        else
+        {
+            chosen = await PrimaryKeyAsync(conn, oid, cancellationToken).ConfigureAwait(false);
+            if (chosen.Count == 0)
+            {
+                throw new PgOptimizerConfigurationException($"Table {schema}.{name} has no primary key: name the columns to send (--columns id,...).");
+            }
+        }
+
+        var function = IndexDdl.QuoteQualified(schema, FunctionName);
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $$"""
+            CREATE OR REPLACE FUNCTION {{function}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+            DECLARE
+              rec jsonb := CASE WHEN TG_OP = 'DELETE' THEN to_jsonb(OLD) ELSE to_jsonb(NEW) END;
+              keys jsonb := '{}'::jsonb;
+              col text;
+            BEGIN
+              FOREACH col IN ARRAY TG_ARGV LOOP
+                keys := keys || jsonb_build_object(col, rec ->> col);
+              END LOOP;
+              PERFORM pg_notify('{{channel}}', jsonb_build_object('schema', TG_TABLE_SCHEMA, 'table', TG_TABLE_NAME, 'op', TG_OP, 'keys', keys)::text);
+              RETURN NULL;
+            END
+            $fn$
+            """, conn, tx))
+        {
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var args = string.Join(", ", chosen.Select(Literal));
+        await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            $"CREATE OR REPLACE TRIGGER {IndexDdl.Quote(TriggerName)} AFTER INSERT OR UPDATE OR DELETE ON {IndexDdl.QuoteQualified(schema, name)} " +
+            $"FOR EACH ROW EXECUTE FUNCTION {function}({args})", conn, tx))
+        {
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new InstalledTrigger($"{schema}.{name}", chosen, channel);
+    }
+
+    /// <summary>Drops the trigger (and the function once no table uses it). False when there was none.</summary>
+    public async Task<bool> RemoveAsync(string table, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(table);
+        await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var (schema, name, oid) = await ResolveAsync(conn, table, cancellationToken).ConfigureAwait(false);
+        var had = (await ListAsync(conn, cancellationToken).ConfigureAwait(false)).Any(t => t.Table == $"{schema}.{name}");
+        await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            $"DROP TRIGGER IF EXISTS {IndexDdl.Quote(TriggerName)} ON {IndexDdl.QuoteQualified(schema, name)}", conn, tx))
+        {
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            "SELECT count(*) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace n ON n.oid = p.pronamespace WHERE p.proname = $1 AND n.nspname = $2", conn, tx))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = FunctionName });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
+            if ((long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
+            {
+                await using var drop = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $"DROP FUNCTION IF EXISTS {IndexDdl.QuoteQualified(schema, FunctionName)}()", conn, tx);
+                await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _ = oid;
+        return had;
+    }
+
+    /// <summary>The tables with the trigger installed, with the columns they send.</summary>
+    public async Task<IReadOnlyList<InstalledTrigger>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await ListAsync(conn, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<InstalledTrigger>> ListAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            "SELECT n.nspname || '.' || c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            "WHERE t.tgname = $1 ORDER BY 1", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = TriggerName });
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<InstalledTrigger>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            // tgargs: the arguments, each ending in a NUL byte
+            var args = r.GetFieldValue<byte[]>(1);
+            var columns = System.Text.Encoding.UTF8.GetString(args).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            list.Add(new InstalledTrigger(r.GetString(0), columns, options.Value.Channel));
+        }
+
+        return list;
+    }
+
+    private static async Task<(string Schema, string Name, uint Oid)> ResolveAsync(NpgsqlConnection conn, string table, CancellationToken ct)
+    {
+        var dot = table.IndexOf('.', StringComparison.Ordinal);
+        var (schema, name) = dot > 0 ? (table[..dot], table[(dot + 1)..]) : ("public", table);
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            "SELECT c.oid, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            throw new PgOptimizerConfigurationException($"Table {schema}.{name} does not exist in this database; check the name (schema.table).");
+        }
+
+        var kind = r.GetString(1);
+        if (kind is not ("r" or "p"))
+        {
+            throw new PgOptimizerConfigurationException($"{schema}.{name} is not a table (relkind {kind}); triggers go on tables.");
+        }
+
+        return (schema, name, r.GetFieldValue<uint>(0));
+    }
+
+    private static async Task<HashSet<string>> ColumnsAsync(NpgsqlConnection conn, uint oid, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<uint> { TypedValue = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            set.Add(r.GetString(0));
+        }
+
+        return set;
+    }
+
+    private static async Task<List<string>> PrimaryKeyAsync(NpgsqlConnection conn, uint oid, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) " +
+            "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<uint> { TypedValue = oid, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Oid });
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<string>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(r.GetString(0));
+        }
+
+        return list;
+    }
+
+    private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}
+
+/// <summary>A table whose commits notify the cache, and the columns each notification carries.</summary>
+public sealed record InstalledTrigger(string Table, IReadOnlyList<string> Columns, string Channel);

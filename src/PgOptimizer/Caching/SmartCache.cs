@@ -1,0 +1,310 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PgOptimizer.Connections;
+using PgOptimizer.Monitoring;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+
+namespace PgOptimizer.Caching;
+
+/// <summary>
+/// The two-tier cache (the specification's SmartCacheManager), built on FusionCache: one FusionCache
+/// per strategy (its own memory tier sized by the strategy's share, its own serializer, so
+/// compression is per strategy), Redis as the shared second tier and the backplane that carries
+/// invalidations to every instance's memory tier, stampede protection, fail-safe and timeouts from
+/// FusionCache. Adds strategies, tags across strategies, LZ4 compression, warm-up, database-driven
+/// invalidation (<see cref="CacheInvalidationListener"/>) and per-strategy metrics. Without Redis, or
+/// while it is down, callers see no errors: the memory tier alone serves.
+/// </summary>
+public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposable
+{
+    private readonly FrozenDictionary<string, StrategyCache> _strategies;
+    private readonly List<WarmupItem> _warmup = [];
+    private readonly CacheOptions _options;
+    private readonly ILogger _logger;
+
+    public SmartCache(IOptions<CacheOptions> options, RedisConnection redis, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(redis);
+        _options = options.Value;
+        _options.Validate();
+        loggerFactory ??= NullLoggerFactory.Instance;
+        _logger = loggerFactory.CreateLogger<SmartCache>();
+        UsesRedis = _options.UseRedis && redis.IsConfigured;
+        Func<Task<IConnectionMultiplexer>> multiplexer = async () => (await redis.GetMultiplexerAsync().ConfigureAwait(false))!;
+        var distributed = UsesRedis
+            ? new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = multiplexer }))
+            : null;
+
+        _strategies = _options.Strategies.ToFrozenDictionary(
+            kv => kv.Key,
+            kv => new StrategyCache(kv.Key, kv.Value, _options, distributed, UsesRedis ? multiplexer : null, loggerFactory),
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>True when Redis is the second tier and backplane.</summary>
+    public bool UsesRedis { get; }
+
+    /// <summary>The strategies' names.</summary>
+    public IEnumerable<string> StrategyNames => _strategies.Keys;
+
+    /// <summary>
+    /// Cache-aside (the specification's getCachedQuery): the value from memory, else Redis, else
+    /// <paramref name="factory"/> — run once per key across concurrent callers — stored in both tiers.
+    /// </summary>
+    public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, Task<T>> factory, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(factory);
+        var s = Strategy(strategy);
+        // the hot path: a memory-tier hit, synchronously, without allocating
+        var hit = s.Cache.TryGet<T>(key, s.MemoryOnly, cancellationToken);
+        if (hit.HasValue)
+        {
+            s.Stats.Hit();
+            return new ValueTask<T>(hit.Value);
+        }
+
+        return SlowGetOrSetAsync(s, key, factory, tags, cancellationToken);
+    }
+
+    /// <summary>The value when either tier has it.</summary>
+    public async ValueTask<MaybeValue<T>> TryGetAsync<T>(string key, string strategy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var s = Strategy(strategy);
+        var value = await s.Cache.TryGetAsync<T>(key, s.Entry, cancellationToken).ConfigureAwait(false);
+        if (value.HasValue)
+        {
+            s.Stats.Hit();
+        }
+
+        return value;
+    }
+
+    /// <summary>Stores a value in both tiers (and tells the other instances to drop their copies).</summary>
+    public ValueTask SetAsync<T>(string key, T value, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var s = Strategy(strategy);
+        return s.Cache.SetAsync(key, value, s.Entry, s.TagsWith(tags), cancellationToken);
+    }
+
+    /// <summary>Removes a key from both tiers on every instance.</summary>
+    public ValueTask RemoveAsync(string key, string strategy, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var s = Strategy(strategy);
+        return s.Cache.RemoveAsync(key, s.Entry, cancellationToken);
+    }
+
+    /// <summary>Invalidates every entry carrying any of the tags, in every strategy, on every instance.</summary>
+    public async ValueTask InvalidateByTagsAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        var list = tags.Where(t => !string.IsNullOrWhiteSpace(t)).Distinct(StringComparer.Ordinal).ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var s in _strategies.Values)
+        {
+            await s.Cache.RemoveByTagAsync(list, s.Entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        LogInvalidatedTags(_logger, list);
+    }
+
+    /// <summary>Drops every entry of a strategy on every instance.</summary>
+    public async ValueTask ClearStrategyAsync(string strategy, CancellationToken cancellationToken = default)
+    {
+        var s = Strategy(strategy);
+        await s.Cache.ClearAsync(allowFailSafe: false, s.Entry, cancellationToken).ConfigureAwait(false);
+        LogClearedStrategy(_logger, strategy);
+    }
+
+    /// <summary>Registers a key to load at start-up and on <see cref="WarmupAsync"/>.</summary>
+    public void AddWarmup<T>(string key, string strategy, Func<CancellationToken, Task<T>> factory, IEnumerable<string>? tags = null)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Strategy(strategy); // fails now for an unknown strategy, not at warm-up
+        var list = tags?.ToList();
+        lock (_warmup)
+        {
+            _warmup.Add(new WarmupItem(key, strategy, ct => GetOrSetAsync(key, factory, strategy, list, ct).AsTask()));
+        }
+    }
+
+    /// <summary>Loads every registered warm-up key, a few at a time; failures are reported, not thrown.</summary>
+    public async Task<WarmupReport> WarmupAsync(CancellationToken cancellationToken = default)
+    {
+        List<WarmupItem> items;
+        lock (_warmup)
+        {
+            items = [.. _warmup];
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = _options.WarmupConcurrency, CancellationToken = cancellationToken }, async (item, ct) =>
+        {
+            try
+            {
+                await item.Load(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failed.Add(item.Key);
+                LogWarmupFailed(_logger, item.Key, item.Strategy, ex.Message);
+            }
+        }).ConfigureAwait(false);
+        return new WarmupReport(items.Count, items.Count - failed.Count, [.. failed], Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Per-strategy counters since start.</summary>
+    public IReadOnlyList<CacheStrategyCounters> GetCounters() => _strategies.Values.Select(s => s.Stats.Snapshot()).ToList();
+
+    private StrategyCache Strategy(string name) =>
+        _strategies.TryGetValue(name ?? throw new ArgumentNullException(nameof(name)), out var s)
+            ? s
+            : throw new PgOptimizerConfigurationException($"Unknown cache strategy '{name}'. Defined: {string.Join(", ", _strategies.Keys)}; add it under PgOptimizer:Caching:Strategies.");
+
+    private static async ValueTask<T> SlowGetOrSetAsync<T>(StrategyCache s, string key, Func<CancellationToken, Task<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    {
+        var ran = new FactoryRun<T>(factory, s.Stats);
+        var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, s.Entry, s.TagsWith(tags), cancellationToken).ConfigureAwait(false);
+        if (!ran.Ran)
+        {
+            s.Stats.Hit(); // from Redis, or from another caller's factory run
+        }
+
+        return value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var s in _strategies.Values)
+        {
+            await s.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache invalidated tags {Tags}")]
+    private static partial void LogInvalidatedTags(ILogger logger, List<string> tags);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache strategy {Strategy} cleared")]
+    private static partial void LogClearedStrategy(ILogger logger, string strategy);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache warm-up of {Key} ({Strategy}) failed: {Reason}")]
+    private static partial void LogWarmupFailed(ILogger logger, string key, string strategy, string reason);
+
+    private sealed record WarmupItem(string Key, string Strategy, Func<CancellationToken, Task> Load);
+
+    /// <summary>The factory wrapper of one miss: times the factory and says whether it ran.</summary>
+    private sealed class FactoryRun<T>(Func<CancellationToken, Task<T>> factory, CacheStrategyStats stats)
+    {
+        public bool Ran;
+
+        public async Task<T> RunAsync(FusionCacheFactoryExecutionContext<T> context, CancellationToken cancellationToken)
+        {
+            Ran = true;
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                return await factory(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                stats.Miss(Stopwatch.GetTimestamp() - started);
+            }
+        }
+    }
+
+    /// <summary>One strategy's FusionCache with its memory tier, entry options and counters.</summary>
+    private sealed class StrategyCache : IAsyncDisposable
+    {
+        private readonly MemoryCache _memory;
+        private readonly string[] _tags;
+
+        public StrategyCache(string name, CacheStrategy strategy, CacheOptions options, RedisCache? distributed, Func<Task<IConnectionMultiplexer>>? multiplexer, ILoggerFactory loggers)
+        {
+            Stats = new CacheStrategyStats(name);
+            _tags = [.. strategy.Tags];
+            _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(10, (long)(options.MemoryEntryLimit * strategy.MemoryShare)) });
+            Entry = new FusionCacheEntryOptions
+            {
+                Duration = strategy.Duration,
+                MemoryCacheDuration = strategy.MemoryDuration,
+                Size = 1,
+                IsFailSafeEnabled = strategy.FailSafeMaxDuration > TimeSpan.Zero,
+                FailSafeMaxDuration = strategy.FailSafeMaxDuration > TimeSpan.Zero ? strategy.Duration + strategy.FailSafeMaxDuration : strategy.Duration,
+                FactorySoftTimeout = strategy.FactorySoftTimeout,
+                DistributedCacheSoftTimeout = options.DistributedSoftTimeout,
+                DistributedCacheHardTimeout = options.DistributedSoftTimeout * 4,
+                AllowBackgroundDistributedCacheOperations = true,
+                AllowBackgroundBackplaneOperations = true,
+                ReThrowDistributedCacheExceptions = false,
+                ReThrowBackplaneExceptions = false,
+            };
+            MemoryOnly = Entry.Duplicate();
+            MemoryOnly.SkipDistributedCacheRead = true;
+            var fusionOptions = new FusionCacheOptions
+            {
+                CacheName = name,
+                CacheKeyPrefix = $"{options.KeyPrefix}{name}:",
+                BackplaneChannelPrefix = $"{options.KeyPrefix}{name}",
+                DefaultEntryOptions = Entry,
+                DistributedCacheCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
+                BackplaneCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
+                WaitForInitialBackplaneSubscribe = true,
+                EnableAutoRecovery = true,
+            };
+            Cache = new FusionCache(fusionOptions, _memory, loggers.CreateLogger<FusionCache>());
+            if (distributed is not null && multiplexer is not null)
+            {
+                Cache.SetupDistributedCache(distributed, new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), strategy.Compress, options.CompressionThreshold, Stats));
+                Cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = multiplexer }, loggers.CreateLogger<RedisBackplane>()));
+            }
+
+            Cache.Events.Distributed.Hit += (_, _) => Stats.DistributedHit();
+            Cache.Events.FailSafeActivate += (_, _) => Stats.Stale();
+            Cache.Events.Memory.Eviction += (_, e) =>
+            {
+                if (e.Reason == EvictionReason.Capacity)
+                {
+                    Stats.Eviction();
+                }
+            };
+        }
+
+        public FusionCache Cache { get; }
+
+        public FusionCacheEntryOptions Entry { get; }
+
+        public FusionCacheEntryOptions MemoryOnly { get; }
+
+        public CacheStrategyStats Stats { get; }
+
+        public IEnumerable<string>? TagsWith(IEnumerable<string>? tags) =>
+            tags is null ? (_tags.Length == 0 ? null : _tags) : (_tags.Length == 0 ? tags : _tags.Concat(tags));
+
+        public ValueTask DisposeAsync()
+        {
+            Cache.Dispose();
+            _memory.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
+
+/// <summary>What a warm-up did.</summary>
+public sealed record WarmupReport(int Items, int Loaded, IReadOnlyList<string> Failed, TimeSpan Elapsed);

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using PgOptimizer.Caching;
+using PgOptimizer.Connections;
+using PgOptimizer.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace PgOptimizer.Tests.Caching;
+
+/// <summary>Two cache instances (as two application instances) on the real Redis.</summary>
+public sealed class SmartCacheTests : IAsyncLifetime
+{
+    private readonly string _prefix = $"pgopt-test-{Guid.NewGuid():N}:";
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var d in Enumerable.Reverse(_owned))
+        {
+            await d.DisposeAsync();
+        }
+    }
+
+    private SmartCache NewInstance(Action<CacheOptions>? configure = null, string? redisUrl = null)
+    {
+        var options = new CacheOptions { KeyPrefix = _prefix, CompressionThreshold = 512 };
+        configure?.Invoke(options);
+        var redis = new RedisConnection(Options.Create(new RedisOptions { Url = redisUrl ?? TestServices.RedisUrl, Timeout = TimeSpan.FromSeconds(2) }));
+        var cache = new SmartCache(Options.Create(options), redis);
+        _owned.Add(redis);
+        _owned.Add(cache);
+        return cache;
+    }
+
+    private static Func<CancellationToken, Task<string>> Factory(string value, Action? onRun = null) => _ =>
+    {
+        onRun?.Invoke();
+        return Task.FromResult(value);
+    };
+
+    [Fact]
+    public async Task A_tag_invalidated_on_one_instance_is_a_miss_on_the_other()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        var runsOnB = 0;
+        Assert.Equal("v1", await a.GetOrSetAsync("pitch:1:details", Factory("v1"), CacheStrategies.PitchDetails, ["pitch:1"]));
+        Assert.Equal("v1", await b.GetOrSetAsync("pitch:1:details", Factory("other", () => runsOnB++), CacheStrategies.PitchDetails, ["pitch:1"]));
+        Assert.Equal(0, runsOnB); // b found it in Redis
+        Assert.Equal(1, b.GetCounters().Single(c => c.Strategy == CacheStrategies.PitchDetails).DistributedHits);
+
+        await a.InvalidateByTagsAsync(["pitch:1"]);
+        await TestServices.WaitUntilAsync(async () => !(await b.TryGetAsync<string>("pitch:1:details", CacheStrategies.PitchDetails)).HasValue,
+            TimeSpan.FromSeconds(10), "the invalidation to reach the other instance");
+        Assert.Equal("v2", await b.GetOrSetAsync("pitch:1:details", Factory("v2", () => runsOnB++), CacheStrategies.PitchDetails, ["pitch:1"]));
+        Assert.Equal(1, runsOnB);
+        // b's write reaches Redis in the background; then a reads the new value from there
+        await TestServices.WaitUntilAsync(async () => (await a.TryGetAsync<string>("pitch:1:details", CacheStrategies.PitchDetails)) is { HasValue: true, Value: "v2" },
+            TimeSpan.FromSeconds(10), "the new value to reach the first instance");
+    }
+
+    [Fact]
+    public async Task A_hundred_concurrent_callers_on_a_cold_key_run_the_factory_once()
+    {
+        var cache = NewInstance();
+        var runs = 0;
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task<string> SlowFactory(CancellationToken ct)
+        {
+            Interlocked.Increment(ref runs);
+            await gate.Task.WaitAsync(ct);
+            return "computed";
+        }
+
+        var callers = Enumerable.Range(0, 100).Select(_ => Task.Run(() => cache.GetOrSetAsync("trending:today", SlowFactory, CacheStrategies.TrendingData).AsTask())).ToList();
+        await TestServices.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref runs) >= 1), TimeSpan.FromSeconds(10), "the factory to start");
+        gate.SetResult();
+        var results = await Task.WhenAll(callers);
+        Assert.All(results, r => Assert.Equal("computed", r));
+        Assert.Equal(1, runs);
+        var counters = cache.GetCounters().Single(c => c.Strategy == CacheStrategies.TrendingData);
+        Assert.Equal(1, counters.Misses);
+        Assert.Equal(99, counters.Hits);
+    }
+
+    [Fact]
+    public async Task Compression_shrinks_a_large_value_in_redis_and_round_trips_through_another_instance()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        var big = new PitchView(42, "A pitch", string.Concat(Enumerable.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 400)), [.. Enumerable.Range(1, 200)]);
+        await a.SetAsync("pitch:42:details", big, CacheStrategies.PitchDetails);
+        var read = await b.TryGetAsync<PitchView>("pitch:42:details", CacheStrategies.PitchDetails);
+        Assert.True(read.HasValue);
+        Assert.Equal(big.Body, read.Value.Body);
+        Assert.Equal(big.Scores, read.Value.Scores);
+
+        var counters = a.GetCounters().Single(c => c.Strategy == CacheStrategies.PitchDetails);
+        Assert.True(counters.CompressionRatio < 0.2, $"compression ratio {counters.CompressionRatio}");
+
+        // what Redis holds is the compressed form
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(RedisOptions.ParseUrl(TestServices.RedisUrl, TimeSpan.FromSeconds(5)));
+        var server = mux.GetServers().First();
+        var key = server.Keys(pattern: $"*{_prefix}pitch_details:*42*").Single();
+        var stored = (await mux.GetDatabase().HashGetAsync(key, "data")).Length();
+        Assert.InRange(stored, 1, big.Body.Length / 5);
+
+        // an uncompressed strategy stores the same value as it is
+        await a.SetAsync("user:42:profile", big, CacheStrategies.UserProfile);
+        var plain = a.GetCounters().Single(c => c.Strategy == CacheStrategies.UserProfile);
+        Assert.Equal(1, plain.CompressionRatio!.Value, 2);
+    }
+
+    [Fact]
+    public async Task Unknown_strategies_and_bad_settings_are_refused_with_the_fix()
+    {
+        var cache = NewInstance();
+        var ex = await Assert.ThrowsAsync<PgOptimizerConfigurationException>(async () => await cache.GetOrSetAsync("k", Factory("v"), "nope"));
+        Assert.Contains("user_profile", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<PgOptimizerConfigurationException>(() => NewInstance(o => o.Strategies["x"] = new CacheStrategy { Duration = TimeSpan.Zero }));
+        Assert.Throws<PgOptimizerConfigurationException>(() => NewInstance(o => o.Tables.Add(new TableInvalidation { Table = "pitches", Strategies = { "missing" } })));
+    }
+
+    [Fact]
+    public async Task Warmup_loads_registered_keys_and_reports_failures()
+    {
+        var cache = NewInstance(o => o.WarmupConcurrency = 2);
+        for (var i = 0; i < 10; i++)
+        {
+            var id = i;
+            cache.AddWarmup(CacheKeys.GetUserKey(id, "profile"), CacheStrategies.UserProfile, _ => Task.FromResult($"user {id}"));
+        }
+
+        cache.AddWarmup<string>("broken", CacheStrategies.UserProfile, _ => throw new InvalidOperationException("no such user"));
+        var report = await cache.WarmupAsync();
+        Assert.Equal((11, 10), (report.Items, report.Loaded));
+        Assert.Equal(["broken"], report.Failed);
+        Assert.Equal("user 3", (await cache.TryGetAsync<string>("user:3:profile", CacheStrategies.UserProfile)).Value);
+    }
+
+    [Fact]
+    public void Keys_and_tags_have_one_spelling()
+    {
+        Assert.Equal("user:42:profile", CacheKeys.GetUserKey(42, "profile"));
+        Assert.Equal(CacheKeys.GetSearchKey("  Green   Energy ", 1), CacheKeys.GetSearchKey("green energy", 1));
+        Assert.NotEqual(CacheKeys.GetSearchKey("green energy", 1), CacheKeys.GetSearchKey("green energy", 2));
+        Assert.Equal("pitch:7:comments", CacheKeys.ExpandTemplate("pitch:{pitch_id}:comments", new Dictionary<string, string?> { ["pitch_id"] = "7" }));
+        Assert.Null(CacheKeys.ExpandTemplate("pitch:{missing}", new Dictionary<string, string?>()));
+    }
+
+    public sealed record PitchView(long Id, string Title, string Body, int[] Scores);
+}
