@@ -81,6 +81,19 @@ public static class PgoptApp
             config.AddCommand<SlowCommand>("slow")
                 .WithDescription("Recent slow queries of all application instances (normalized SQL, never parameter values).")
                 .WithExample("slow", "--limit", "50");
+            config.AddBranch("cache", c =>
+            {
+                c.SetDescription("The two-tier cache: statistics, invalidation, database triggers.");
+                c.AddCommand<CacheStatsCommand>("stats")
+                    .WithDescription("Per strategy: memory and Redis hits, misses, stale values served, evictions, compression, factory latency, keys in Redis — of every application instance.");
+                c.AddCommand<CacheInvalidateCommand>("invalidate")
+                    .WithDescription("Invalidate tags (or clear strategies) on every application instance.")
+                    .WithExample("cache", "invalidate", "--tag", "pitch:42");
+                c.AddCommand<CacheTriggersCommand>("triggers")
+                    .WithDescription("install|remove|list the triggers that make commits invalidate cache entries (idempotent, reversible).")
+                    .WithExample("cache", "triggers", "install", "--table", "pitches")
+                    .WithExample("cache", "triggers", "install", "--table", "comments", "--columns", "id,pitch_id");
+            });
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
                 .WithExample("demo")

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
 using PgOptimizer.Indexing;
@@ -124,6 +125,10 @@ public static class CliRuntime
         services.Configure<PgOptimizer.Indexing.IndexingOptions>(resolved.Configuration.GetSection("PgOptimizer:Indexing"));
         services.AddPgMonitoring();
         services.Configure<PgOptimizer.Monitoring.MonitoringOptions>(resolved.Configuration.GetSection("PgOptimizer:Monitoring"));
+        services.AddPgCaching();
+        services.Configure<PgOptimizer.Caching.CacheOptions>(resolved.Configuration.GetSection("PgOptimizer:Caching"));
+        // a command's process ends right after its work: Redis writes and backplane messages must not be left in the background
+        services.PostConfigure<PgOptimizer.Caching.CacheOptions>(o => o.BackgroundDistributedOperations = false);
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString = resolved.Connection;

@@ -122,6 +122,12 @@ public sealed class CacheOptions
     /// <summary>Longest a caller waits for Redis before going on without it (the write completes in the background). Default 250 ms.</summary>
     public TimeSpan DistributedSoftTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Finish Redis writes and backplane messages in the background so callers do not wait for them.
+    /// Default true; short-lived processes (the CLI) turn it off so nothing is lost at exit.
+    /// </summary>
+    public bool BackgroundDistributedOperations { get; set; } = true;
+
     /// <summary>After a Redis failure, how long the cache stops trying it. Default 2 s.</summary>
     public TimeSpan DistributedCircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 

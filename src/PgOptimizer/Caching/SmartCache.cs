@@ -170,6 +170,35 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         return new WarmupReport(items.Count, items.Count - failed.Count, [.. failed], Stopwatch.GetElapsedTime(started));
     }
 
+    /// <summary>Keys of each strategy in Redis (SCAN; up to <paramref name="limit"/> per strategy), or null without Redis.</summary>
+    public async Task<IReadOnlyDictionary<string, long>?> CountRedisKeysAsync(RedisConnection redis, long limit = 1_000_000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        var mux = await redis.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+        if (!UsesRedis || mux is not { IsConnected: true })
+        {
+            return null;
+        }
+
+        var server = mux.GetServers().First(s => s.IsConnected);
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var name in _strategies.Keys)
+        {
+            long n = 0;
+            await foreach (var _ in server.KeysAsync(pattern: $"*{_options.KeyPrefix}{name}:*", pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (++n >= limit)
+                {
+                    break;
+                }
+            }
+
+            result[name] = n;
+        }
+
+        return result;
+    }
+
     /// <summary>Per-strategy counters since start.</summary>
     public IReadOnlyList<CacheStrategyCounters> GetCounters() => _strategies.Values.Select(s => s.Stats.Snapshot()).ToList();
 
@@ -250,8 +279,8 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
                 FactorySoftTimeout = strategy.FactorySoftTimeout,
                 DistributedCacheSoftTimeout = options.DistributedSoftTimeout,
                 DistributedCacheHardTimeout = options.DistributedSoftTimeout * 4,
-                AllowBackgroundDistributedCacheOperations = true,
-                AllowBackgroundBackplaneOperations = true,
+                AllowBackgroundDistributedCacheOperations = options.BackgroundDistributedOperations,
+                AllowBackgroundBackplaneOperations = options.BackgroundDistributedOperations,
                 ReThrowDistributedCacheExceptions = false,
                 ReThrowBackplaneExceptions = false,
             };

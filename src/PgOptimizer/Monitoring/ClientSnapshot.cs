@@ -19,6 +19,9 @@ public sealed record ClientSnapshot(
     long SlowQueries,
     DateTimeOffset Since)
 {
+    /// <summary>The application cache's counters per strategy (empty without a cache).</summary>
+    public IReadOnlyList<CacheStrategyCounters> Cache { get; init; } = [];
+
     /// <summary>All commands of all endpoints.</summary>
     public long Calls => Endpoints.Sum(e => e.Calls);
 
@@ -61,7 +64,11 @@ public sealed record ClientSnapshot(
                 g.Key, g.Sum(x => x.Busy), g.Sum(x => x.Idle), g.Sum(x => x.Peak), g.Sum(x => x.Max), g.Sum(x => x.Operations),
                 g.Select(x => x.Circuit).FirstOrDefault(c => c != "Closed") ?? "Closed", MergeHistograms(g.Select(x => x.WaitHistogram))))
             .ToList();
-        return new ClientSnapshot(name, snapshots.Max(s => s.At), snapshots.Sum(s => s.Instances), statements, endpoints, pools, snapshots.Sum(s => s.SlowQueries), snapshots.Min(s => s.Since));
+        var cache = snapshots.SelectMany(s => s.Cache).GroupBy(c => c.Strategy).Select(g => CacheStrategyCounters.Sum(g.Key, g)).ToList();
+        return new ClientSnapshot(name, snapshots.Max(s => s.At), snapshots.Sum(s => s.Instances), statements, endpoints, pools, snapshots.Sum(s => s.SlowQueries), snapshots.Min(s => s.Since))
+        {
+            Cache = cache,
+        };
     }
 
     private static string MergeHistograms(IEnumerable<string> encoded)

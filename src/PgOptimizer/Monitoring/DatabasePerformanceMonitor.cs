@@ -175,7 +175,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     }
 
     /// <summary>This instance's client figures now.</summary>
-    public ClientSnapshot LocalSnapshot() => Tracker.Snapshot(_connections.Endpoints);
+    public ClientSnapshot LocalSnapshot() => Tracker.Snapshot(_connections.Endpoints) with { Cache = _cache?.GetCounters() ?? [] };
 
     /// <summary>
     /// Publishes this instance's snapshot (key with a TTL, so a stopped instance drops out) and its

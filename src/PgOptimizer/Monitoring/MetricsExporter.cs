@@ -85,6 +85,27 @@ public static class MetricsExporter
         w.Family("pgopt_statement_seconds_total", "counter", "Time spent in the statements taking the most time.");
         top.ForEach(s => w.Sample("pgopt_statement_seconds_total", s.TotalMs / 1000.0, ("statement_id", s.Id)));
 
+        if (client.Cache.Count > 0)
+        {
+            w.Family("pgopt_cache_hits_total", "counter", "Cache hits per strategy and tier (memory, redis).");
+            foreach (var c in client.Cache)
+            {
+                w.Sample("pgopt_cache_hits_total", c.MemoryHits, ("strategy", c.Strategy), ("tier", "memory"));
+                w.Sample("pgopt_cache_hits_total", c.DistributedHits, ("strategy", c.Strategy), ("tier", "redis"));
+            }
+
+            CacheCounter(w, client.Cache, "pgopt_cache_misses_total", "Cache misses (factory runs) per strategy.", c => c.Misses);
+            CacheCounter(w, client.Cache, "pgopt_cache_stale_served_total", "Stale values served by fail-safe per strategy.", c => c.StaleServed);
+            CacheCounter(w, client.Cache, "pgopt_cache_evictions_total", "Entries evicted from the memory tier for capacity, per strategy.", c => c.Evictions);
+            CacheCounter(w, client.Cache, "pgopt_cache_raw_bytes_total", "Bytes of values written to Redis before compression, per strategy.", c => c.RawBytes);
+            CacheCounter(w, client.Cache, "pgopt_cache_stored_bytes_total", "Bytes of values written to Redis as stored (after compression), per strategy.", c => c.StoredBytes);
+            w.Family("pgopt_cache_factory_duration_seconds", "histogram", "Time the factories of cache misses took, per strategy.");
+            foreach (var c in client.Cache)
+            {
+                w.Histogram("pgopt_cache_factory_duration_seconds", LatencyHistogram.Decode(c.FactoryHistogram), ("strategy", c.Strategy));
+            }
+        }
+
         w.Family("pgopt_alert_firing", "gauge", "1 for each firing alert, by alert and severity.");
         foreach (var a in report.Alerts.Where(a => a.State == "firing"))
         {
@@ -178,6 +199,11 @@ public static class MetricsExporter
             {
                 s.Id, s.Sql, s.Calls, s.Errors, s.Rows, totalMs = Math.Round(s.TotalMs, 3), s.MeanMs, s.MaxMs, latency = s.Latency(),
             }),
+            cache = c.Cache.Select(x => new
+            {
+                x.Strategy, x.MemoryHits, x.DistributedHits, x.Misses, x.HitRatio, x.StaleServed, x.Evictions, x.Writes, x.RawBytes, x.StoredBytes,
+                x.CompressionRatio, factoryLatency = LatencyHistogram.Summarize(LatencyHistogram.Decode(x.FactoryHistogram)),
+            }),
             alerts = report.Alerts,
             overall = report.Overall,
             server = report.Server,
@@ -187,6 +213,15 @@ public static class MetricsExporter
                 i.Deadlocks, i.TempBytesPerSecond, i.RowsWrittenPerSecond, i.TopStatements,
             },
         }, Json);
+    }
+
+    private static void CacheCounter(PrometheusWriter w, IReadOnlyList<CacheStrategyCounters> cache, string name, string help, Func<CacheStrategyCounters, long> value)
+    {
+        w.Family(name, "counter", help);
+        foreach (var c in cache)
+        {
+            w.Sample(name, value(c), ("strategy", c.Strategy));
+        }
     }
 
     private static void Counter(PrometheusWriter w, string name, string help, double value)
