@@ -11,5 +11,10 @@ if (args.Length > 0 && args[0] == "tracking")
     return await TrackingOverhead.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == "invalidation")
+{
+    return await InvalidationLatency.RunAsync(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(PointReadBenchmarks).Assembly).Run(args);
 return 0;

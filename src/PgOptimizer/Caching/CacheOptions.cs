@@ -128,6 +128,13 @@ public sealed class CacheOptions
     /// </summary>
     public bool BackgroundDistributedOperations { get; set; } = true;
 
+    /// <summary>
+    /// Give FusionCache its own logger (detailed diagnostics). Off by default: with a logger it
+    /// allocates an operation id on every call, memory hits included; the events an operator needs
+    /// (Redis tier or backplane lost and back, stale values served) are logged by PgOptimizer anyway.
+    /// </summary>
+    public bool FusionCacheLogging { get; set; }
+
     /// <summary>After a Redis failure, how long the cache stops trying it. Default 2 s.</summary>
     public TimeSpan DistributedCircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -40,13 +40,9 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         _logger = loggerFactory.CreateLogger<SmartCache>();
         UsesRedis = _options.UseRedis && redis.IsConfigured;
         Func<Task<IConnectionMultiplexer>> multiplexer = async () => (await redis.GetMultiplexerAsync().ConfigureAwait(false))!;
-        var distributed = UsesRedis
-            ? new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = multiplexer }))
-            : null;
-
         _strategies = _options.Strategies.ToFrozenDictionary(
             kv => kv.Key,
-            kv => new StrategyCache(kv.Key, kv.Value, _options, distributed, UsesRedis ? multiplexer : null, loggerFactory),
+            kv => new StrategyCache(kv.Key, kv.Value, _options, UsesRedis ? multiplexer : null, loggerFactory),
             StringComparer.Ordinal);
     }
 
@@ -233,6 +229,15 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     [LoggerMessage(Level = LogLevel.Information, Message = "Cache strategy {Strategy} cleared")]
     private static partial void LogClearedStrategy(ILogger logger, string strategy);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache strategy {Strategy}: the factory of {Key} failed or timed out; serving the stale value (fail-safe)")]
+    private static partial void LogStale(ILogger logger, string strategy, string key);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache strategy {Strategy}: Redis tier {State}")]
+    private static partial void LogRedisTier(ILogger logger, string strategy, string state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache strategy {Strategy}: backplane {State}")]
+    private static partial void LogBackplane(ILogger logger, string strategy, string state);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cache warm-up of {Key} ({Strategy}) failed: {Reason}")]
     private static partial void LogWarmupFailed(ILogger logger, string key, string strategy, string reason);
 
@@ -264,7 +269,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         private readonly MemoryCache _memory;
         private readonly string[] _tags;
 
-        public StrategyCache(string name, CacheStrategy strategy, CacheOptions options, RedisCache? distributed, Func<Task<IConnectionMultiplexer>>? multiplexer, ILoggerFactory loggers)
+        public StrategyCache(string name, CacheStrategy strategy, CacheOptions options, Func<Task<IConnectionMultiplexer>>? multiplexer, ILoggerFactory loggers)
         {
             Stats = new CacheStrategyStats(name);
             _tags = [.. strategy.Tags];
@@ -286,10 +291,12 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             };
             MemoryOnly = Entry.Duplicate();
             MemoryOnly.SkipDistributedCacheRead = true;
+            // No CacheKeyPrefix: FusionCache would concatenate it onto the key on every call, memory
+            // hits included (measured: a string allocation per hit). Each strategy has a memory tier
+            // of its own, and Redis keys get the prefix from the Redis tier's InstanceName instead.
             var fusionOptions = new FusionCacheOptions
             {
                 CacheName = name,
-                CacheKeyPrefix = $"{options.KeyPrefix}{name}:",
                 BackplaneChannelPrefix = $"{options.KeyPrefix}{name}",
                 DefaultEntryOptions = Entry,
                 DistributedCacheCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
@@ -297,15 +304,26 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
                 WaitForInitialBackplaneSubscribe = true,
                 EnableAutoRecovery = true,
             };
-            Cache = new FusionCache(fusionOptions, _memory, loggers.CreateLogger<FusionCache>());
-            if (distributed is not null && multiplexer is not null)
+            // FusionCache tags every operation with a generated id once it has a logger — an allocation
+            // per call, memory hits included (measured) — so by default it gets none and the events
+            // that matter to an operator are logged here from its events instead.
+            Cache = new FusionCache(fusionOptions, _memory, options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
+            if (multiplexer is not null)
             {
+                var distributed = new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = multiplexer, InstanceName = $"{options.KeyPrefix}{name}:" }));
                 Cache.SetupDistributedCache(distributed, new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), strategy.Compress, options.CompressionThreshold, Stats));
                 Cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = multiplexer }, loggers.CreateLogger<RedisBackplane>()));
             }
 
+            var logger = loggers.CreateLogger<SmartCache>();
             Cache.Events.Distributed.Hit += (_, _) => Stats.DistributedHit();
-            Cache.Events.FailSafeActivate += (_, _) => Stats.Stale();
+            Cache.Events.FailSafeActivate += (_, e) =>
+            {
+                Stats.Stale();
+                LogStale(logger, name, e.Key);
+            };
+            Cache.Events.Distributed.CircuitBreakerChange += (_, e) => LogRedisTier(logger, name, e.IsClosed ? "available again" : "unavailable: serving from memory only");
+            Cache.Events.Backplane.CircuitBreakerChange += (_, e) => LogBackplane(logger, name, e.IsClosed ? "available again" : "unavailable: other instances are not told of changes until it returns");
             Cache.Events.Memory.Eviction += (_, e) =>
             {
                 if (e.Reason == EvictionReason.Capacity)

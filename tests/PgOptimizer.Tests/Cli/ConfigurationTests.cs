@@ -77,6 +77,8 @@ public sealed class ConfigurationTests : IDisposable
             ["PgOptimizer:Connections:MaxRetryAttempts"] = "5",
             ["PgOptimizer:Connections:BreakerBreakDuration"] = "00:00:07",
             ["PgOptimizer:Monitoring:SlowQueryThreshold"] = "00:00:00.250",
+            ["PgOptimizer:Caching:Strategies:hot_reads:Duration"] = "00:00:20",
+            ["PgOptimizer:Caching:Strategies:hot_reads:Compress"] = "true",
             ["PgOptimizer:Monitoring:Alerts:connection_usage:Warning"] = "50",
             ["PgOptimizer:Monitoring:Alerts:connection_usage:For"] = "00:00:30",
             ["PGOPT_CONNECTION"] = TestServices.PrimaryConnection,
@@ -101,6 +103,10 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(30), monitoring.Alerts["connection_usage"].For);
         Assert.Equal(500, monitoring.Alerts["avg_query_time"].Critical); // the other defaults stay
         Assert.NotNull(provider.GetRequiredService<PgOptimizer.Monitoring.DatabasePerformanceMonitor>());
+        var cache = provider.GetRequiredService<PgOptimizer.Caching.SmartCache>();
+        Assert.Contains("hot_reads", cache.StrategyNames);
+        Assert.Contains(PgOptimizer.Caching.CacheStrategies.PitchDetails, cache.StrategyNames); // the predefined ones stay
+        Assert.Same(cache, provider.GetRequiredService<PgOptimizer.Monitoring.ICacheStatisticsSource>());
 
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, report.Status);
