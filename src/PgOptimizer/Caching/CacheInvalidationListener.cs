@@ -151,7 +151,7 @@ public sealed partial class CacheInvalidationListener : BackgroundService
                     await ClearWholesaleAsync("more notifications arrived than could be queued", ct).ConfigureAwait(false);
                 }
 
-                var tags = TagsOf(payload);
+                var (tags, strategies) = Resolve(payload);
                 if (tags.Count == 0)
                 {
                     continue;
@@ -159,7 +159,7 @@ public sealed partial class CacheInvalidationListener : BackgroundService
 
                 try
                 {
-                    await _cache.InvalidateByTagsAsync(tags, ct).ConfigureAwait(false);
+                    await _cache.InvalidateByTagsAsync(tags, strategies, ct).ConfigureAwait(false);
                     Invalidated?.Invoke(this, new CacheInvalidatedEventArgs(tags, Stopwatch.GetElapsedTime(receivedAt)));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -175,7 +175,9 @@ public sealed partial class CacheInvalidationListener : BackgroundService
     }
 
     /// <summary>The tags a notification's row maps to (public for tests and tools).</summary>
-    public IReadOnlyList<string> TagsOf(string payload)
+    public IReadOnlyList<string> TagsOf(string payload) => Resolve(payload).Tags;
+
+    private (IReadOnlyList<string> Tags, IReadOnlyCollection<string>? Strategies) Resolve(string payload)
     {
         try
         {
@@ -193,15 +195,15 @@ public sealed partial class CacheInvalidationListener : BackgroundService
             if (config is null || config.Tags.Count == 0)
             {
                 // no mapping: {table}:{value} for a single-column key
-                return values.Count == 1 && values.Values.First() is { } v ? [$"{table}:{v}"] : [];
+                return (values.Count == 1 && values.Values.First() is { } v ? [$"{table}:{v}"] : [], config?.Strategies.ToList());
             }
 
-            return config.Tags.Select(t => CacheKeys.ExpandTemplate(t, values)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+            return (config.Tags.Select(t => CacheKeys.ExpandTemplate(t, values)).OfType<string>().Distinct(StringComparer.Ordinal).ToList(), config.Strategies.ToList());
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             LogBadPayload(_logger, ex.Message);
-            return [];
+            return ([], null);
         }
     }
 

@@ -95,7 +95,10 @@ public sealed class TableInvalidation
     /// <summary>Tag templates with {column} placeholders.</summary>
     public IList<string> Tags { get; set; } = [];
 
-    /// <summary>Strategies cleared wholesale after a reconnect.</summary>
+    /// <summary>
+    /// The strategies that cache this table's rows: its tags are invalidated there (in every strategy
+    /// when empty), and they are cleared wholesale after the listener reconnects.
+    /// </summary>
     public IList<string> Strategies { get; set; } = [];
 }
 
