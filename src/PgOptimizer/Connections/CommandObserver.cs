@@ -15,7 +15,7 @@ public interface ICommandObserver
     /// <param name="endpoint">Where the command ran.</param>
     /// <param name="sql">The command text (parameter values are never part of it).</param>
     /// <param name="elapsedTicks"><see cref="Stopwatch"/> ticks.</param>
-    /// <param name="errorCode">SQLSTATE (or "error", "timeout", "cancelled") when the operation failed in this command; else null.</param>
+    /// <param name="errorCode">SQLSTATE (or "error", "timeout") when the operation failed in this command; else null (also when the caller cancelled).</param>
     void OnCommandCompleted(PgEndpoint endpoint, string sql, long elapsedTicks, string? errorCode);
 }
 
@@ -151,7 +151,7 @@ internal sealed class CommandTimer(PgEndpoint endpoint)
         null => null,
         PostgresException pg => pg.SqlState,
         NpgsqlException { InnerException: TimeoutException } => "timeout",
-        OperationCanceledException => "cancelled",
+        OperationCanceledException => null, // the caller gave up: not the command's failure (a statement timeout is 57014)
         NpgsqlException => "error",
         _ => null, // the application's own exception, not the command's
     };

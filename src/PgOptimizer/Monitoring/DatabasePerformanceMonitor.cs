@@ -37,7 +37,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly Dictionary<bool, Window> _windows = [];
     private readonly Meter _meter;
     private HttpClient? _webhook;
-    private CacheStrategyCounters? _lastCache;
+    private readonly Dictionary<bool, CacheStrategyCounters> _lastCache = [];
 
     public DatabasePerformanceMonitor(
         PgConnectionManager connections,
@@ -111,7 +111,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
             }
 
             var snapshot = serverError is null ? _collector.Last : null;
-            var cache = CacheFigures(interval);
+            var cache = CacheFigures(client, how.AllInstances, interval);
             var pools = client.Pools.Select(p =>
                 new PoolHealth(p.Name, p.Busy, p.Idle, p.Max, Math.Round(p.Usage * 100, 1), LatencyHistogram.Summarize(LatencyHistogram.Decode(p.WaitHistogram)).P95Ms, p.Circuit)).ToList();
             var usage = pools.Count == 0 ? 0 : pools.Max(p => p.Usage);
@@ -359,13 +359,22 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
             calls == 0 ? 0 : Math.Round(100.0 * errors / calls, 3), calls, Math.Round(seconds, 3), client.Instances);
     }
 
-    private CachePerformance CacheFigures(ServerInterval? interval)
+    /// <summary>
+    /// The application cache's figures for the window when the (possibly aggregated) instances have
+    /// used one, else the server buffer cache's for the interval.
+    /// </summary>
+    private CachePerformance CacheFigures(ClientSnapshot client, bool allInstances, ServerInterval? interval)
     {
-        if (_cache?.GetCounters() is { Count: > 0 } counters)
+        var now = CacheStrategyCounters.Sum("all", client.Cache);
+        if (now.Hits + now.Misses > 0)
         {
-            var now = CacheStrategyCounters.Sum("all", counters);
-            var before = _lastCache ?? CacheStrategyCounters.Sum("all", []);
-            _lastCache = now;
+            _lastCache.TryGetValue(allInstances, out var before);
+            _lastCache[allInstances] = now;
+            if (before is null || now.Hits < before.Hits || now.Misses < before.Misses)
+            {
+                before = CacheStrategyCounters.Sum("all", []); // first window, or an instance left: everything so far
+            }
+
             var hits = now.Hits - before.Hits;
             var misses = now.Misses - before.Misses;
             var lookups = hits + misses;

@@ -42,5 +42,12 @@ public sealed class CacheMonitoringTests : IAsyncLifetime
         Assert.True(await monitor.PublishAsync());
         var merged = await monitor.AggregateAsync();
         Assert.Equal(8, merged.Cache.Single(c => c.Strategy == CacheStrategies.UserProfile).MemoryHits);
+
+        // a process without a cache of its own (pgopt health) reports the instances' cache
+        var readerOptions = Options.Create(new MonitoringOptions { RedisKeyPrefix = prefix, InstanceId = "reader" });
+        using var readerTracker = new QueryTracker(_m.Connections, readerOptions);
+        using var reader = new DatabasePerformanceMonitor(_m.Connections, readerTracker, new ServerStatsCollector(_m.Connections, readerOptions), redis, readerOptions);
+        var all = await reader.EvaluateAsync(new HealthEvaluation { AllInstances = true });
+        Assert.Equal(new CachePerformance("application", 80, 20, 0), all.Metrics.CachePerformance);
     }
 }

@@ -105,6 +105,11 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
         var failed = Assert.Single(statements, s => s.Sql.Contains("1 / (id - ?)", StringComparison.Ordinal) || s.Sql.Contains("?/(id - ?)", StringComparison.Ordinal) || s.Sql.StartsWith("SELECT ? / ", StringComparison.Ordinal));
         Assert.Equal(1, failed.Errors);
         Assert.DoesNotContain(statements, s => s.Sql.Contains("pgoptimizer", StringComparison.Ordinal));
+
+        // a caller that gives up is not a failing statement
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await connections.ScalarAsync(DbIntent.Write, "SELECT pg_sleep(5)", cancellationToken: cts.Token));
+        Assert.Equal(0, Assert.Single(monitor.LocalSnapshot().Statements, s => s.Sql == "SELECT pg_sleep(?)").Errors);
     }
 
     [Fact]
