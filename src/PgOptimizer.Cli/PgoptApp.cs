@@ -65,6 +65,10 @@ public static class PgoptApp
                 ix.AddCommand<IndexesCatalogCommand>("catalog")
                     .WithDescription("Print the catalog as JSON (the demo's by default), to edit and pass back with --catalog.");
             });
+            config.AddCommand<LoadTestCommand>("loadtest")
+                .WithDescription("The demo workload under load: open loop at a fixed rate (--rps, coordinated omission corrected) or closed loop (--concurrency); --raw for plain Npgsql; the spec's report, per-operation table, peak connections, writes checked against the database.")
+                .WithExample("loadtest", "--rps", "2000", "--duration", "30s")
+                .WithExample("loadtest", "--concurrency", "64", "--raw", "--json");
             config.AddCommand<TopCommand>("top")
                 .WithDescription("Live: the statements that took the most time in the last interval, with commit, cache, deadlock, connection and replica-lag figures.")
                 .WithExample("top", "--interval", "5s")

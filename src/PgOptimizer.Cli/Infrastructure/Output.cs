@@ -42,9 +42,15 @@ public static class Output
 /// <summary>Parses durations such as 30s, 5m, 1h30m, 500ms or a plain number of seconds.</summary>
 public static class DurationParser
 {
-    public static TimeSpan Parse(string text, string option)
+    /// <summary>A positive duration (30s, 5m, 1h30m, 500ms or plain seconds); zero only with <paramref name="allowZero"/>.</summary>
+    public static TimeSpan Parse(string text, string option, bool allowZero = false)
     {
         var s = (text ?? string.Empty).Trim().ToLowerInvariant();
+        if (allowZero && s is "0" or "0s" or "0ms")
+        {
+            return TimeSpan.Zero;
+        }
+
         if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain > 0)
         {
             return TimeSpan.FromSeconds(plain);

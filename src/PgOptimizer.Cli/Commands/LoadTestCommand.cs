@@ -1,0 +1,138 @@
+using System.ComponentModel;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using PgOptimizer.Cli.Infrastructure;
+using PgOptimizer.Connections;
+using PgOptimizer.Workload;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PgOptimizer.Cli.Commands;
+
+public sealed class LoadTestSettings : DatabaseSettings
+{
+    [CommandOption("--rps <RATE>")]
+    [Description("Open loop: requests started per second, latency measured from each request's intended start (coordinated omission corrected). Without it: closed loop at --concurrency.")]
+    public double? Rps { get; init; }
+
+    [CommandOption("--concurrency <N>")]
+    [Description("Closed loop: concurrent workers. Open loop: requests in flight at most. Default 32.")]
+    public int Concurrency { get; init; } = 32;
+
+    [CommandOption("-d|--duration <DURATION>")]
+    [Description("Measured time: 30s, 2m, ... Default 30s.")]
+    public string Duration { get; init; } = "30s";
+
+    [CommandOption("--warmup <DURATION>")]
+    [Description("Unmeasured time first. Default 5s.")]
+    public string Warmup { get; init; } = "5s";
+
+    [CommandOption("--mix <MIX>")]
+    [Description("Change the mix: reads=90,writes=10 or operation=weight,...")]
+    public string? Mix { get; init; }
+
+    [CommandOption("--raw")]
+    [Description("Run the same operations on plain Npgsql (no connection manager) as the baseline.")]
+    public bool Raw { get; init; }
+
+    [CommandOption("--seed <N>")]
+    [Description("Seed of the parameter generators. Default 1.")]
+    public int Seed { get; init; } = 1;
+}
+
+/// <summary>pgopt loadtest: the demo workload under load, open or closed loop, with the spec's report.</summary>
+public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, LoadTestSettings settings, CancellationToken cancellationToken)
+    {
+        var options = new LoadTestOptions
+        {
+            Rate = settings.Rps,
+            Concurrency = settings.Concurrency,
+            Duration = DurationParser.Parse(settings.Duration, "--duration"),
+            Warmup = DurationParser.Parse(settings.Warmup, "--warmup", allowZero: true),
+            Seed = settings.Seed,
+        };
+        if (settings.Concurrency is < 1 or > 4096)
+        {
+            throw new PgOptimizerConfigurationException($"--concurrency {settings.Concurrency} is out of range; give 1 to 4096.");
+        }
+
+        var resolved = CliRuntime.Resolve(settings);
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency));
+        var manager = services.GetRequiredService<PgConnectionManager>();
+        var workload = await WorkloadRunCommand.LoadWorkloadAsync(manager, cancellationToken).ConfigureAwait(false);
+        var mix = WorkloadMix.Parse(workload, settings.Mix);
+        await using var raw = settings.Raw
+            ? new NpgsqlDataSourceBuilder(RawSettings(resolved.Connection!, manager)).Build()
+            : null;
+        IOperationExecutor executor = raw is null ? new ConnectionManagerExecutor(manager) : new RawNpgsqlExecutor(raw);
+
+        LoadTestReport? report = null;
+        if (settings.Json)
+        {
+            report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, null, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
+            Output.WriteJson(new
+            {
+                report.Mode, executor = executor.Name, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
+                successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
+                report.PeakDatabaseConnections, report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, operations = report.Run.Operations,
+            });
+        }
+        else
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async ctx =>
+                {
+                    var task = ctx.AddTask("Load test", maxValue: options.Duration.TotalSeconds);
+                    var progress = new Progress<WorkloadProgress>(p =>
+                    {
+                        task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
+                        var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
+                        task.Description = $"Load test ({executor.Name}): {Output.N(p.Operations)} requests, {Output.N(rate)}/s, {p.Errors} errors";
+                    });
+                    report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, progress, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
+                    task.Value = task.MaxValue;
+                }).ConfigureAwait(false);
+            Render(report!, executor.Name);
+        }
+
+        return report!.Run.Errors == 0 && report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    private static List<NpgsqlDataSource> Replicas(PgConnectionManager manager) => manager.Replicas.Select(r => r.DataSource).ToList();
+
+    /// <summary>The baseline's data source: the same pool size and automatic preparation as the manager's, nothing else.</summary>
+    private static string RawSettings(string connection, PgConnectionManager manager)
+    {
+        var b = ConnectionStringParser.Parse(connection, "connection string");
+        b.MaxPoolSize = manager.Primary.MaxPoolSize;
+        b.MaxAutoPrepare = manager.Primary.Host.IsPooler ? 0 : manager.Options.MaxAutoPrepare;
+        b.ApplicationName = "pgopt-raw";
+        return b.ConnectionString;
+    }
+
+    private static void Render(LoadTestReport r, string executor)
+    {
+        var l = r.Run.Latency;
+        var total = r.Run.Calls + r.Run.Errors;
+        AnsiConsole.MarkupLine($"[bold]Load test[/] — {r.Mode}{(r.IntendedRate is { } rate ? $" at {Output.N(rate)} req/s" : $", {r.Run.Concurrency} workers")}, {executor}, {r.Run.Elapsed.TotalSeconds:F0} s measured");
+        AnsiConsole.WriteLine($"Total Requests: {total.ToString("N0", CultureInfo.InvariantCulture)}");
+        AnsiConsole.WriteLine($"Success Rate: {r.SuccessRate:P2}");
+        AnsiConsole.WriteLine($"Average Response Time: {l.MeanMs:F2}ms");
+        AnsiConsole.WriteLine($"P95 Response Time: {l.P95Ms:F2}ms");
+        AnsiConsole.WriteLine($"P99 Response Time: {l.P99Ms:F2}ms");
+        AnsiConsole.WriteLine($"Error Rate: {(total == 0 ? 0 : (double)r.Run.Errors / total):P2}");
+        AnsiConsole.WriteLine($"Throughput: {r.Run.Throughput:F1} req/s");
+        if (r.ServiceTime is { } s)
+        {
+            AnsiConsole.WriteLine($"Service time (from actual start): p50 {s.P50Ms:F2}ms, p99 {s.P99Ms:F2}ms; requests that waited for a free slot: {r.Delayed}");
+        }
+
+        AnsiConsole.WriteLine($"Peak database connections: {r.PeakDatabaseConnections}");
+        AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}");
+        WorkloadRunCommand.Render(r.Run);
+    }
+}

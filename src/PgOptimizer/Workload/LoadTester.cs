@@ -1,0 +1,178 @@
+using Npgsql;
+using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.Workload;
+
+/// <summary>What a load test runs.</summary>
+public sealed class LoadTestOptions
+{
+    /// <summary>Requests per second (open loop). Null: closed loop at <see cref="Concurrency"/>.</summary>
+    public double? Rate { get; set; }
+
+    /// <summary>Workers of the closed loop, or the in-flight cap of the open loop. Default 32.</summary>
+    public int Concurrency { get; set; } = 32;
+
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(5);
+
+    public int Seed { get; set; } = 1;
+}
+
+/// <summary>A load test's result: the run, the database's peak connections and the check of the writes.</summary>
+public sealed record LoadTestReport(
+    string Mode,
+    WorkloadReport Run,
+    double? IntendedRate,
+    LatencySummary? ServiceTime,
+    long Delayed,
+    int PeakDatabaseConnections,
+    long RowsWritten,
+    long DatabaseRowsChanged,
+    bool WritesVerified)
+{
+    public double SuccessRate => Run.Calls + Run.Errors == 0 ? 0 : (double)Run.Calls / (Run.Calls + Run.Errors);
+}
+
+/// <summary>
+/// Runs a workload as a load test: warm-up, then an open loop at a fixed rate (latency from each
+/// request's intended start) or a closed loop at a concurrency; meanwhile samples the database's
+/// client connections (pg_stat_activity) for the peak; afterwards checks that the rows the
+/// successful writes reported equal the rows the database counted (pg_stat_user_tables).
+/// </summary>
+public static class LoadTester
+{
+    public static async Task<LoadTestReport> RunAsync(
+        IWorkload workload,
+        WorkloadMix mix,
+        IOperationExecutor executor,
+        NpgsqlDataSource primary,
+        LoadTestOptions options,
+        Func<int, WorkloadRandom> randomFactory,
+        IProgress<WorkloadProgress>? progress = null,
+        NpgsqlDataSource? executorDataSource = null,
+        IReadOnlyList<NpgsqlDataSource>? replicas = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(primary);
+        ArgumentNullException.ThrowIfNull(options);
+        var before = await RowsChangedAsync(primary, cancellationToken).ConfigureAwait(false);
+        using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var peak = SamplePeakConnectionsAsync([primary, .. replicas ?? []], sampling.Token);
+        string mode;
+        WorkloadReport run;
+        double? rate = null;
+        LatencySummary? service = null;
+        long delayed = 0, written;
+        try
+        {
+            if (options.Rate is { } r)
+            {
+                var open = await OpenLoopRunner.RunAsync(workload, mix, executor,
+                    new OpenLoopOptions { Rate = r, Duration = options.Duration, Warmup = options.Warmup, MaxInFlight = options.Concurrency, Seed = options.Seed },
+                    randomFactory, progress, cancellationToken).ConfigureAwait(false);
+                (mode, run, rate, service, delayed, written) = ("open loop", open.Report, open.IntendedRate, open.ServiceTime, open.Delayed, open.RowsWrittenIncludingWarmup);
+            }
+            else
+            {
+                var runner = new WorkloadRunner();
+                written = 0;
+                if (options.Warmup > TimeSpan.Zero)
+                {
+                    var warm = await runner.RunAsync(workload, mix, executor,
+                        new WorkloadOptions { Duration = options.Warmup, Concurrency = options.Concurrency, Seed = options.Seed + 1000 },
+                        randomFactory, null, cancellationToken).ConfigureAwait(false);
+                    written += warm.RowsWritten;
+                }
+
+                run = await runner.RunAsync(workload, mix, executor,
+                    new WorkloadOptions { Duration = options.Duration, Concurrency = options.Concurrency, Seed = options.Seed },
+                    randomFactory, progress, cancellationToken).ConfigureAwait(false);
+                mode = "closed loop";
+                written += run.RowsWritten;
+            }
+        }
+        finally
+        {
+            await sampling.CancelAsync().ConfigureAwait(false);
+        }
+
+        var peakConnections = await peak.ConfigureAwait(false);
+
+        // Backends report their statistics when they go idle for a while or exit: close the idle
+        // pooled connections so the counts are complete, then wait for them.
+        primary.Clear();
+        executorDataSource?.Clear();
+        long changed = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            changed = await RowsChangedAsync(primary, cancellationToken).ConfigureAwait(false) - before;
+            if (changed >= written || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed == written);
+    }
+
+    private static async Task<long> RowsChangedAsync(NpgsqlDataSource primary, CancellationToken ct)
+    {
+        await using var conn = await primary.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            "SELECT pg_stat_clear_snapshot(); SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::bigint FROM pg_stat_user_tables", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.NextResultAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return r.GetInt64(0);
+    }
+
+    /// <summary>The most client connections seen at once, summed over the primary and the replicas.</summary>
+    private static async Task<int> SamplePeakConnectionsAsync(IReadOnlyList<NpgsqlDataSource> servers, CancellationToken ct)
+    {
+        var peak = 0;
+        var connections = new List<NpgsqlConnection>();
+        try
+        {
+            foreach (var server in servers)
+            {
+                connections.Add(await server.OpenConnectionAsync(ct).ConfigureAwait(false));
+            }
+
+            while (!ct.IsCancellationRequested)
+            {
+                var sum = 0;
+                foreach (var conn in connections)
+                {
+                    await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()", conn);
+                    sum += (int)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                }
+
+                peak = Math.Max(peak, sum);
+                await Task.Delay(200, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the run ended
+        }
+        catch (NpgsqlException)
+        {
+            // sampling is best effort
+        }
+        finally
+        {
+            foreach (var conn in connections)
+            {
+                await conn.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        return peak;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Npgsql;
+
+namespace PgOptimizer.Workload;
+
+/// <summary>How to run a workload at a fixed arrival rate.</summary>
+public sealed class OpenLoopOptions
+{
+    /// <summary>Requests started per second, whatever the latency (open loop).</summary>
+    public double Rate { get; set; } = 100;
+
+    /// <summary>Measured time. Default 30 s.</summary>
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Time at the same rate before measuring (pools, caches, JIT). Default 5 s.</summary>
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Requests in flight at most; beyond it new ones wait (and their latency counts the wait). Default 4096.</summary>
+    public int MaxInFlight { get; set; } = 4096;
+
+    public int Seed { get; set; } = 1;
+
+    internal void Validate()
+    {
+        if (!double.IsFinite(Rate) || Rate <= 0 || Rate > 1_000_000)
+        {
+            throw new PgOptimizerConfigurationException($"The rate {Rate} requests/s is out of range; give 1 to 1,000,000.");
+        }
+
+        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24) || Warmup < TimeSpan.Zero || Warmup > TimeSpan.FromHours(1))
+        {
+            throw new PgOptimizerConfigurationException($"Duration ({Duration}) must be positive up to 24h and warm-up ({Warmup}) between 0 and 1h.");
+        }
+
+        if (MaxInFlight is < 1 or > 100_000)
+        {
+            throw new PgOptimizerConfigurationException($"MaxInFlight {MaxInFlight} is out of range; give 1 to 100,000.");
+        }
+    }
+}
+
+/// <summary>
+/// Replays a workload at a fixed arrival rate (open loop, like wrk2): request i is due at
+/// start + i / rate whether or not earlier ones have finished, and its latency is measured from
+/// that intended start, so a stall shows in the percentiles instead of silently lowering the load
+/// (coordinated omission). Service time (from the actual start) is reported beside it.
+/// </summary>
+public static class OpenLoopRunner
+{
+    private const long Highest = 3_600_000_000;
+
+    public static async Task<OpenLoopReport> RunAsync(
+        IWorkload workload,
+        WorkloadMix mix,
+        IOperationExecutor executor,
+        OpenLoopOptions options,
+        Func<int, WorkloadRandom> randomFactory,
+        IProgress<WorkloadProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(mix);
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(randomFactory);
+        options.Validate();
+
+        var ops = workload.Operations;
+        var index = ops.Select((o, i) => (o, i)).ToDictionary(x => x.o.Name, x => x.i);
+        var latency = ops.Select(_ => new LongConcurrentHistogram(1, Highest, 3)).ToArray();
+        var service = new LongConcurrentHistogram(1, Highest, 3);
+        var calls = new long[ops.Count];
+        var errors = new long[ops.Count];
+        var rows = new long[ops.Count];
+        long rowsWrittenAll = 0, completed = 0, failed = 0, late = 0;
+        var random = randomFactory(options.Seed);
+        using var slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inFlight = new List<Task>();
+        var ticksPerRequest = Stopwatch.Frequency / options.Rate;
+        var warmupTicks = (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
+        var endTicks = warmupTicks + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
+        var start = Stopwatch.GetTimestamp();
+        long dispatched = 0;
+
+        async Task RunOne(WorkloadOperation op, int slot, object?[] args, long intended, bool measured)
+        {
+            try
+            {
+                var begun = Stopwatch.GetTimestamp();
+                var n = await executor.ExecuteAsync(op, args, stop.Token).ConfigureAwait(false);
+                var done = Stopwatch.GetTimestamp();
+                if (op.Intent == Connections.DbIntent.Write)
+                {
+                    Interlocked.Add(ref rowsWrittenAll, n);
+                }
+
+                if (measured)
+                {
+                    latency[slot].RecordValue(Math.Clamp((done - intended) * 1_000_000 / Stopwatch.Frequency, 1, Highest));
+                    service.RecordValue(Math.Clamp((done - begun) * 1_000_000 / Stopwatch.Frequency, 1, Highest));
+                    Interlocked.Increment(ref calls[slot]);
+                    Interlocked.Add(ref rows[slot], n);
+                    Interlocked.Increment(ref completed);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // the caller cancelled the run
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or Polly.CircuitBreaker.BrokenCircuitException)
+            {
+                if (measured)
+                {
+                    Interlocked.Increment(ref errors[slot]);
+                    Interlocked.Increment(ref failed);
+                }
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+
+        var lastReport = start;
+        while (!stop.IsCancellationRequested)
+        {
+            var now = Stopwatch.GetTimestamp() - start;
+            if (now >= endTicks)
+            {
+                break;
+            }
+
+            var due = (long)(now / ticksPerRequest) + 1;
+            while (dispatched < due && !stop.IsCancellationRequested)
+            {
+                var intended = start + (long)(dispatched * ticksPerRequest);
+                var measured = intended - start >= warmupTicks;
+                dispatched++;
+                if (!slots.Wait(0, CancellationToken.None))
+                {
+                    Interlocked.Increment(ref late);
+                    await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+                }
+
+                var op = mix.Next(random.Random);
+                inFlight.Add(RunOne(op, index[op.Name], op.Parameters(random), intended, measured));
+            }
+
+            if (inFlight.Count > 4096)
+            {
+                inFlight.RemoveAll(t => t.IsCompleted);
+            }
+
+            if (progress is not null && Stopwatch.GetTimestamp() - lastReport > Stopwatch.Frequency / 4)
+            {
+                lastReport = Stopwatch.GetTimestamp();
+                var elapsed = Stopwatch.GetElapsedTime(start) - options.Warmup;
+                progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed)));
+            }
+
+            // sleep until the next request is due (timer resolution is about a millisecond; requests
+            // that came due meanwhile are sent together, each keeping its own intended start)
+            var next = (long)(dispatched * ticksPerRequest) - (Stopwatch.GetTimestamp() - start);
+            if (next > Stopwatch.Frequency / 1000)
+            {
+                await Task.Delay(TimeSpan.FromTicks(next * TimeSpan.TicksPerSecond / Stopwatch.Frequency), CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (next > 0)
+            {
+                await Task.Yield();
+            }
+        }
+
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var measuredSeconds = options.Duration.TotalSeconds;
+        var perOp = new List<OperationReport>();
+        var all = new LongHistogram(Highest, 3);
+        for (var i = 0; i < ops.Count; i++)
+        {
+            all.Add(latency[i]);
+            if (calls[i] + errors[i] > 0)
+            {
+                perOp.Add(new OperationReport(ops[i].Name, ops[i].Intent, calls[i], errors[i], rows[i], LatencySummary.From(latency[i])));
+            }
+        }
+
+        var report = new WorkloadReport(workload.Name, executor.Name, options.MaxInFlight, options.Duration, perOp, LatencySummary.From(all));
+        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencySummary.From(service), late, rowsWrittenAll);
+    }
+}
+
+/// <summary>
+/// An open-loop run: latency from each request's intended start (in <see cref="Report"/>), service
+/// time from its actual start, the rate asked for and achieved, requests that had to wait for a
+/// free slot, and rows written including the warm-up (for checking against the database).
+/// </summary>
+public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, long RowsWrittenIncludingWarmup);

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Cli;
+
+public sealed class LoadTestCliTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+
+    public Task InitializeAsync() => _db.InitializeAsync();
+
+    public Task DisposeAsync() => _db.DisposeAsync();
+
+    private Dictionary<string, string?> Env => new() { ["PGOPT_CONNECTION"] = _db.Connection };
+
+    private static void AssertSound(JsonElement r)
+    {
+        Assert.True(r.GetProperty("totalRequests").GetInt64() > 0);
+        Assert.Equal(0, r.GetProperty("errors").GetInt64());
+        var l = r.GetProperty("latency");
+        var (p50, p95, p99, max) = (l.GetProperty("p50Ms").GetDouble(), l.GetProperty("p95Ms").GetDouble(), l.GetProperty("p99Ms").GetDouble(), l.GetProperty("maxMs").GetDouble());
+        Assert.True(p50 > 0 && p50 <= p95 && p95 <= p99 && p99 <= max, $"percentiles out of order: {l}");
+        Assert.True(r.GetProperty("rowsWritten").GetInt64() > 0);
+        Assert.Equal(r.GetProperty("rowsWritten").GetInt64(), r.GetProperty("databaseRowsChanged").GetInt64());
+        Assert.True(r.GetProperty("writesVerified").GetBoolean());
+        Assert.True(r.GetProperty("peakDatabaseConnections").GetInt32() >= 1);
+    }
+
+    [Fact]
+    public async Task Open_and_closed_loop_runs_report_sound_figures_and_writes_match_the_database()
+    {
+        var seed = await PgoptProcess.RunAsync(Env, "seed", "--scale", "0.001", "--json");
+        Assert.True(seed.ExitCode == 0, seed.All);
+
+        var open = await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "150", "--duration", "3s", "--warmup", "1s", "--json");
+        Assert.True(open.ExitCode == 0, open.All);
+        var o = JsonDocument.Parse(open.Stdout).RootElement;
+        AssertSound(o);
+        Assert.Equal("open loop", o.GetProperty("mode").GetString());
+        Assert.InRange(o.GetProperty("totalRequests").GetInt64(), 400, 500); // 150/s for 3 s, scheduled, not best effort
+
+        var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--concurrency", "4", "--duration", "2s", "--warmup", "0s", "--raw", "--json");
+        Assert.True(closed.ExitCode == 0, closed.All);
+        var c = JsonDocument.Parse(closed.Stdout).RootElement;
+        AssertSound(c);
+        Assert.Equal("raw-npgsql", c.GetProperty("executor").GetString());
+    }
+
+    [Fact]
+    public async Task Bad_rates_and_durations_exit_2()
+    {
+        Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "0", "--duration", "1s")).ExitCode);
+        Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--duration", "soon")).ExitCode);
+    }
+}
