@@ -65,6 +65,10 @@ public static class PgoptApp
                 ix.AddCommand<IndexesCatalogCommand>("catalog")
                     .WithDescription("Print the catalog as JSON (the demo's by default), to edit and pass back with --catalog.");
             });
+            config.AddCommand<DeployCommand>("deploy")
+                .WithDescription("Validate the database (connectivity, version, extensions, privileges, space, replica lag), plan the index catalog, apply it concurrently, check index health; exit 1 on any failure.")
+                .WithExample("deploy", "--test-only")
+                .WithExample("deploy", "--catalog", "indexes.json");
             config.AddCommand<LoadTestCommand>("loadtest")
                 .WithDescription("The demo workload under load: open loop at a fixed rate (--rps, coordinated omission corrected) or closed loop (--concurrency); --raw for plain Npgsql; the spec's report, per-operation table, peak connections, writes checked against the database.")
                 .WithExample("loadtest", "--rps", "2000", "--duration", "30s")

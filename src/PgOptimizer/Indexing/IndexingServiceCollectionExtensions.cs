@@ -16,6 +16,7 @@ public static class IndexingServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IndexManager>();
+        services.TryAddSingleton<Hosting.Deployer>();
         return services;
     }
 }
