@@ -1,3 +1,4 @@
+using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Workload;
 
@@ -36,55 +37,55 @@ public sealed class PitchesWorkload : IWorkload
                 8, r => [Email(r.Zipf(activeUsers))]) { Description = "sign-in: look up an active user by e-mail" },
             new("user_profile", DbIntent.Read,
                 "SELECT u.id, u.username, u.display_name, u.created_at, (SELECT count(*) FROM follows f WHERE f.followee_id = u.id) AS followers FROM users u WHERE u.id = $1",
-                10, r => [(int)r.Zipf(popularUsers)]) { Description = "profile page with follower count" },
+                10, r => [(int)r.Zipf(popularUsers)]) { Description = "profile page with follower count" , Cache = Cached(CacheStrategies.UserProfile, a => $"user:{a[0]}:profile", a => [$"user:{a[0]}"]) },
             new("public_feed", DbIntent.Read,
                 "SELECT id, user_id, title, category, published_at FROM pitches WHERE status = 'active' AND visibility = 'public' AND published_at < $1 ORDER BY published_at DESC LIMIT 20",
-                15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" },
+                15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" , Cache = Cached(CacheStrategies.UserFeed, a => $"feed:{Minute(a[0])}", _ => ["feed"]) },
             new("user_pitches_by_status", DbIntent.Read,
                 "SELECT id, title, status, published_at FROM pitches WHERE user_id = $1 AND status = $2 ORDER BY published_at DESC NULLS LAST LIMIT 20",
-                10, r => [(int)r.Zipf(activeUsers), r.Pick(Statuses)]) { Description = "a user's pitches by status (dashboard list)" },
+                10, r => [(int)r.Zipf(activeUsers), r.Pick(Statuses)]) { Description = "a user's pitches by status (dashboard list)" , Cache = Cached(CacheStrategies.UserFeed, a => $"user:{a[0]}:pitches:{a[1]}", a => [$"user:{a[0]}:pitches"]) },
             new("pitch_detail", DbIntent.Read,
                 "SELECT p.id, p.title, p.body, p.status, p.metadata, p.view_count, p.like_count, u.username FROM pitches p JOIN users u ON u.id = p.user_id WHERE p.id = $1",
-                20, r => [r.Zipf(popularPitches)]) { Description = "pitch page" },
+                20, r => [r.Zipf(popularPitches)]) { Description = "pitch page" , Cache = Cached(CacheStrategies.PitchDetails, a => $"pitch:{a[0]}:details", a => [$"pitch:{a[0]}"]) },
             new("pitch_comments", DbIntent.Read,
                 "SELECT c.id, c.user_id, c.body, c.created_at FROM comments c WHERE c.pitch_id = $1 AND NOT c.is_deleted ORDER BY c.created_at DESC LIMIT 20",
-                8, r => [r.Zipf(popularPitches)]) { Description = "comments under a pitch" },
+                8, r => [r.Zipf(popularPitches)]) { Description = "comments under a pitch" , Cache = Cached(CacheStrategies.PitchComments, a => $"pitch:{a[0]}:comments", a => [$"pitch:{a[0]}:comments"]) },
             new("search_pitches", DbIntent.Read,
                 "SELECT id, title, published_at FROM pitches WHERE status = 'active' AND to_tsvector('english', title || ' ' || body) @@ plainto_tsquery('english', $1) ORDER BY published_at DESC LIMIT 20",
-                2, r => [r.Pick(SearchTerms)]) { Description = "full-text search over titles and bodies" },
+                2, r => [r.Pick(SearchTerms)]) { Description = "full-text search over titles and bodies" , Cache = Cached(CacheStrategies.SearchResults, a => CacheKeys.GetSearchKey((string)a[0]!), _ => ["search"]) },
             new("trending_pitches", DbIntent.Read,
                 "SELECT pitch_id, count(*) AS views FROM analytics_events WHERE event_type = 'pitch_view' AND created_at >= $1 GROUP BY pitch_id ORDER BY views DESC LIMIT 10",
-                2, r => [anchor.AddHours(-1)]) { Description = "trending: most viewed pitches in the last hour" },
+                2, r => [anchor.AddHours(-1)]) { Description = "trending: most viewed pitches in the last hour" , Cache = Cached(CacheStrategies.TrendingData, a => $"trending:{Minute(a[0])}", _ => ["trending"]) },
             new("dashboard_counts", DbIntent.Read,
                 "SELECT count(*) FILTER (WHERE status = 'active') AS active, count(*) FILTER (WHERE status = 'draft') AS drafts, coalesce(sum(view_count), 0) AS views, coalesce(sum(like_count), 0) AS likes FROM pitches WHERE user_id = $1",
-                5, r => [(int)r.Zipf(activeUsers)]) { Description = "creator dashboard totals" },
+                5, r => [(int)r.Zipf(activeUsers)]) { Description = "creator dashboard totals" , Cache = Cached(CacheStrategies.DashboardMetrics, a => $"dashboard:{a[0]}", a => [$"user:{a[0]}:pitches"]) },
             new("unread_notifications", DbIntent.Read,
                 "SELECT id, kind, payload, created_at FROM notifications WHERE user_id = $1 AND read_at IS NULL ORDER BY created_at DESC LIMIT 20",
-                5, r => [(int)r.Zipf(activeUsers)]) { Description = "notification bell" },
+                5, r => [(int)r.Zipf(activeUsers)]) { Description = "notification bell" , Cache = Cached(CacheStrategies.UnreadCounts, a => $"user:{a[0]}:notifications", a => [$"user:{a[0]}:notifications"]) },
             new("inbox", DbIntent.Read,
                 "SELECT id, sender_id, body, created_at, read_at FROM messages WHERE recipient_id = $1 ORDER BY created_at DESC LIMIT 20",
-                3, r => [(int)r.Zipf(activeUsers)]) { Description = "message inbox" },
+                3, r => [(int)r.Zipf(activeUsers)]) { Description = "message inbox" , Cache = Cached(CacheStrategies.UnreadCounts, a => $"user:{a[0]}:inbox", a => [$"user:{a[0]}:inbox"]) },
 
             // Writes
             new("create_pitch", DbIntent.Write,
                 "INSERT INTO pitches (tenant_id, user_id, title, body, status, visibility, category, funding_goal, metadata, created_at, updated_at, published_at) " +
                 "SELECT u.tenant_id, u.id, $2, $3, 'active', 'public', $4, 250000, '{\"stage\": \"idea\"}', now(), now(), now() FROM users u WHERE u.id = $1 RETURNING id",
-                1, r => [(int)r.Zipf(activeUsers), "New " + r.Pick(SearchTerms) + " venture", "A fresh pitch about " + r.Pick(SearchTerms) + ".", "ai"]) { Description = "publish a pitch" },
+                1, r => [(int)r.Zipf(activeUsers), "New " + r.Pick(SearchTerms) + " venture", "A fresh pitch about " + r.Pick(SearchTerms) + ".", "ai"]) { Description = "publish a pitch" , Invalidates = new(a => [$"user:{a[0]}:pitches", "feed"], [CacheStrategies.UserFeed, CacheStrategies.DashboardMetrics]) },
             new("update_pitch", DbIntent.Write,
                 "UPDATE pitches SET title = $2, updated_at = now() WHERE id = $1",
-                2, r => [r.Zipf(popularPitches), "Updated: " + r.Pick(SearchTerms)], Idempotent: true) { Description = "edit a pitch title" },
+                2, r => [r.Zipf(popularPitches), "Updated: " + r.Pick(SearchTerms)], Idempotent: true) { Description = "edit a pitch title" , Invalidates = new(a => [$"pitch:{a[0]}"], [CacheStrategies.PitchDetails]) },
             new("track_event", DbIntent.Write,
                 "INSERT INTO analytics_events (event_type, user_id, pitch_id, properties, created_at) VALUES ($1, $2, $3, '{\"source\": \"web\"}', now())",
                 5, r => [r.Pick(EventTypes), (int)r.Zipf(activeUsers), r.Zipf(popularPitches)]) { Description = "record an analytics event" },
             new("like_pitch", DbIntent.Write,
                 "INSERT INTO likes (user_id, pitch_id, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING",
-                2, r => [(int)r.Zipf(activeUsers), r.Zipf(popularPitches)], Idempotent: true) { Description = "like a pitch (once per user)" },
+                2, r => [(int)r.Zipf(activeUsers), r.Zipf(popularPitches)], Idempotent: true) { Description = "like a pitch (once per user)" , Invalidates = new(a => [$"pitch:{a[1]}"], [CacheStrategies.PitchDetails]) },
             new("add_comment", DbIntent.Write,
                 "INSERT INTO comments (pitch_id, user_id, body, created_at) VALUES ($1, $2, $3, now())",
-                1, r => [r.Zipf(popularPitches), (int)r.Zipf(activeUsers), "Interesting take on " + r.Pick(SearchTerms) + "."]) { Description = "comment on a pitch" },
+                1, r => [r.Zipf(popularPitches), (int)r.Zipf(activeUsers), "Interesting take on " + r.Pick(SearchTerms) + "."]) { Description = "comment on a pitch" , Invalidates = new(a => [$"pitch:{a[0]}:comments"], [CacheStrategies.PitchComments]) },
             new("send_message", DbIntent.Write,
                 "INSERT INTO messages (sender_id, recipient_id, body, created_at) VALUES ($1, $2, $3, now())",
-                1, r => [(int)r.Zipf(activeUsers), (int)r.Zipf(popularUsers), "Can we talk about " + r.Pick(SearchTerms) + "?"]) { Description = "send a direct message" },
+                1, r => [(int)r.Zipf(activeUsers), (int)r.Zipf(popularUsers), "Can we talk about " + r.Pick(SearchTerms) + "?"]) { Description = "send a direct message" , Invalidates = new(a => [$"user:{a[1]}:inbox"], [CacheStrategies.UnreadCounts]) },
         ];
     }
 
@@ -96,6 +97,10 @@ public sealed class PitchesWorkload : IWorkload
 
     /// <summary>A worker's random source, anchored at the data's "now".</summary>
     public WorkloadRandom CreateRandom(int seed) => new(seed, Keys.Anchor);
+
+    private static OperationCaching Cached(string strategy, Func<object?[], string> key, Func<object?[], string[]> tags) => new(strategy, key, tags);
+
+    private static string Minute(object? time) => time is DateTime t ? t.ToString("yyyyMMddHHmm", System.Globalization.CultureInfo.InvariantCulture) : Convert.ToString(time, System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     private static string Email(long userId) =>
         $"user{userId}@{(userId % 4) switch { 0 => "example.com", 1 => "pitchmail.io", 2 => "acme.dev", _ => "startup.co" }}";

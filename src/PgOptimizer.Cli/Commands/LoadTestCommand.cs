@@ -36,6 +36,10 @@ public sealed class LoadTestSettings : DatabaseSettings
     [Description("Run the same operations on plain Npgsql (no connection manager) as the baseline.")]
     public bool Raw { get; init; }
 
+    [CommandOption("--no-cache")]
+    [Description("Run reads on the database every time instead of through the two-tier cache.")]
+    public bool NoCache { get; init; }
+
     [CommandOption("--seed <N>")]
     [Description("Seed of the parameter generators. Default 1.")]
     public int Seed { get; init; } = 1;
@@ -68,14 +72,22 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             ? new NpgsqlDataSourceBuilder(RawSettings(resolved.Connection!, manager)).Build()
             : null;
         IOperationExecutor executor = raw is null ? new ConnectionManagerExecutor(manager) : new RawNpgsqlExecutor(raw);
+        var cache = raw is null && !settings.NoCache ? services.GetRequiredService<PgOptimizer.Caching.SmartCache>() : null;
+        if (cache is not null)
+        {
+            executor = new CachedExecutor(executor, cache);
+        }
+
+        var cacheBefore = CacheTotals(cache);
 
         LoadTestReport? report = null;
         if (settings.Json)
         {
             report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, null, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
+            var (hits, misses) = Delta(cacheBefore, CacheTotals(cache));
             Output.WriteJson(new
             {
-                report.Mode, executor = executor.Name, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
+                report.Mode, executor = executor.Name, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
                 report.PeakDatabaseConnections, report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, operations = report.Run.Operations,
             });
@@ -96,7 +108,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                     report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, progress, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
                     task.Value = task.MaxValue;
                 }).ConfigureAwait(false);
-            Render(report!, executor.Name);
+            Render(report!, executor.Name, Delta(cacheBefore, CacheTotals(cache)));
         }
 
         return report!.Run.Errors == 0 && report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
@@ -114,7 +126,15 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         return b.ConnectionString;
     }
 
-    private static void Render(LoadTestReport r, string executor)
+    private static (long Hits, long Misses) CacheTotals(PgOptimizer.Caching.SmartCache? cache)
+    {
+        var all = cache?.GetCounters() ?? [];
+        return (all.Sum(c => c.Hits), all.Sum(c => c.Misses));
+    }
+
+    private static (long Hits, long Misses) Delta((long Hits, long Misses) before, (long Hits, long Misses) after) => (after.Hits - before.Hits, after.Misses - before.Misses);
+
+    private static void Render(LoadTestReport r, string executor, (long Hits, long Misses) cache)
     {
         var l = r.Run.Latency;
         var total = r.Run.Calls + r.Run.Errors;
@@ -132,6 +152,9 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
 
         AnsiConsole.WriteLine($"Peak database connections: {r.PeakDatabaseConnections}");
+        AnsiConsole.WriteLine(cache.Hits + cache.Misses == 0
+            ? "Cache: not used"
+            : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, warm-up included)");
         AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}");
         WorkloadRunCommand.Render(r.Run);
     }

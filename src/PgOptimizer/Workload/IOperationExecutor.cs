@@ -28,6 +28,33 @@ public sealed class ConnectionManagerExecutor(PgConnectionManager manager) : IOp
     }
 }
 
+/// <summary>
+/// Runs operations the way the application does with the cache: reads that have a caching policy
+/// go through <see cref="Caching.SmartCache.GetOrSetAsync{T}"/> (the result stands in as its row
+/// count), writes run and then invalidate the tags they make stale.
+/// </summary>
+public sealed class CachedExecutor(IOperationExecutor inner, Caching.SmartCache cache) : IOperationExecutor
+{
+    public string Name => inner.Name + "+cache";
+
+    public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (operation.Intent == DbIntent.Read && operation.Cache is { } c)
+        {
+            return await cache.GetOrSetAsync(c.Key(parameters), ct => inner.ExecuteAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken).ConfigureAwait(false);
+        }
+
+        var rows = await inner.ExecuteAsync(operation, parameters, cancellationToken).ConfigureAwait(false);
+        if (operation.Invalidates is { } i)
+        {
+            await cache.InvalidateByTagsAsync(i.Tags(parameters), i.Strategies, cancellationToken).ConfigureAwait(false);
+        }
+
+        return rows;
+    }
+}
+
 /// <summary>Runs operations on a plain <see cref="NpgsqlDataSource"/>: the baseline.</summary>
 public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource) : IOperationExecutor
 {

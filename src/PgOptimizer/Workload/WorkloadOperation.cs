@@ -22,7 +22,19 @@ public sealed record WorkloadOperation(
 {
     /// <summary>What the operation does, for people.</summary>
     public string Description { get; init; } = string.Empty;
+
+    /// <summary>For a read: how the application caches its result (strategy, key, tags). Null: not cached.</summary>
+    public OperationCaching? Cache { get; init; }
+
+    /// <summary>For a write: the cache tags it makes stale, in which strategies. Null: none.</summary>
+    public OperationInvalidation? Invalidates { get; init; }
 }
+
+/// <summary>How a read's result is cached: the strategy, the key and the tags, from its parameters.</summary>
+public sealed record OperationCaching(string Strategy, Func<object?[], string> Key, Func<object?[], string[]> Tags);
+
+/// <summary>The tags a write makes stale (from its parameters) and the strategies that hold them.</summary>
+public sealed record OperationInvalidation(Func<object?[], string[]> Tags, string[] Strategies);
 
 /// <summary>A workload: its operations and the key space they draw parameters from.</summary>
 public interface IWorkload

@@ -38,12 +38,15 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         AssertSound(o);
         Assert.Equal("open loop", o.GetProperty("mode").GetString());
         Assert.InRange(o.GetProperty("totalRequests").GetInt64(), 400, 500); // 150/s for 3 s, scheduled, not best effort
+        Assert.Equal("pgoptimizer+cache", o.GetProperty("executor").GetString()); // the toolkit's whole path by default
+        Assert.InRange(o.GetProperty("cacheHitRate").GetDouble(), 0.01, 1.0); // the skewed keys repeat
 
         var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--concurrency", "4", "--duration", "2s", "--warmup", "0s", "--raw", "--json");
         Assert.True(closed.ExitCode == 0, closed.All);
         var c = JsonDocument.Parse(closed.Stdout).RootElement;
         AssertSound(c);
         Assert.Equal("raw-npgsql", c.GetProperty("executor").GetString());
+        Assert.Equal(JsonValueKind.Null, c.GetProperty("cacheHitRate").ValueKind);
     }
 
     [Fact]
