@@ -3,7 +3,9 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
+using Npgsql;
 using PgOptimizer.Hosting;
+using PgOptimizer.Indexing;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 using Spectre.Console;
@@ -22,8 +24,16 @@ public sealed class DemoSettings : DatabaseSettings
     public int Seed { get; init; } = 42;
 
     [CommandOption("-d|--duration <DURATION>")]
-    [Description("How long to replay the workload. Default 20s.")]
-    public string Duration { get; init; } = "20s";
+    [Description("How long each load test (before and after) runs. Default 30s.")]
+    public string Duration { get; init; } = "30s";
+
+    [CommandOption("--concurrency <N>")]
+    [Description("Workers of the load tests (closed loop). Default 16.")]
+    public int Concurrency { get; init; } = 16;
+
+    [CommandOption("-o|--output <DIR>")]
+    [Description("Where to write the before/after table as report.md and report.json. Default pgopt-demo.")]
+    public string Output { get; init; } = "pgopt-demo";
 
     [CommandOption("--reseed")]
     [Description("Load the data again even when the same scale and seed are already there.")]
@@ -36,7 +46,9 @@ public sealed class DemoSettings : DatabaseSettings
 
 /// <summary>
 /// pgopt demo: with no connection given, starts the local services (scripts/services.sh), then
-/// seeds the demo data, runs the doctor and replays the workload.
+/// seeds the demo data, checks the setup, load-tests the unoptimized schema without cache, deploys
+/// the index catalog and turns the cache on, load-tests again, and prints (and writes as Markdown
+/// and JSON) the specification's Performance Benchmarks table with the measured numbers.
 /// </summary>
 public sealed class DemoCommand : AsyncCommand<DemoSettings>
 {
@@ -45,19 +57,24 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var scale = SeedSettings.ParseScale(settings.Scale);
         var seedOptions = new SeedOptions { Scale = scale, Seed = settings.Seed };
         var duration = DurationParser.Parse(settings.Duration, "--duration");
-        var workloadOptions = new WorkloadOptions { Duration = duration, Concurrency = 16, Seed = 1 };
+        if (settings.Concurrency is < 1 or > 1024)
+        {
+            throw new PgOptimizerConfigurationException($"--concurrency {settings.Concurrency} is out of range; give 1 to 1024.");
+        }
+
+        var loadOptions = new LoadTestOptions { Duration = duration, Concurrency = settings.Concurrency, Warmup = TimeSpan.FromSeconds(3), Seed = 1 };
 
         var resolved = CliRuntime.Resolve(settings);
         var local = string.IsNullOrWhiteSpace(resolved.Connection);
         if (local)
         {
-            Step("1/4", "Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
+            Step("1/7", "Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
             var env = await LocalServices.UpAsync(line => Note(line), cancellationToken).ConfigureAwait(false);
             resolved = CliRuntime.Resolve(settings, env);
         }
         else
         {
-            Step("1/4", $"Using the database from {resolved.ConnectionSource}");
+            Step("1/7", $"Using the database from {resolved.ConnectionSource}");
             if (!settings.Yes)
             {
                 if (Console.IsInputRedirected || settings.Json)
@@ -74,10 +91,10 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, 32));
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency * 2));
         var manager = services.GetRequiredService<PgConnectionManager>();
 
-        Step("2/4", $"Seeding demo data into {manager.Primary.Description}");
+        Step("2/7", $"Seeding demo data into {manager.Primary.Description}");
         var existing = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
         SeedReport? seed = null;
         if (!settings.Reseed && existing is not null && existing.Seed == seedOptions.Seed && Math.Abs(existing.Scale - scale) < 1e-9)
@@ -93,35 +110,114 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        Step("3/4", "Checking the setup");
+        Step("3/7", "Checking the setup");
         var doctor = await services.GetRequiredService<Doctor>().RunAsync(cancellationToken).ConfigureAwait(false);
         if (!settings.Json)
         {
             DoctorCommand.Render(doctor);
         }
 
-        Step("4/4", $"Replaying the pitch platform's workload for {duration.TotalSeconds:F0} s ({workloadOptions.Concurrency} workers, through the connection manager)");
-        var run = await WorkloadRunCommand.RunMonitoredAsync(services, workloadOptions, null, settings.Json, cancellationToken).ConfigureAwait(false);
+        var workload = await WorkloadRunCommand.LoadWorkloadAsync(manager, cancellationToken).ConfigureAwait(false);
+        var mix = WorkloadMix.Parse(workload, null);
+        var replicas = manager.Replicas.Select(r => r.DataSource).ToList();
+        var indexes = services.GetRequiredService<IndexManager>();
+        var cache = services.GetRequiredService<PgOptimizer.Caching.SmartCache>();
+
+        Step("4/7", "Back to the unoptimized schema (dropping optimization indexes of the demo tables)");
+        var dropped = await DemoBenchmark.DropOptimizationIndexesAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
+        Note($"{dropped} index(es) dropped");
+
+        Step("5/7", $"Load test BEFORE: {settings.Concurrency} workers for {duration.TotalSeconds:F0} s, no optimization indexes, cache off");
+        var before = await PhaseAsync("before", new ConnectionManagerExecutor(manager), null).ConfigureAwait(false);
+
+        Step("6/7", "Deploying the index catalog (CREATE INDEX CONCURRENTLY) and turning the cache on");
+        var deploy = await services.GetRequiredService<Deployer>().RunAsync(PitchesIndexes.Catalog, testOnly: false, null, cancellationToken).ConfigureAwait(false);
+        Note(deploy.Apply is { } applied ? $"{applied.Results.Count} index(es) built in {applied.Elapsed.TotalSeconds:F1} s" : "nothing to build");
+
+        Step("7/7", $"Load test AFTER: same workers and duration, indexes deployed, two-tier cache on{(cache.UsesRedis ? " (memory + Redis)" : " (memory)")}");
+        var after = await PhaseAsync("after", new CachedExecutor(new ConnectionManagerExecutor(manager), cache), cache).ConfigureAwait(false);
+
+        var markdown = DemoBenchmark.Markdown(before, after, scale, $"{settings.Concurrency} workers, {duration.TotalSeconds:F0} s per run, closed loop, {manager.Replicas.Count} replica(s)");
+        Directory.CreateDirectory(settings.Output);
+        var mdPath = Path.Combine(settings.Output, "report.md");
+        var jsonPath = Path.Combine(settings.Output, "report.json");
+        await File.WriteAllTextAsync(mdPath, markdown, cancellationToken).ConfigureAwait(false);
+        var summary = new
+        {
+            scale, concurrency = settings.Concurrency, durationSeconds = duration.TotalSeconds, seed,
+            doctor = new { healthy = doctor.Healthy, doctor.Checks },
+            deploy = new { deploy.Succeeded, steps = deploy.Steps },
+            before = Phase(before), after = Phase(after),
+        };
+        await File.WriteAllTextAsync(jsonPath, System.Text.Json.JsonSerializer.Serialize(summary, Output.Json), cancellationToken).ConfigureAwait(false);
         if (settings.Json)
         {
-            Output.WriteJson(new
-            {
-                seed,
-                doctor = new { healthy = doctor.Healthy, doctor.Checks },
-                workload = new { run.Elapsed, run.Calls, run.Errors, run.Throughput, run.Latency, run.Operations },
-            });
+            Output.WriteJson(summary);
         }
         else
         {
-            WorkloadRunCommand.Render(run);
-            AnsiConsole.MarkupLine("These are the [bold]before[/] numbers: the demo schema ships without optimization indexes and the cache is off.");
+            AnsiConsole.WriteLine();
+            AnsiConsole.Write(new Spectre.Console.Markup(Output.Esc(markdown)));
+            AnsiConsole.MarkupLine($"Written to [bold]{Output.Esc(mdPath)}[/] and [bold]{Output.Esc(jsonPath)}[/].");
             if (local)
             {
                 AnsiConsole.MarkupLine("The local services keep running. Connection settings: [bold]scripts/services.sh env[/]; stop them with [bold]scripts/services.sh down[/].");
             }
         }
 
-        return doctor.Healthy && run.Errors == 0 ? ExitCodes.Ok : ExitCodes.Findings;
+        var ok = doctor.Healthy && deploy.Succeeded && before.Load.Run.Errors == 0 && after.Load.Run.Errors == 0;
+        return ok ? ExitCodes.Ok : ExitCodes.Findings;
+
+        async Task<DemoPhase> PhaseAsync(string name, IOperationExecutor executor, PgOptimizer.Caching.SmartCache? phaseCache)
+        {
+            await DemoBenchmark.ResetStatementsAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
+            var cacheBefore = DemoBenchmark.CacheTotals(phaseCache);
+            LoadTestReport? load = null;
+            if (settings.Json)
+            {
+                load = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, loadOptions, workload.CreateRandom, null, null, replicas, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .StartAsync(async ctx =>
+                    {
+                        var task = ctx.AddTask($"Load test {name}", maxValue: duration.TotalSeconds);
+                        var progress = new Progress<WorkloadProgress>(p =>
+                        {
+                            task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
+                            var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
+                            task.Description = $"Load test {name}: {Output.N(p.Operations)} requests, {Output.N(rate)}/s, {p.Errors} errors";
+                        });
+                        load = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, loadOptions, workload.CreateRandom, progress, null, replicas, cancellationToken).ConfigureAwait(false);
+                        task.Value = task.MaxValue;
+                    }).ConfigureAwait(false);
+            }
+
+            var hit = DemoBenchmark.HitRate(cacheBefore, DemoBenchmark.CacheTotals(phaseCache));
+            double? coverage = null;
+            try
+            {
+                coverage = (await indexes.PerformIndexHealthCheckAsync(cancellationToken).ConfigureAwait(false)).Coverage?.ByCalls;
+            }
+            catch (NpgsqlException)
+            {
+                // coverage needs pg_stat_statements; the table then says n/a
+            }
+
+            var phase = new DemoPhase(name, load!, hit, coverage);
+            Note($"{name}: {load!.Run.Throughput:F1} req/s, p95 {load.Run.Latency.P95Ms:F1} ms, p99 {load.Run.Latency.P99Ms:F1} ms, errors {load.Run.Errors}, " +
+                 $"peak connections {load.PeakDatabaseConnections}, writes {(load.WritesVerified ? "verified" : "NOT verified")}");
+            return phase;
+        }
+
+        static object Phase(DemoPhase p) => new
+        {
+            throughput = p.Load.Run.Throughput, latency = p.Load.Run.Latency, requests = p.Load.Run.Calls + p.Load.Run.Errors, errors = p.Load.Run.Errors,
+            cacheHitRate = p.CacheHitRate, indexCoverage = p.IndexCoverage, peakDatabaseConnections = p.Load.PeakDatabaseConnections,
+            rowsWritten = p.Load.RowsWritten, databaseRowsChanged = p.Load.DatabaseRowsChanged, writesVerified = p.Load.WritesVerified, operations = p.Load.Run.Operations,
+        };
 
         void Step(string n, string what)
         {

@@ -89,7 +89,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             {
                 report.Mode, executor = executor.Name, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.PeakDatabaseConnections, report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, operations = report.Run.Operations,
+                report.PeakDatabaseConnections, report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
             });
         }
         else
@@ -155,7 +155,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         AnsiConsole.WriteLine(cache.Hits + cache.Misses == 0
             ? "Cache: not used"
             : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, warm-up included)");
-        AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}");
+        AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}" +
+                               (r.UncheckedTables.Count > 0 ? $" (not checked: {Output.Esc(string.Join(", ", r.UncheckedTables))}, written by INSERT … ON CONFLICT)" : ""));
         WorkloadRunCommand.Render(r.Run);
     }
 }

@@ -73,7 +73,8 @@ public static class OpenLoopRunner
         var calls = new long[ops.Count];
         var errors = new long[ops.Count];
         var rows = new long[ops.Count];
-        long rowsWrittenAll = 0, completed = 0, failed = 0, late = 0;
+        var rowsAll = new long[ops.Count];
+        long completed = 0, failed = 0, late = 0;
         var random = randomFactory(options.Seed);
         using var slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -93,7 +94,7 @@ public static class OpenLoopRunner
                 var done = Stopwatch.GetTimestamp();
                 if (op.Intent == Connections.DbIntent.Write)
                 {
-                    Interlocked.Add(ref rowsWrittenAll, n);
+                    Interlocked.Add(ref rowsAll[slot], n);
                 }
 
                 if (measured)
@@ -188,13 +189,14 @@ public static class OpenLoopRunner
         }
 
         var report = new WorkloadReport(workload.Name, executor.Name, options.MaxInFlight, options.Duration, perOp, LatencySummary.From(all));
-        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencySummary.From(service), late, rowsWrittenAll);
+        var written = ops.Select((o, i) => (o.Name, Rows: rowsAll[i])).Where(x => x.Rows > 0).ToDictionary(x => x.Name, x => x.Rows, StringComparer.Ordinal);
+        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencySummary.From(service), late, written);
     }
 }
 
 /// <summary>
 /// An open-loop run: latency from each request's intended start (in <see cref="Report"/>), service
 /// time from its actual start, the rate asked for and achieved, requests that had to wait for a
-/// free slot, and rows written including the warm-up (for checking against the database).
+/// free slot, and rows written per write operation including the warm-up (for checking against the database).
 /// </summary>
-public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, long RowsWrittenIncludingWarmup);
+public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, IReadOnlyDictionary<string, long> RowsWrittenIncludingWarmup);

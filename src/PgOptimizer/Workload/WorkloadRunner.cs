@@ -68,15 +68,17 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         var workers = new WorkerState[options.Concurrency];
         long total = 0;
         long errors = 0;
+        // The deadline stops workers from starting new operations; operations in flight complete
+        // (cancelling them would leave writes the database may still commit but nobody counted).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stop.CancelAfter(options.Duration);
         var started = Stopwatch.GetTimestamp();
+        var deadline = started + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
 
         async Task Worker(int w)
         {
             var state = workers[w] = new WorkerState(workload.Operations.Count);
             var random = randomFactory(options.Seed + w);
-            while (!stop.IsCancellationRequested)
+            while (!stop.IsCancellationRequested && Stopwatch.GetTimestamp() < deadline)
             {
                 if (options.MaxOperations > 0 && Interlocked.Increment(ref total) > options.MaxOperations)
                 {
@@ -95,7 +97,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    break; // the run ended while this call was in flight: not an error, not a sample
+                    break; // the caller cancelled the run while this call was in flight
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
                 {
