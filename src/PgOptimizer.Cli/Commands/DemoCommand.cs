@@ -165,7 +165,8 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        var ok = doctor.Healthy && deploy.Succeeded && before.Load.Run.Errors == 0 && after.Load.Run.Errors == 0;
+        // the "before" run may time out on unindexed queries at scale 1: that is what it measures
+        var ok = doctor.Healthy && deploy.Succeeded && after.Load.Run.Errors == 0;
         return ok ? ExitCodes.Ok : ExitCodes.Findings;
 
         async Task<DemoPhase> PhaseAsync(string name, IOperationExecutor executor, PgOptimizer.Caching.SmartCache? phaseCache)
