@@ -103,7 +103,7 @@ public static class PgoptApp
                     .WithExample("cache", "triggers", "install", "--table", "comments", "--columns", "id,pitch_id");
             });
             config.AddCommand<DemoCommand>("demo")
-                .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, check everything, replay the workload.")
+                .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, load test before and after deploying the index catalog and the cache, print and write the before/after table.")
                 .WithExample("demo")
                 .WithExample("demo", "--scale", "0.1");
         });

@@ -15,7 +15,7 @@ public class DatabaseSettings : CommandSettings
     public string[]? Replicas { get; init; }
 
     [CommandOption("--redis <URL>")]
-    [Description("Redis: redis://[user:password@]host:port/db or rediss://. Default: $REDIS_URL.")]
+    [Description("Redis: redis://[[user:password@]]host:port/db or rediss://. Default: $REDIS_URL.")]
     public string? Redis { get; init; }
 
     [CommandOption("--config <FILE>")]
