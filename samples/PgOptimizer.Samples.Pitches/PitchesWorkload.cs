@@ -42,7 +42,7 @@ public sealed class PitchesWorkload : IWorkload
                 "SELECT id, user_id, title, category, published_at FROM pitches WHERE status = 'active' AND visibility = 'public' AND published_at < $1 ORDER BY published_at DESC LIMIT 20",
                 15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" , Cache = Cached(CacheStrategies.UserFeed, a => $"feed:{Minute(a[0])}", _ => ["feed"]) },
             new("user_pitches_by_status", DbIntent.Read,
-                "SELECT id, title, status, published_at FROM pitches WHERE user_id = $1 AND status = $2 ORDER BY published_at DESC NULLS LAST LIMIT 20",
+                "SELECT id, title, status, published_at FROM pitches WHERE user_id = $1 AND status = $2 ORDER BY published_at DESC LIMIT 20",
                 10, r => [(int)r.Zipf(activeUsers), r.Pick(Statuses)]) { Description = "a user's pitches by status (dashboard list)" , Cache = Cached(CacheStrategies.UserFeed, a => $"user:{a[0]}:pitches:{a[1]}", a => [$"user:{a[0]}:pitches"]) },
             new("pitch_detail", DbIntent.Read,
                 "SELECT p.id, p.title, p.body, p.status, p.metadata, p.view_count, p.like_count, u.username FROM pitches p JOIN users u ON u.id = p.user_id WHERE p.id = $1",

@@ -91,7 +91,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency * 2));
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency * 2), longRunning: true);
         var manager = services.GetRequiredService<PgConnectionManager>();
 
         Step("2/7", $"Seeding demo data into {manager.Primary.Description}");

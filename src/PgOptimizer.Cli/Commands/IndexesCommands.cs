@@ -101,6 +101,7 @@ public sealed class IndexesApplyCommand : AsyncCommand<IndexesApplySettings>
                 report.WaitedForLock,
                 sql = report.Plan.Changes.SelectMany(a => a.Sql),
                 report.Results,
+                report.Analyzed,
                 plan = report.Plan.Actions,
             });
         }
@@ -189,6 +190,10 @@ public sealed class IndexesApplyCommand : AsyncCommand<IndexesApplySettings>
         AnsiConsole.MarkupLine(failed == 0
             ? $"[green]{report.Results.Count} index(es) built in {report.Elapsed.TotalSeconds:F1} s.[/]"
             : $"[red]{failed} of {report.Results.Count} failed[/]; the others were built. Fix the cause and run apply again.");
+        if (report.Analyzed.Count > 0)
+        {
+            AnsiConsole.MarkupLine(Output.Esc($"Analyzed {string.Join(", ", report.Analyzed)} (new expression indexes: the planner needs their statistics)."));
+        }
     }
 }
 

@@ -64,7 +64,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
 
         var resolved = CliRuntime.Resolve(settings);
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency));
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency), longRunning: true);
         var manager = services.GetRequiredService<PgConnectionManager>();
         var workload = await WorkloadRunCommand.LoadWorkloadAsync(manager, cancellationToken).ConfigureAwait(false);
         var mix = WorkloadMix.Parse(workload, settings.Mix);

@@ -104,7 +104,12 @@ public static class CliRuntime
     }
 
     /// <summary>Builds the service provider for a command.</summary>
-    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null)
+    /// <param name="longRunning">
+    /// The command serves traffic like an application (load test, demo): Redis writes and backplane
+    /// messages go in the background as in an application. Otherwise the process ends right after its
+    /// work, so they are made in the foreground and nothing is left unsent.
+    /// </param>
+    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false)
     {
         ArgumentNullException.ThrowIfNull(resolved);
         if (string.IsNullOrWhiteSpace(resolved.Connection))
@@ -127,8 +132,10 @@ public static class CliRuntime
         services.Configure<PgOptimizer.Monitoring.MonitoringOptions>(resolved.Configuration.GetSection("PgOptimizer:Monitoring"));
         services.AddPgCaching();
         services.Configure<PgOptimizer.Caching.CacheOptions>(resolved.Configuration.GetSection("PgOptimizer:Caching"));
-        // a command's process ends right after its work: Redis writes and backplane messages must not be left in the background
-        services.PostConfigure<PgOptimizer.Caching.CacheOptions>(o => o.BackgroundDistributedOperations = false);
+        if (!longRunning)
+        {
+            services.PostConfigure<PgOptimizer.Caching.CacheOptions>(o => o.BackgroundDistributedOperations = false);
+        }
         services.PostConfigure<ConnectionOptions>(o =>
         {
             o.ConnectionString = resolved.Connection;

@@ -61,15 +61,37 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
         var s = Strategy(strategy);
-        // the hot path: a memory-tier hit, synchronously, without allocating
-        var hit = s.Cache.TryGet<T>(key, s.MemoryOnly, cancellationToken);
+        // The hot path: a memory-tier hit completes synchronously without allocating. It must be the
+        // asynchronous API: checking an entry's tags can read a tag marker from Redis (after another
+        // instance invalidated it), and FusionCache's synchronous API would then block a thread-pool
+        // thread on Redis — under load that starves the pool, Redis replies wait for a thread, and
+        // every caller times out together (measured: 2 s stalls and the Redis tier switched off).
+        var pending = s.Cache.TryGetAsync<T>(key, s.MemoryOnly, cancellationToken);
+        if (pending.IsCompletedSuccessfully)
+        {
+            var hit = pending.Result;
+            if (hit.HasValue)
+            {
+                s.Stats.Hit();
+                return new ValueTask<T>(hit.Value);
+            }
+
+            return SlowGetOrSetAsync(s, key, factory, tags, cancellationToken);
+        }
+
+        return AwaitMemoryThenGetOrSetAsync(s, pending, key, factory, tags, cancellationToken);
+    }
+
+    private static async ValueTask<T> AwaitMemoryThenGetOrSetAsync<T>(StrategyCache s, ValueTask<MaybeValue<T>> pending, string key, Func<CancellationToken, Task<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    {
+        var hit = await pending.ConfigureAwait(false);
         if (hit.HasValue)
         {
             s.Stats.Hit();
-            return new ValueTask<T>(hit.Value);
+            return hit.Value;
         }
 
-        return SlowGetOrSetAsync(s, key, factory, tags, cancellationToken);
+        return await SlowGetOrSetAsync(s, key, factory, tags, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The value when either tier has it.</summary>

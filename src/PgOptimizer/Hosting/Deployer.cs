@@ -90,7 +90,7 @@ public sealed class Deployer(Doctor doctor, IndexManager indexes, PgConnectionMa
             var failed = apply.Results.Where(r => r.Outcome == IndexApplyOutcome.Failed).ToList();
             steps.Add(new DeployStep("apply", failed.Count == 0 ? CheckStatus.Ok : CheckStatus.Error,
                 failed.Count == 0
-                    ? $"{apply.Results.Count} change(s) applied concurrently in {apply.Elapsed.TotalSeconds:F1} s"
+                    ? $"{apply.Results.Count} change(s) applied concurrently in {apply.Elapsed.TotalSeconds:F1} s{(apply.Analyzed.Count > 0 ? $"; analyzed {string.Join(", ", apply.Analyzed)} for the new expression indexes" : string.Empty)}"
                     : $"{failed.Count} of {apply.Results.Count} failed: {string.Join("; ", failed.Select(f => $"{f.Name}: {f.Error}"))}",
                 failed.Count == 0 ? null : "Failed builds were cleaned up; fix the cause and run deploy again (it is idempotent)."));
         }

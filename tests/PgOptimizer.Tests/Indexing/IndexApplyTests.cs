@@ -47,9 +47,14 @@ public sealed class IndexApplyTests : IAsyncLifetime
         Assert.Equal(29, plan.Actions.Count(a => a.Kind == IndexActionKind.Unchanged));
         Assert.All(plan.Actions.Where(a => a.Kind == IndexActionKind.Unmanaged), a => Assert.Equal("primary key", a.Reason));
 
+        // The tables that gained an expression index were analyzed: the planner has the expression's statistics.
+        Assert.Equal(["public.pitches"], first.Analyzed);
+        Assert.True(await Db.ScalarAsync<long>("SELECT count(*) FROM pg_stats WHERE tablename = 'idx_pitches_fulltext'") > 0);
+
         var before = await CountIndexesAsync();
         var second = await _indexes.ApplyAsync(catalog);
         Assert.Empty(second.Results);
+        Assert.Empty(second.Analyzed);
         Assert.Equal(before, await CountIndexesAsync());
     }
 

@@ -10,6 +10,7 @@ public class IndexCatalogTests
     {
         var c = PitchesIndexes.Catalog;
         Assert.Equal(29, c.Indexes.Count);
+        Assert.Contains(c.Indexes, d => d.Name == "idx_pitches_active_published" && d.Where == "status = 'active'");
         var sql = c.Indexes.ToDictionary(d => d.Name, d => d.ToCreateSql());
         Assert.Equal("CREATE INDEX CONCURRENTLY \"idx_users_email_active_hash\" ON \"users\" USING btree (\"email\", \"is_active\")", sql["idx_users_email_active_hash"]);
         Assert.Equal("CREATE UNIQUE INDEX CONCURRENTLY \"idx_users_username_unique\" ON \"users\" USING btree (\"username\")", sql["idx_users_username_unique"]);
