@@ -25,6 +25,11 @@ public sealed partial class RedisConnection : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(options.Value.Url))
         {
             _config = RedisOptions.ParseUrl(options.Value.Url, options.Value.Timeout);
+            if (options.Value.UseThreadPool)
+            {
+                _config.SocketManager = SocketManager.ThreadPool;
+            }
+
             Description = RedisOptions.Describe(_config);
         }
     }

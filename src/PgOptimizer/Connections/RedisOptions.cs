@@ -12,6 +12,15 @@ public sealed class RedisOptions
     /// <summary>Connect and operation timeout. Default 2 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Run the Redis client's socket I/O on the .NET thread pool rather than StackExchange.Redis's own
+    /// dedicated threads. Default true: PgOptimizer only calls Redis asynchronously, and on small
+    /// machines the dedicated threads' spinning cost 18 % of a load test's client CPU (measured on 2
+    /// cores). Set false when the application blocks thread-pool threads (sync over async), so that
+    /// Redis replies are still read while the pool is starved.
+    /// </summary>
+    public bool UseThreadPool { get; set; } = true;
+
     /// <summary>Parses <see cref="Url"/> into StackExchange.Redis options.</summary>
     /// <exception cref="PgOptimizerConfigurationException">The URL is malformed.</exception>
     public static ConfigurationOptions ParseUrl(string url, TimeSpan timeout)
