@@ -91,7 +91,7 @@ internal static class DemoBenchmark
         sb.AppendLine(CultureInfo.InvariantCulture, $"| P99 response time | {Ms(b.Latency.P99Ms)} | {Ms(a.Latency.P99Ms)} | {Ratio(a.Latency.P99Ms, b.Latency.P99Ms)} faster | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Error rate | {Pct(1 - before.Load.SuccessRate)} | {Pct(1 - after.Load.SuccessRate)} | | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Cache hit rate | {Pct(before.CacheHitRate)} | {Pct(after.CacheHitRate)} | | > 85 % |");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| Index coverage (by calls) | {Pct(before.IndexCoverage)} | {Pct(after.IndexCoverage)} | | 99 % |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Index coverage (share of requests) | {Pct(before.IndexCoverage)} | {Pct(after.IndexCoverage)} | | 99 % |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections | {before.Load.PeakDatabaseConnections} | {after.Load.PeakDatabaseConnections} | | 50+ → < 20 |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Calls + b.Errors:N0} | {a.Calls + a.Errors:N0} | | |");
         return sb.ToString();

@@ -188,8 +188,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
                         var progress = new Progress<WorkloadProgress>(p =>
                         {
                             task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
-                            var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
-                            task.Description = $"Load test {name}: {Output.N(p.Operations)} requests, {Output.N(rate)}/s, {p.Errors} errors";
+                            task.Description = LoadTestCommand.LiveDescription($"Load test {name}", p, phaseCache, cacheBefore);
                         });
                         load = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, loadOptions, workload.CreateRandom, progress, null, replicas, cancellationToken).ConfigureAwait(false);
                         task.Value = task.MaxValue;
@@ -197,15 +196,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
 
             var hit = DemoBenchmark.HitRate(cacheBefore, DemoBenchmark.CacheTotals(phaseCache));
-            double? coverage = null;
-            try
-            {
-                coverage = (await indexes.PerformIndexHealthCheckAsync(cancellationToken).ConfigureAwait(false)).Coverage?.ByCalls;
-            }
-            catch (NpgsqlException)
-            {
-                // coverage needs pg_stat_statements; the table then says n/a
-            }
+            var coverage = (await LoadTestCommand.CoverageAsync(indexes, workload, load!, cancellationToken).ConfigureAwait(false))?.ByCalls;
 
             var phase = new DemoPhase(name, load!, hit, coverage);
             Note($"{name}: {load!.Run.Throughput:F1} req/s, p95 {load.Run.Latency.P95Ms:F1} ms, p99 {load.Run.Latency.P99Ms:F1} ms, errors {load.Run.Errors}, " +

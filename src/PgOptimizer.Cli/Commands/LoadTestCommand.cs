@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
+using PgOptimizer.Indexing;
 using PgOptimizer.Workload;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -78,18 +79,20 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             executor = new CachedExecutor(executor, cache);
         }
 
-        var cacheBefore = CacheTotals(cache);
+        var cacheBefore = DemoBenchmark.CacheTotals(cache);
 
         LoadTestReport? report = null;
         if (settings.Json)
         {
             report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, null, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
-            var (hits, misses) = Delta(cacheBefore, CacheTotals(cache));
+            var (hits, misses) = Delta(cacheBefore, DemoBenchmark.CacheTotals(cache));
+            var coverage = await CoverageAsync(services.GetRequiredService<IndexManager>(), workload, report, cancellationToken).ConfigureAwait(false);
             Output.WriteJson(new
             {
                 report.Mode, executor = executor.Name, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.PeakDatabaseConnections, report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
+                report.PeakDatabaseConnections, indexCoverage = coverage?.ByCalls, uncoveredOperations = coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
+                report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
             });
         }
         else
@@ -102,16 +105,26 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                     var progress = new Progress<WorkloadProgress>(p =>
                     {
                         task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
-                        var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
-                        task.Description = $"Load test ({executor.Name}): {Output.N(p.Operations)} requests, {Output.N(rate)}/s, {p.Errors} errors";
+                        task.Description = LiveDescription($"Load test ({executor.Name})", p, cache, cacheBefore);
                     });
                     report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, progress, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
                     task.Value = task.MaxValue;
                 }).ConfigureAwait(false);
-            Render(report!, executor.Name, Delta(cacheBefore, CacheTotals(cache)));
+            var coverage = await CoverageAsync(services.GetRequiredService<IndexManager>(), workload, report!, cancellationToken).ConfigureAwait(false);
+            Render(report!, executor.Name, Delta(cacheBefore, DemoBenchmark.CacheTotals(cache)), coverage);
         }
 
         return report!.Run.Errors == 0 && report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    /// <summary>One line of live progress: requests, rate, p95 of the last second, errors, cache hit rate so far.</summary>
+    internal static string LiveDescription(string label, WorkloadProgress p, PgOptimizer.Caching.SmartCache? cache, (long Hits, long Misses) cacheBefore)
+    {
+        var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
+        var p95 = p.RecentP95Ms is { } ms ? $", p95 {ms:F1} ms" : string.Empty;
+        var (hits, misses) = Delta(cacheBefore, DemoBenchmark.CacheTotals(cache));
+        var hit = hits + misses > 0 ? $", cache hit {(double)hits / (hits + misses):P0}" : string.Empty;
+        return Output.Esc($"{label}: {Output.N(p.Operations)} requests, {Output.N(rate)}/s{p95}, {p.Errors} errors{hit}");
     }
 
     private static List<NpgsqlDataSource> Replicas(PgConnectionManager manager) => manager.Replicas.Select(r => r.DataSource).ToList();
@@ -126,15 +139,32 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         return b.ConnectionString;
     }
 
-    private static (long Hits, long Misses) CacheTotals(PgOptimizer.Caching.SmartCache? cache)
-    {
-        var all = cache?.GetCounters() ?? [];
-        return (all.Sum(c => c.Hits), all.Sum(c => c.Misses));
-    }
-
     private static (long Hits, long Misses) Delta((long Hits, long Misses) before, (long Hits, long Misses) after) => (after.Hits - before.Hits, after.Misses - before.Misses);
 
-    private static void Render(LoadTestReport r, string executor, (long Hits, long Misses) cache)
+    /// <summary>
+    /// Index coverage of the load test: the share of its requests whose operation's generic plan scans
+    /// no large table sequentially (operations named in place of statements). Null when plans cannot be
+    /// read (e.g. no privilege).
+    /// </summary>
+    internal static async Task<IndexCoverage?> CoverageAsync(IndexManager indexes, IWorkload workload, LoadTestReport report, CancellationToken ct)
+    {
+        var sql = workload.Operations.ToDictionary(o => o.Name, o => o.Sql, StringComparer.Ordinal);
+        var statements = report.Run.Operations.Where(o => o.Calls > 0)
+            .Select(o => new WorkloadStatement(0, sql[o.Name], o.Calls, o.Latency.MeanMs * o.Calls, o.Latency.MeanMs, o.Rows))
+            .ToList();
+        try
+        {
+            var coverage = await indexes.CoverageOfAsync(statements, ct).ConfigureAwait(false);
+            var names = workload.Operations.ToDictionary(o => o.Sql, o => o.Name, StringComparer.Ordinal);
+            return coverage with { Uncovered = coverage.Uncovered.Select(u => u with { Query = names.GetValueOrDefault(u.Query, u.Query) }).ToList() };
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
+    }
+
+    private static void Render(LoadTestReport r, string executor, (long Hits, long Misses) cache, IndexCoverage? coverage)
     {
         var l = r.Run.Latency;
         var total = r.Run.Calls + r.Run.Errors;
@@ -152,6 +182,10 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
 
         AnsiConsole.WriteLine($"Peak database connections: {r.PeakDatabaseConnections}");
+        AnsiConsole.WriteLine(coverage is null
+            ? "Index coverage: n/a (plans not readable)"
+            : $"Index coverage: {coverage.ByCalls:P1} of requests run on plans without sequential scans of large tables" +
+              (coverage.Uncovered.Count > 0 ? $"; not covered: {string.Join(", ", coverage.Uncovered.Select(u => $"{u.Query} ({string.Join(", ", u.SeqScannedTables)})"))}" : string.Empty));
         AnsiConsole.WriteLine(cache.Hits + cache.Misses == 0
             ? "Cache: not used"
             : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, warm-up included)");

@@ -349,6 +349,15 @@ public static class IndexHealthChecker
     private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, NpgsqlConnection conn, IndexingOptions options, CancellationToken ct)
     {
         var statements = await GenericPlanExplainer.ReadMergedWorkloadAsync(conn, replicas, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
+        return await CoverageOfAsync(primary, conn, statements, options, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Coverage of the given statements (parameterized SQL with call counts and time): the share whose
+    /// generic plans scan no table above <see cref="IndexingOptions.SeqScanMinTableBytes"/> sequentially.
+    /// </summary>
+    internal static async Task<IndexCoverage> CoverageOfAsync(NpgsqlDataSource primary, NpgsqlConnection conn, IReadOnlyList<WorkloadStatement> statements, IndexingOptions options, CancellationToken ct)
+    {
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT relname, pg_table_size(relid) FROM pg_stat_user_tables", conn))
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))

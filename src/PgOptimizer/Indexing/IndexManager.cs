@@ -47,6 +47,17 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     public Task<IndexHealthReport> PerformIndexHealthCheckAsync(CancellationToken cancellationToken = default) =>
         IndexHealthChecker.CheckAsync(connections.Primary.DataSource, connections.Replicas.Select(r => r.DataSource).ToList(), options.Value, cancellationToken);
 
+    /// <summary>
+    /// Index coverage of given statements (e.g. a load test's operations with their call counts): the
+    /// share, by calls and by time, whose generic plans scan no large table sequentially.
+    /// </summary>
+    public async Task<IndexCoverage> CoverageOfAsync(IReadOnlyList<WorkloadStatement> statements, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await IndexHealthChecker.CoverageOfAsync(connections.Primary.DataSource, conn, statements, options.Value, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Index recommendations for the workload in pg_stat_statements (HypoPG what-if costs). Builds nothing.</summary>
     /// <param name="sampleQueries">The application's SQL with its constants (optional; see <see cref="IndexAdvisor.AdviseAsync"/>).</param>
     public Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken cancellationToken = default) =>

@@ -84,6 +84,7 @@ public static class OpenLoopRunner
         var endTicks = warmupTicks + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
         var start = Stopwatch.GetTimestamp();
         long dispatched = 0;
+        var live = progress is null ? null : new LiveLatency(TimeSpan.FromSeconds(1));
 
         async Task RunOne(WorkloadOperation op, int slot, object?[] args, long intended, bool measured)
         {
@@ -100,6 +101,7 @@ public static class OpenLoopRunner
                 if (measured)
                 {
                     latency[slot].RecordValue(Math.Clamp((done - intended) * 1_000_000 / Stopwatch.Frequency, 1, Highest));
+                    live?.Record((done - intended) * 1_000_000 / Stopwatch.Frequency);
                     service.RecordValue(Math.Clamp((done - begun) * 1_000_000 / Stopwatch.Frequency, 1, Highest));
                     Interlocked.Increment(ref calls[slot]);
                     Interlocked.Add(ref rows[slot], n);
@@ -158,7 +160,7 @@ public static class OpenLoopRunner
             {
                 lastReport = Stopwatch.GetTimestamp();
                 var elapsed = Stopwatch.GetElapsedTime(start) - options.Warmup;
-                progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed)));
+                progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed), live!.P95Ms()));
             }
 
             // sleep until the next request is due (timer resolution is about a millisecond; requests

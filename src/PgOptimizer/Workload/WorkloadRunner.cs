@@ -36,7 +36,8 @@ public sealed class WorkloadOptions
 }
 
 /// <summary>Live figures while a workload runs.</summary>
-public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Duration, long Operations, long Errors);
+/// <summary>Progress of a run: time, operations and errors so far, and the p95 latency of about the last second (null before any).</summary>
+public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Duration, long Operations, long Errors, double? RecentP95Ms = null);
 
 /// <summary>
 /// Replays a workload in a closed loop: each worker draws an operation from the mix and its
@@ -68,6 +69,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         var workers = new WorkerState[options.Concurrency];
         long total = 0;
         long errors = 0;
+        var live = progress is null ? null : new LiveLatency(TimeSpan.FromSeconds(1));
         // The deadline stops workers from starting new operations; operations in flight complete
         // (cancelling them would leave writes the database may still commit but nobody counted).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -94,6 +96,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
                     var rows = await executor.ExecuteAsync(op, args, stop.Token).ConfigureAwait(false);
                     var micros = (long)Stopwatch.GetElapsedTime(t0).TotalMicroseconds;
                     state.Record(slot, micros, rows);
+                    live?.Record(micros);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -122,7 +125,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         {
             while (await Task.WhenAny(allDone, Task.Delay(250, CancellationToken.None)).ConfigureAwait(false) != allDone)
             {
-                progress.Report(new WorkloadProgress(Stopwatch.GetElapsedTime(started), options.Duration, Interlocked.Read(ref total), Interlocked.Read(ref errors)));
+                progress.Report(new WorkloadProgress(Stopwatch.GetElapsedTime(started), options.Duration, Interlocked.Read(ref total), Interlocked.Read(ref errors), live!.P95Ms()));
             }
         }
 

@@ -24,6 +24,7 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal(r.GetProperty("rowsWritten").GetInt64(), r.GetProperty("databaseRowsChanged").GetInt64());
         Assert.True(r.GetProperty("writesVerified").GetBoolean());
         Assert.True(r.GetProperty("peakDatabaseConnections").GetInt32() >= 1);
+        Assert.InRange(r.GetProperty("indexCoverage").GetDouble(), 0.0, 1.0);
     }
 
     [Fact]

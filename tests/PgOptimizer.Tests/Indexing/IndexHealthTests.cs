@@ -106,6 +106,22 @@ public sealed class IndexHealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Coverage_of_given_statements_weighs_them_by_their_calls()
+    {
+        await Db.ExecAsync("CREATE TABLE given AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX given_v ON given (v); ANALYZE given");
+        var coverage = await _indexes.CoverageOfAsync(
+        [
+            new WorkloadStatement(0, "SELECT id FROM given WHERE v = $1", 9, 9, 1, 9),
+            new WorkloadStatement(0, "SELECT v FROM given WHERE id = $1", 1, 50, 50, 1),
+        ]);
+        Assert.Equal(0.9, coverage.ByCalls, 3);
+        var scan = Assert.Single(coverage.Uncovered);
+        Assert.Equal("SELECT v FROM given WHERE id = $1", scan.Query);
+        Assert.Equal(["given"], scan.SeqScannedTables);
+        Assert.Equal(9.0 / 59, coverage.ByTime, 2); // rounded to 4 decimals in the report
+    }
+
+    [Fact]
     public async Task Bloat_is_estimated_or_said_to_be_unknown()
     {
         await Db.ExecAsync("CREATE INDEX bloat_probe ON users (email); CREATE INDEX bloat_expr ON users (lower(email)); ANALYZE users");

@@ -1,0 +1,40 @@
+using HdrHistogram;
+
+namespace PgOptimizer.Workload;
+
+/// <summary>
+/// Latency of the last second or so, for live progress: callers record from any thread (HdrHistogram's
+/// <see cref="Recorder"/>, no locks); the progress loop takes interval histograms and keeps the ones
+/// that cover the window.
+/// </summary>
+internal sealed class LiveLatency(TimeSpan window)
+{
+    private const long Highest = 3_600_000_000; // one hour in microseconds
+    private readonly Recorder _recorder = new(1, Highest, 2, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+    private readonly Queue<(long At, HistogramBase Interval)> _intervals = new();
+    private HistogramBase? _recycle;
+
+    public void Record(long micros) => _recorder.RecordValue(Math.Clamp(micros, 1, Highest));
+
+    /// <summary>p95 in milliseconds over the window, or null before anything was recorded in it.</summary>
+    public double? P95Ms()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var interval = _recorder.GetIntervalHistogram(_recycle);
+        _recycle = null;
+        _intervals.Enqueue((now, interval));
+        var windowTicks = (long)(window.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        while (_intervals.Count > 1 && now - _intervals.Peek().At > windowTicks)
+        {
+            _recycle = _intervals.Dequeue().Interval;
+        }
+
+        var sum = new LongHistogram(Highest, 2);
+        foreach (var (_, h) in _intervals)
+        {
+            sum.Add(h);
+        }
+
+        return sum.TotalCount == 0 ? null : sum.GetValueAtPercentile(95) / 1000.0;
+    }
+}
