@@ -46,20 +46,6 @@ internal static class DemoBenchmark
         return names.Count;
     }
 
-    /// <summary>Starts a fresh statement window for the coverage figure (best effort: needs the right to reset).</summary>
-    public static async Task ResetStatementsAsync(NpgsqlDataSource primary, CancellationToken ct)
-    {
-        try
-        {
-            await using var conn = await primary.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT pg_stat_statements_reset()", conn);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        catch (PostgresException)
-        {
-            // not allowed or not installed: coverage then spans more than this phase
-        }
-    }
 
     public static (long Hits, long Misses) CacheTotals(SmartCache? cache)
     {
@@ -74,7 +60,7 @@ internal static class DemoBenchmark
         return hits + misses == 0 ? null : (double)hits / (hits + misses);
     }
 
-    public static string Markdown(DemoPhase before, DemoPhase after, double scale, string settings)
+    public static string Markdown(DemoPhase before, DemoPhase after, DemoPhase? raw, double scale, string settings)
     {
         static string Ms(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + " ms";
         static string Pct(double? v) => v is { } x ? (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "n/a";
@@ -94,6 +80,19 @@ internal static class DemoBenchmark
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Index coverage (share of requests) | {Pct(before.IndexCoverage)} | {Pct(after.IndexCoverage)} | | 99 % |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections | {before.Load.PeakDatabaseConnections} | {after.Load.PeakDatabaseConnections} | | 50+ → < 20 |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Calls + b.Errors:N0} | {a.Calls + a.Errors:N0} | | |");
+        if (raw is not null)
+        {
+            var r = raw.Load.Run;
+            sb.AppendLine().AppendLine("### The toolkit against plain Npgsql (same run, same indexes, same workers)").AppendLine();
+            sb.AppendLine("| Metric | PgOptimizer (connection manager + cache) | Raw Npgsql (no cache) | PgOptimizer ÷ raw |");
+            sb.AppendLine("|---|---:|---:|---:|");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| Throughput | {a.Throughput:N0} req/s | {r.Throughput:N0} req/s | {Ratio(r.Throughput, a.Throughput)} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| P95 response time | {Ms(a.Latency.P95Ms)} | {Ms(r.Latency.P95Ms)} | {Ratio(r.Latency.P95Ms, a.Latency.P95Ms)} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| P99 response time | {Ms(a.Latency.P99Ms)} | {Ms(r.Latency.P99Ms)} | {Ratio(r.Latency.P99Ms, a.Latency.P99Ms)} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| Error rate | {Pct(1 - after.Load.SuccessRate)} | {Pct(1 - raw.Load.SuccessRate)} | |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections | {after.Load.PeakDatabaseConnections} | {raw.Load.PeakDatabaseConnections} | |");
+        }
+
         return sb.ToString();
     }
 }

@@ -68,13 +68,13 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var local = string.IsNullOrWhiteSpace(resolved.Connection);
         if (local)
         {
-            Step("1/7", "Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
+            Step("1/8", "Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
             var env = await LocalServices.UpAsync(line => Note(line), cancellationToken).ConfigureAwait(false);
             resolved = CliRuntime.Resolve(settings, env);
         }
         else
         {
-            Step("1/7", $"Using the database from {resolved.ConnectionSource}");
+            Step("1/8", $"Using the database from {resolved.ConnectionSource}");
             if (!settings.Yes)
             {
                 if (Console.IsInputRedirected || settings.Json)
@@ -94,7 +94,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency * 2), longRunning: true);
         var manager = services.GetRequiredService<PgConnectionManager>();
 
-        Step("2/7", $"Seeding demo data into {manager.Primary.Description}");
+        Step("2/8", $"Seeding demo data into {manager.Primary.Description}");
         var existing = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
         SeedReport? seed = null;
         if (!settings.Reseed && existing is not null && existing.Seed == seedOptions.Seed && Math.Abs(existing.Scale - scale) < 1e-9)
@@ -110,7 +110,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        Step("3/7", "Checking the setup");
+        Step("3/8", "Checking the setup");
         var doctor = await services.GetRequiredService<Doctor>().RunAsync(cancellationToken).ConfigureAwait(false);
         if (!settings.Json)
         {
@@ -123,21 +123,28 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var indexes = services.GetRequiredService<IndexManager>();
         var cache = services.GetRequiredService<PgOptimizer.Caching.SmartCache>();
 
-        Step("4/7", "Back to the unoptimized schema (dropping optimization indexes of the demo tables)");
+        Step("4/8", "Back to the unoptimized schema (dropping optimization indexes of the demo tables)");
         var dropped = await DemoBenchmark.DropOptimizationIndexesAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
         Note($"{dropped} index(es) dropped");
 
-        Step("5/7", $"Load test BEFORE: {settings.Concurrency} workers for {duration.TotalSeconds:F0} s, no optimization indexes, cache off");
+        Step("5/8", $"Load test BEFORE: {settings.Concurrency} workers for {duration.TotalSeconds:F0} s, no optimization indexes, cache off");
         var before = await PhaseAsync("before", new ConnectionManagerExecutor(manager), null).ConfigureAwait(false);
 
-        Step("6/7", "Deploying the index catalog (CREATE INDEX CONCURRENTLY) and turning the cache on");
+        Step("6/8", "Deploying the index catalog (CREATE INDEX CONCURRENTLY) and turning the cache on");
         var deploy = await services.GetRequiredService<Deployer>().RunAsync(PitchesIndexes.Catalog, testOnly: false, null, cancellationToken).ConfigureAwait(false);
         Note(deploy.Apply is { } applied ? $"{applied.Results.Count} index(es) built in {applied.Elapsed.TotalSeconds:F1} s" : "nothing to build");
 
-        Step("7/7", $"Load test AFTER: same workers and duration, indexes deployed, two-tier cache on{(cache.UsesRedis ? " (memory + Redis)" : " (memory)")}");
+        Step("7/8", $"Load test AFTER: same workers and duration, indexes deployed, two-tier cache on{(cache.UsesRedis ? " (memory + Redis)" : " (memory)")}");
         var after = await PhaseAsync("after", new CachedExecutor(new ConnectionManagerExecutor(manager), cache), cache).ConfigureAwait(false);
 
-        var markdown = DemoBenchmark.Markdown(before, after, scale, $"{settings.Concurrency} workers, {duration.TotalSeconds:F0} s per run, closed loop, {manager.Replicas.Count} replica(s)");
+        Step("8/8", "Load test RAW: the same operations on plain Npgsql (no connection manager, no cache), for comparison");
+        DemoPhase raw;
+        await using (var rawSource = new NpgsqlDataSourceBuilder(LoadTestCommand.RawSettings(resolved.Connection!, manager)).Build())
+        {
+            raw = await PhaseAsync("raw", new RawNpgsqlExecutor(rawSource), null).ConfigureAwait(false);
+        }
+
+        var markdown = DemoBenchmark.Markdown(before, after, raw, scale, $"{settings.Concurrency} workers, {duration.TotalSeconds:F0} s per run, closed loop, {manager.Replicas.Count} replica(s)");
         Directory.CreateDirectory(settings.Output);
         var mdPath = Path.Combine(settings.Output, "report.md");
         var jsonPath = Path.Combine(settings.Output, "report.json");
@@ -147,7 +154,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             scale, concurrency = settings.Concurrency, durationSeconds = duration.TotalSeconds, seed,
             doctor = new { healthy = doctor.Healthy, doctor.Checks },
             deploy = new { deploy.Succeeded, steps = deploy.Steps },
-            before = Phase(before), after = Phase(after),
+            before = Phase(before), after = Phase(after), raw = Phase(raw),
         };
         await File.WriteAllTextAsync(jsonPath, System.Text.Json.JsonSerializer.Serialize(summary, Output.Json), cancellationToken).ConfigureAwait(false);
         if (settings.Json)
@@ -171,7 +178,6 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
 
         async Task<DemoPhase> PhaseAsync(string name, IOperationExecutor executor, PgOptimizer.Caching.SmartCache? phaseCache)
         {
-            await DemoBenchmark.ResetStatementsAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
             var cacheBefore = DemoBenchmark.CacheTotals(phaseCache);
             LoadTestReport? load = null;
             if (settings.Json)

@@ -130,7 +130,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
     private static List<NpgsqlDataSource> Replicas(PgConnectionManager manager) => manager.Replicas.Select(r => r.DataSource).ToList();
 
     /// <summary>The baseline's data source: the same pool size and automatic preparation as the manager's, nothing else.</summary>
-    private static string RawSettings(string connection, PgConnectionManager manager)
+    internal static string RawSettings(string connection, PgConnectionManager manager)
     {
         var b = ConnectionStringParser.Parse(connection, "connection string");
         b.MaxPoolSize = manager.Primary.MaxPoolSize;

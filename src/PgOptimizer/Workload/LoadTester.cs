@@ -67,7 +67,12 @@ public static class LoadTester
         var upserts = workload.Operations.Where(o => o.Intent == DbIntent.Write && o.Sql.Contains("ON CONFLICT", StringComparison.OrdinalIgnoreCase)).ToList();
         var excluded = upserts.Select(o => InsertTarget.Match(o.Sql)).Where(m => m.Success).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToArray();
         var excludedOps = upserts.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var before = await RowsChangedAsync(primary, excluded, cancellationToken).ConfigureAwait(false);
+        // Writes made just before (e.g. seeding in the same process) may still sit in idle pooled
+        // backends' unreported statistics: close those connections (a backend reports when it exits)
+        // and take the starting count once it has settled.
+        primary.Clear();
+        executorDataSource?.Clear();
+        var before = await SettledRowsChangedAsync(primary, excluded, cancellationToken).ConfigureAwait(false);
         using var sampling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var peak = SamplePeakConnectionsAsync([primary, .. replicas ?? []], sampling.Token);
         string mode;
@@ -134,6 +139,25 @@ public static class LoadTester
     }
 
     private static readonly System.Text.RegularExpressions.Regex InsertTarget = new(@"INSERT\s+INTO\s+([A-Za-z_][\w.]*)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static async Task<long> SettledRowsChangedAsync(NpgsqlDataSource primary, string[] excludedTables, CancellationToken ct)
+    {
+        var last = await RowsChangedAsync(primary, excludedTables, ct).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, ct).ConfigureAwait(false);
+            var now = await RowsChangedAsync(primary, excludedTables, ct).ConfigureAwait(false);
+            if (now == last)
+            {
+                return now;
+            }
+
+            last = now;
+        }
+
+        return last;
+    }
 
     private static async Task<long> RowsChangedAsync(NpgsqlDataSource primary, string[] excludedTables, CancellationToken ct)
     {

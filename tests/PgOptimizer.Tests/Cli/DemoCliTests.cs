@@ -1,0 +1,63 @@
+using System.Text.Json;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Cli;
+
+/// <summary>pgopt demo end to end at a tiny scale on a database the test names.</summary>
+public sealed class DemoCliTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+    private readonly string _output = Directory.CreateTempSubdirectory("pgopt-demo-").FullName;
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        await _db.ExecAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _db.DisposeAsync();
+        Directory.Delete(_output, recursive: true);
+    }
+
+    private Dictionary<string, string?> Env => new() { ["PGOPT_CONNECTION"] = _db.Connection };
+
+    [Fact]
+    public async Task Demo_asks_before_writing_then_measures_before_after_and_raw()
+    {
+        string[] args = ["demo", "--scale", "0.002", "--duration", "2s", "--concurrency", "4", "--output", _output, "--json"];
+
+        // A database the user named: without --yes nothing is written.
+        var refused = await PgoptProcess.RunAsync(Env, args);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--yes", refused.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+
+        var run = await PgoptProcess.RunAsync(Env, [.. args, "--yes"]);
+        Assert.True(run.ExitCode == 0, run.All);
+        var report = JsonDocument.Parse(run.Stdout).RootElement;
+        foreach (var phase in new[] { "before", "after", "raw" })
+        {
+            var p = report.GetProperty(phase);
+            Assert.True(p.GetProperty("requests").GetInt64() > 0, phase);
+            Assert.True(p.GetProperty("writesVerified").GetBoolean(), phase);
+            var l = p.GetProperty("latency");
+            Assert.True(l.GetProperty("p50Ms").GetDouble() <= l.GetProperty("p95Ms").GetDouble() && l.GetProperty("p95Ms").GetDouble() <= l.GetProperty("p99Ms").GetDouble(), phase);
+            Assert.InRange(p.GetProperty("indexCoverage").GetDouble(), 0.0, 1.0);
+        }
+
+        Assert.Equal(0, report.GetProperty("after").GetProperty("errors").GetInt64());
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("before").GetProperty("cacheHitRate").ValueKind); // cache off before
+        Assert.InRange(report.GetProperty("after").GetProperty("cacheHitRate").GetDouble(), 0.01, 1.0);
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("raw").GetProperty("cacheHitRate").ValueKind);
+        Assert.True(report.GetProperty("deploy").GetProperty("succeeded").GetBoolean());
+
+        // The catalog was deployed, and the table was written as Markdown and JSON.
+        Assert.True(await _db.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_pitches_user_status_published'") == 1);
+        var markdown = await File.ReadAllTextAsync(Path.Combine(_output, "report.md"));
+        Assert.Contains("Performance Benchmarks", markdown, StringComparison.Ordinal);
+        Assert.Contains("plain Npgsql", markdown, StringComparison.Ordinal);
+        Assert.True(JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "report.json"))).RootElement.TryGetProperty("after", out _));
+    }
+}
