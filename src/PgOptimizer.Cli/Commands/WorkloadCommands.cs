@@ -138,6 +138,11 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
         table.AddRow("[bold]all[/]", string.Empty, $"[bold]{Output.N(report.Calls)}[/]", report.Errors.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Output.N(report.Latency.MeanMs, 2), Output.N(report.Latency.P50Ms, 2), Output.N(report.Latency.P95Ms, 2), Output.N(report.Latency.P99Ms, 2), Output.N(report.Latency.MaxMs, 1));
         AnsiConsole.Write(table);
+        foreach (var o in report.Operations.Where(o => o.FirstError is not null))
+        {
+            AnsiConsole.MarkupLine($"[red]{Output.Esc(o.Name)}[/] first failed with {Output.Esc(o.FirstError!)}");
+        }
+
         AnsiConsole.MarkupLine($"Throughput [bold]{Output.N(report.Throughput)} ops/s[/], rows written {Output.N(report.RowsWritten)}, errors {report.Errors}.");
     }
 }

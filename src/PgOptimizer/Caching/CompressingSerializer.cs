@@ -8,7 +8,7 @@ namespace PgOptimizer.Caching;
 /// compresses and the value is at least the threshold. One leading byte says which (0 plain, 1
 /// LZ4), so the memory tier and callers never see the difference. Counts bytes before and after.
 /// </summary>
-internal sealed class CompressingSerializer(IFusionCacheSerializer inner, bool compress, int threshold, CacheStrategyStats stats) : IFusionCacheSerializer
+internal sealed class CompressingSerializer(IFusionCacheSerializer inner, bool compress, int threshold, CacheStrategyStats stats, Action<Exception>? undecodable = null) : IFusionCacheSerializer
 {
     private const byte Plain = 0;
     private const byte Lz4 = 1;
@@ -44,12 +44,22 @@ internal sealed class CompressingSerializer(IFusionCacheSerializer inner, bool c
         }
 
         var body = data.AsSpan(1);
-        return data[0] switch
+        try
         {
-            Plain => inner.Deserialize<T>(body.ToArray()),
-            Lz4 => inner.Deserialize<T>(LZ4Pickler.Unpickle(body)),
-            _ => throw new InvalidDataException($"Unknown cache payload format {data[0]}."),
-        };
+            return data[0] switch
+            {
+                Plain => inner.Deserialize<T>(body.ToArray()),
+                Lz4 => inner.Deserialize<T>(LZ4Pickler.Unpickle(body)),
+                _ => throw new InvalidDataException($"Unknown cache payload format {data[0]}."),
+            };
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            // e.g. written by a version of the application that cached another type under this key:
+            // FusionCache treats it as a miss (ReThrowSerializationExceptions is off) and replaces it
+            undecodable?.Invoke(ex);
+            throw;
+        }
     }
 
     public ValueTask<byte[]> SerializeAsync<T>(T? obj, CancellationToken token = default) => ValueTask.FromResult(Serialize(obj));

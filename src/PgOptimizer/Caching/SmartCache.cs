@@ -257,6 +257,9 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     [LoggerMessage(Level = LogLevel.Information, Message = "Cache invalidated tags {Tags}")]
     private static partial void LogInvalidatedTags(ILogger logger, List<string> tags);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cache strategy {Strategy}: a value in Redis could not be read ({Reason}); it is treated as a miss and replaced. Values cached by another version of the application under the same keys do this; logged once per strategy")]
+    private static partial void LogUndecodable(ILogger logger, string strategy, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Cache strategy {Strategy} cleared")]
     private static partial void LogClearedStrategy(ILogger logger, string strategy);
 
@@ -319,6 +322,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
                 AllowBackgroundBackplaneOperations = options.BackgroundDistributedOperations,
                 ReThrowDistributedCacheExceptions = false,
                 ReThrowBackplaneExceptions = false,
+                ReThrowSerializationExceptions = false,
             };
             MemoryOnly = Entry.Duplicate();
             MemoryOnly.SkipDistributedCacheRead = true;
@@ -342,7 +346,15 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             if (multiplexer is not null)
             {
                 var distributed = new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = multiplexer, InstanceName = $"{options.KeyPrefix}{name}:" }));
-                Cache.SetupDistributedCache(distributed, new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), strategy.Compress, options.CompressionThreshold, Stats));
+                var undecodableLogged = 0;
+                var serializerLogger = loggers.CreateLogger<SmartCache>();
+                Cache.SetupDistributedCache(distributed, new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), strategy.Compress, options.CompressionThreshold, Stats, ex =>
+                {
+                    if (Interlocked.Exchange(ref undecodableLogged, 1) == 0)
+                    {
+                        LogUndecodable(serializerLogger, name, ex.Message);
+                    }
+                }));
                 Cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = multiplexer }, loggers.CreateLogger<RedisBackplane>()));
             }
 

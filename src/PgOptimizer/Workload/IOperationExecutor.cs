@@ -3,13 +3,23 @@ using PgOptimizer.Connections;
 
 namespace PgOptimizer.Workload;
 
-/// <summary>Runs one workload operation; returns the rows it read or wrote.</summary>
+/// <summary>
+/// Runs one workload operation; returns the rows it read or wrote. Reads are materialized as the JSON
+/// an API would answer with, so that every executor does an application's work per read (and a cache
+/// stores that, not a row count).
+/// </summary>
 public interface IOperationExecutor
 {
     string Name { get; }
 
     ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken);
+
+    /// <summary>Runs a read and returns its rows as JSON.</summary>
+    ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken);
 }
+
+/// <summary>A read's result: its row count and the rows as a JSON array of objects.</summary>
+public sealed record QueryResult(int Rows, string Json);
 
 /// <summary>Runs operations through <see cref="PgConnectionManager"/>: routing, retries, breakers.</summary>
 public sealed class ConnectionManagerExecutor(PgConnectionManager manager) : IOperationExecutor
@@ -23,6 +33,17 @@ public sealed class ConnectionManagerExecutor(PgConnectionManager manager) : IOp
             operation.Intent,
             (operation, parameters),
             static (conn, s, ct) => OperationCommand.RunAsync(conn, s.operation, s.parameters, ct),
+            new PgCallOptions(Idempotent: operation.Idempotent),
+            cancellationToken);
+    }
+
+    public ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return manager.ExecuteAsync(
+            operation.Intent,
+            (operation, parameters),
+            static (conn, s, ct) => OperationCommand.QueryAsync(conn, s.operation, s.parameters, ct),
             new PgCallOptions(Idempotent: operation.Idempotent),
             cancellationToken);
     }
@@ -42,7 +63,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, Caching.SmartCache 
         ArgumentNullException.ThrowIfNull(operation);
         if (operation.Intent == DbIntent.Read && operation.Cache is { } c)
         {
-            return await cache.GetOrSetAsync(c.Key(parameters), ct => inner.ExecuteAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken).ConfigureAwait(false);
+            return (await QueryAsync(operation, parameters, cancellationToken).ConfigureAwait(false)).Rows;
         }
 
         var rows = await inner.ExecuteAsync(operation, parameters, cancellationToken).ConfigureAwait(false);
@@ -52,6 +73,14 @@ public sealed class CachedExecutor(IOperationExecutor inner, Caching.SmartCache 
         }
 
         return rows;
+    }
+
+    public ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        return operation.Cache is { } c
+            ? cache.GetOrSetAsync(c.Key(parameters), ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken)
+            : inner.QueryAsync(operation, parameters, cancellationToken);
     }
 }
 
@@ -66,19 +95,26 @@ public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource) : IOperationE
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         return await OperationCommand.RunAsync(conn, operation, parameters, cancellationToken).ConfigureAwait(false);
     }
+
+    public async ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        await using var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await OperationCommand.QueryAsync(conn, operation, parameters, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 internal static class OperationCommand
 {
     public static async ValueTask<int> RunAsync(NpgsqlConnection connection, WorkloadOperation operation, object?[] parameters, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(operation.Sql, connection);
-        foreach (var p in parameters)
+        if (operation.Intent == DbIntent.Read)
         {
-            cmd.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
+            return (await QueryAsync(connection, operation, parameters, ct).ConfigureAwait(false)).Rows;
         }
 
-        if (operation.Intent == DbIntent.Write && !operation.Sql.Contains("RETURNING", StringComparison.OrdinalIgnoreCase))
+        await using var cmd = Command(connection, operation, parameters);
+        if (!operation.Sql.Contains("RETURNING", StringComparison.OrdinalIgnoreCase))
         {
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
@@ -91,5 +127,91 @@ internal static class OperationCommand
         }
 
         return rows;
+    }
+
+    /// <summary>Runs the statement and writes its rows as a JSON array of objects, column name to value.</summary>
+    public static async ValueTask<QueryResult> QueryAsync(NpgsqlConnection connection, WorkloadOperation operation, object?[] parameters, CancellationToken ct)
+    {
+        await using var cmd = Command(connection, operation, parameters);
+        await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        var rows = 0;
+        await using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                rows++;
+                json.WriteStartObject();
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    json.WritePropertyName(reader.GetName(i));
+                    WriteValue(json, reader, i);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return new QueryResult(rows, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    private static void WriteValue(System.Text.Json.Utf8JsonWriter json, NpgsqlDataReader reader, int i)
+    {
+        if (reader.IsDBNull(i))
+        {
+            json.WriteNullValue();
+            return;
+        }
+
+        switch (reader.GetValue(i))
+        {
+            case string text when reader.GetDataTypeName(i) is "jsonb" or "json":
+                json.WriteRawValue(text, skipInputValidation: true);
+                break;
+            case string text:
+                json.WriteStringValue(text);
+                break;
+            case int n:
+                json.WriteNumberValue(n);
+                break;
+            case long n:
+                json.WriteNumberValue(n);
+                break;
+            case short n:
+                json.WriteNumberValue(n);
+                break;
+            case decimal n:
+                json.WriteNumberValue(n);
+                break;
+            case double n:
+                json.WriteNumberValue(n);
+                break;
+            case bool b:
+                json.WriteBooleanValue(b);
+                break;
+            case DateTime t:
+                json.WriteStringValue(t);
+                break;
+            case Guid g:
+                json.WriteStringValue(g);
+                break;
+            case var other:
+                json.WriteStringValue(Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+        }
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, WorkloadOperation operation, object?[] parameters)
+    {
+        var cmd = new NpgsqlCommand(operation.Sql, connection);
+        foreach (var p in parameters)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = p ?? DBNull.Value });
+        }
+
+        return cmd;
     }
 }

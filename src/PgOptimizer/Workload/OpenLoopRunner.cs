@@ -74,6 +74,7 @@ public static class OpenLoopRunner
         var errors = new long[ops.Count];
         var rows = new long[ops.Count];
         var rowsAll = new long[ops.Count];
+        var firstErrors = new string?[ops.Count];
         long completed = 0, failed = 0, late = 0;
         var random = randomFactory(options.Seed);
         using var slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
@@ -118,6 +119,7 @@ public static class OpenLoopRunner
                 {
                     Interlocked.Increment(ref errors[slot]);
                     Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstErrors[slot], $"{ex.GetType().Name}: {ex.Message}", null);
                 }
             }
             finally
@@ -186,7 +188,7 @@ public static class OpenLoopRunner
             all.Add(latency[i]);
             if (calls[i] + errors[i] > 0)
             {
-                perOp.Add(new OperationReport(ops[i].Name, ops[i].Intent, calls[i], errors[i], rows[i], LatencySummary.From(latency[i])));
+                perOp.Add(new OperationReport(ops[i].Name, ops[i].Intent, calls[i], errors[i], rows[i], LatencySummary.From(latency[i])) { FirstError = firstErrors[i] });
             }
         }
 

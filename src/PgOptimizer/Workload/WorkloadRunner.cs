@@ -105,6 +105,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
                 {
                     state.Errors[slot]++;
+                    state.FirstErrors[slot] ??= $"{ex.GetType().Name}: {ex.Message}";
                     Interlocked.Increment(ref errors);
                     if (state.Errors[slot] <= 3)
                     {
@@ -139,19 +140,21 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         {
             var h = new LongHistogram(HighestTrackableMicros, 3);
             long calls = 0, errs = 0, rows = 0;
+            string? firstError = null;
             foreach (var w in workers.Where(w => w is not null))
             {
                 h.Add(w.Histograms[i]);
                 calls += w.Calls[i];
                 errs += w.Errors[i];
                 rows += w.Rows[i];
+                firstError ??= w.FirstErrors[i];
             }
 
             all.Add(h);
             var op = workload.Operations[i];
             if (calls + errs > 0)
             {
-                perOp.Add(new OperationReport(op.Name, op.Intent, calls, errs, rows, LatencySummary.From(h)));
+                perOp.Add(new OperationReport(op.Name, op.Intent, calls, errs, rows, LatencySummary.From(h)) { FirstError = firstError });
             }
         }
 
@@ -169,7 +172,10 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
             Calls = new long[ops];
             Errors = new long[ops];
             Rows = new long[ops];
+            FirstErrors = new string?[ops];
         }
+
+        public string?[] FirstErrors { get; }
 
         public LongHistogram[] Histograms { get; }
 
@@ -205,7 +211,11 @@ public sealed record LatencySummary(double MeanMs, double P50Ms, double P95Ms, d
 }
 
 /// <summary>Figures of one operation in a run.</summary>
-public sealed record OperationReport(string Name, Connections.DbIntent Intent, long Calls, long Errors, long Rows, LatencySummary Latency);
+public sealed record OperationReport(string Name, Connections.DbIntent Intent, long Calls, long Errors, long Rows, LatencySummary Latency)
+{
+    /// <summary>The first failure's type and message (null when none failed): what to look at first.</summary>
+    public string? FirstError { get; init; }
+}
 
 /// <summary>The result of a workload run.</summary>
 public sealed record WorkloadReport(string Workload, string Executor, int Concurrency, TimeSpan Elapsed, IReadOnlyList<OperationReport> Operations, LatencySummary Latency)

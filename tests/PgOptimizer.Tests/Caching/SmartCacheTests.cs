@@ -114,6 +114,25 @@ public sealed class SmartCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_value_of_another_type_in_redis_is_a_miss_not_an_error()
+    {
+        // another version of the application cached a number under the key; this one expects an object
+        var old = NewInstance();
+        await old.SetAsync("pitch:7:details", 12345, CacheStrategies.PitchDetails);
+        var current = NewInstance();
+        var runs = 0;
+        var value = await current.GetOrSetAsync("pitch:7:details", _ => { runs++; return Task.FromResult(new PitchView(7, "fresh", "body", [1])); }, CacheStrategies.PitchDetails);
+        Assert.Equal("fresh", value.Title);
+        Assert.Equal(1, runs);
+
+        // and the replacement is what the next instance reads
+        var next = NewInstance();
+        var read = await next.TryGetAsync<PitchView>("pitch:7:details", CacheStrategies.PitchDetails);
+        Assert.True(read.HasValue);
+        Assert.Equal("fresh", read.Value.Title);
+    }
+
+    [Fact]
     public async Task Unknown_strategies_and_bad_settings_are_refused_with_the_fix()
     {
         var cache = NewInstance();
