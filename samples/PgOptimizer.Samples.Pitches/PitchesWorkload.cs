@@ -40,7 +40,7 @@ public sealed class PitchesWorkload : IWorkload
                 10, r => [(int)r.Zipf(popularUsers)]) { Description = "profile page with follower count" , Cache = Cached(CacheStrategies.UserProfile, a => $"user:{a[0]}:profile", a => [$"user:{a[0]}"]) },
             new("public_feed", DbIntent.Read,
                 "SELECT id, user_id, title, category, published_at FROM pitches WHERE status = 'active' AND visibility = 'public' AND published_at < $1 ORDER BY published_at DESC LIMIT 20",
-                15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" , Cache = Cached(CacheStrategies.UserFeed, a => $"feed:{Minute(a[0])}", _ => ["feed"]) },
+                15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" , Cache = Cached(CacheStrategies.UserFeed, a => $"feed:{Minute(a[0])}", a => FeedTags(a[0], anchor)) },
             new("user_pitches_by_status", DbIntent.Read,
                 "SELECT id, title, status, published_at FROM pitches WHERE user_id = $1 AND status = $2 ORDER BY published_at DESC LIMIT 20",
                 10, r => [(int)r.Zipf(activeUsers), r.Pick(Statuses)]) { Description = "a user's pitches by status (dashboard list)" , Cache = Cached(CacheStrategies.UserFeed, a => $"user:{a[0]}:pitches:{a[1]}", a => [$"user:{a[0]}:pitches"]) },
@@ -70,7 +70,7 @@ public sealed class PitchesWorkload : IWorkload
             new("create_pitch", DbIntent.Write,
                 "INSERT INTO pitches (tenant_id, user_id, title, body, status, visibility, category, funding_goal, metadata, created_at, updated_at, published_at) " +
                 "SELECT u.tenant_id, u.id, $2, $3, 'active', 'public', $4, 250000, '{\"stage\": \"idea\"}', now(), now(), now() FROM users u WHERE u.id = $1 RETURNING id",
-                1, r => [(int)r.Zipf(activeUsers), "New " + r.Pick(SearchTerms) + " venture", "A fresh pitch about " + r.Pick(SearchTerms) + ".", "ai"]) { Description = "publish a pitch" , Invalidates = new(a => [$"user:{a[0]}:pitches", "feed"], [CacheStrategies.UserFeed, CacheStrategies.DashboardMetrics]) },
+                1, r => [(int)r.Zipf(activeUsers), "New " + r.Pick(SearchTerms) + " venture", "A fresh pitch about " + r.Pick(SearchTerms) + ".", "ai"]) { Description = "publish a pitch" , Invalidates = new(a => [$"user:{a[0]}:pitches", "feed:head"], [CacheStrategies.UserFeed, CacheStrategies.DashboardMetrics]) },
             new("update_pitch", DbIntent.Write,
                 "UPDATE pitches SET title = $2, updated_at = now() WHERE id = $1",
                 2, r => [r.Zipf(popularPitches), "Updated: " + r.Pick(SearchTerms)], Idempotent: true) { Description = "edit a pitch title" , Invalidates = new(a => [$"pitch:{a[0]}"], [CacheStrategies.PitchDetails]) },
@@ -99,6 +99,17 @@ public sealed class PitchesWorkload : IWorkload
     public WorkloadRandom CreateRandom(int seed) => new(seed, Keys.Anchor);
 
     private static OperationCaching Cached(string strategy, Func<object?[], string> key, Func<object?[], string[]> tags) => new(strategy, key, tags);
+
+    /// <summary>
+    /// A keyset page holds pitches published before its cursor, so a new pitch can only enter pages
+    /// whose cursor is at or after its publication: the head of the feed (cursors within
+    /// <see cref="FeedHead"/> of the data's "now"). Only those carry the tag a new pitch invalidates;
+    /// older pages change only by edits, which their one-minute lifetime bounds.
+    /// </summary>
+    private static string[] FeedTags(object? cursor, DateTime now) =>
+        cursor is DateTime t && now - t <= FeedHead ? ["feed", "feed:head"] : ["feed"];
+
+    private static readonly TimeSpan FeedHead = TimeSpan.FromMinutes(5);
 
     private static string Minute(object? time) => time is DateTime t ? t.ToString("yyyyMMddHHmm", System.Globalization.CultureInfo.InvariantCulture) : Convert.ToString(time, System.Globalization.CultureInfo.InvariantCulture) ?? "";
 

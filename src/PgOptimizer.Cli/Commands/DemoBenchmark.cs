@@ -11,7 +11,11 @@ using PgOptimizer.Workload;
 namespace PgOptimizer.Cli.Commands;
 
 /// <summary>One side of the demo's before/after comparison.</summary>
-public sealed record DemoPhase(string Name, LoadTestReport Load, double? CacheHitRate, double? IndexCoverage);
+public sealed record DemoPhase(string Name, LoadTestReport Load, double? CacheHitRate, double? IndexCoverage)
+{
+    /// <summary>What an ideal cache would have hit on the same requests (each key's first request misses).</summary>
+    public double? IdealCacheHitRate { get; init; }
+}
 
 /// <summary>The demo's measured "Performance Benchmarks" table, as the specification lays it out.</summary>
 internal static class DemoBenchmark
@@ -76,7 +80,7 @@ internal static class DemoBenchmark
         sb.AppendLine(CultureInfo.InvariantCulture, $"| P95 response time | {Ms(b.Latency.P95Ms)} | {Ms(a.Latency.P95Ms)} | {Ratio(a.Latency.P95Ms, b.Latency.P95Ms)} faster | < 100 ms |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| P99 response time | {Ms(b.Latency.P99Ms)} | {Ms(a.Latency.P99Ms)} | {Ratio(a.Latency.P99Ms, b.Latency.P99Ms)} faster | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Error rate | {Pct(1 - before.Load.SuccessRate)} | {Pct(1 - after.Load.SuccessRate)} | | |");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| Cache hit rate | {Pct(before.CacheHitRate)} | {Pct(after.CacheHitRate)} | | > 85 % |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Cache hit rate | {Pct(before.CacheHitRate)} | {Pct(after.CacheHitRate)}{(after.IdealCacheHitRate is { } ideal ? $" (ideal cache: {Pct(ideal)})" : string.Empty)} | | > 85 % |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Index coverage (share of requests) | {Pct(before.IndexCoverage)} | {Pct(after.IndexCoverage)} | | 99 % |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections | {before.Load.PeakDatabaseConnections} | {after.Load.PeakDatabaseConnections} | | 50+ → < 20 |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Calls + b.Errors:N0} | {a.Calls + a.Errors:N0} | | |");

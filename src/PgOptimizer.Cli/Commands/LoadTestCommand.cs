@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using PgOptimizer.Cli.Infrastructure;
+using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
 using PgOptimizer.Workload;
@@ -44,6 +45,10 @@ public sealed class LoadTestSettings : DatabaseSettings
     [CommandOption("--seed <N>")]
     [Description("Seed of the parameter generators. Default 1.")]
     public int Seed { get; init; } = 1;
+
+    [CommandOption("--cache-warmup <REQUESTS>")]
+    [Description("Before the run, warm the cache with the distinct keys of this many requests drawn from the mix (a sample of the workload's own traffic). Default 0: start cold.")]
+    public int CacheWarmup { get; init; }
 }
 
 /// <summary>pgopt loadtest: the demo workload under load, open or closed loop, with the spec's report.</summary>
@@ -65,7 +70,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
 
         var resolved = CliRuntime.Resolve(settings);
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency), longRunning: true);
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency), longRunning: true, tuneCache: c => c.WarmupConcurrency = Math.Clamp(settings.Concurrency, 1, 256));
+        await using var monitoring = MonitoringScope.Start(services);
         var manager = services.GetRequiredService<PgConnectionManager>();
         var workload = await WorkloadRunCommand.LoadWorkloadAsync(manager, cancellationToken).ConfigureAwait(false);
         var mix = WorkloadMix.Parse(workload, settings.Mix);
@@ -74,9 +80,26 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             : null;
         IOperationExecutor executor = raw is null ? new ConnectionManagerExecutor(manager) : new RawNpgsqlExecutor(raw);
         var cache = raw is null && !settings.NoCache ? services.GetRequiredService<PgOptimizer.Caching.SmartCache>() : null;
-        if (cache is not null)
+        var cached = cache is null ? null : new CachedExecutor(executor, cache);
+        executor = cached ?? executor;
+
+        if (settings.CacheWarmup < 0 || settings.CacheWarmup > 10_000_000)
         {
-            executor = new CachedExecutor(executor, cache);
+            throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests.");
+        }
+
+        // The ideal hit rate assumes a cold cache: it is left out when Redis already holds entries.
+        var coldStart = cache is null || !cache.UsesRedis
+            || (await cache.CountRedisKeysAsync(services.GetRequiredService<RedisConnection>(), 1, cancellationToken).ConfigureAwait(false) is { } keys && keys.Values.Sum() == 0);
+        var idealHitRate = () => coldStart ? cached?.IdealHitRate : null;
+        WarmupReport? warmed = null;
+        if (cache is not null && settings.CacheWarmup > 0)
+        {
+            warmed = await WorkloadWarmup.RunAsync(workload, mix, new ConnectionManagerExecutor(manager), cache, settings.CacheWarmup, settings.Seed, workload.CreateRandom, cached, cancellationToken).ConfigureAwait(false);
+            if (!settings.Json)
+            {
+                AnsiConsole.MarkupLine(Output.Esc($"Cache warmed with {warmed.Loaded} of {warmed.Items} distinct keys from {settings.CacheWarmup} sampled requests in {warmed.Elapsed.TotalSeconds:F1} s{(warmed.Failed.Count > 0 ? $"; {warmed.Failed.Count} failed" : string.Empty)}."));
+            }
         }
 
         var cacheBefore = DemoBenchmark.CacheTotals(cache);
@@ -89,7 +112,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             var coverage = await CoverageAsync(services.GetRequiredService<IndexManager>(), workload, report, cancellationToken).ConfigureAwait(false);
             Output.WriteJson(new
             {
-                report.Mode, executor = executor.Name, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
+                report.Mode, executor = executor.Name, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), idealCacheHitRate = idealHitRate(), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
                 report.PeakDatabaseConnections, indexCoverage = coverage?.ByCalls, uncoveredOperations = coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
                 report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
@@ -111,7 +134,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                     task.Value = task.MaxValue;
                 }).ConfigureAwait(false);
             var coverage = await CoverageAsync(services.GetRequiredService<IndexManager>(), workload, report!, cancellationToken).ConfigureAwait(false);
-            Render(report!, executor.Name, Delta(cacheBefore, DemoBenchmark.CacheTotals(cache)), coverage);
+            Render(report!, executor.Name, Delta(cacheBefore, DemoBenchmark.CacheTotals(cache)), coverage, idealHitRate());
         }
 
         return report!.Run.Errors == 0 && report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
@@ -164,7 +187,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
     }
 
-    private static void Render(LoadTestReport r, string executor, (long Hits, long Misses) cache, IndexCoverage? coverage)
+    private static void Render(LoadTestReport r, string executor, (long Hits, long Misses) cache, IndexCoverage? coverage, double? idealHitRate)
     {
         var l = r.Run.Latency;
         var total = r.Run.Calls + r.Run.Errors;
@@ -188,7 +211,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
               (coverage.Uncovered.Count > 0 ? $"; not covered: {string.Join(", ", coverage.Uncovered.Select(u => $"{u.Query} ({string.Join(", ", u.SeqScannedTables)})"))}" : string.Empty));
         AnsiConsole.WriteLine(cache.Hits + cache.Misses == 0
             ? "Cache: not used"
-            : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, warm-up included)");
+            : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, warm-up included)" +
+              (idealHitRate is { } ideal ? $"; an ideal cache would have hit {ideal:P1} of these requests (each key's first request misses)" : string.Empty));
         AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}" +
                                (r.UncheckedTables.Count > 0 ? $" (not checked: {Output.Esc(string.Join(", ", r.UncheckedTables))}, written by INSERT … ON CONFLICT)" : ""));
         WorkloadRunCommand.Render(r.Run);

@@ -65,28 +65,8 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
     /// </summary>
     internal static async Task<WorkloadReport> RunMonitoredAsync(IServiceProvider services, WorkloadOptions options, string? mixText, bool quiet, CancellationToken ct)
     {
-        var manager = services.GetRequiredService<PgConnectionManager>();
-        var monitor = services.GetRequiredService<DatabasePerformanceMonitor>();
-        using var monitoring = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var loop = monitor.RunAsync(monitoring.Token);
-        try
-        {
-            return await RunAsync(manager, options, mixText, quiet, ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            await monitoring.CancelAsync().ConfigureAwait(false);
-            try
-            {
-                await loop.ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // stopped
-            }
-
-            await monitor.PublishAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        await using var monitoring = MonitoringScope.Start(services);
+        return await RunAsync(services.GetRequiredService<PgConnectionManager>(), options, mixText, quiet, ct).ConfigureAwait(false);
     }
 
     internal static async Task<WorkloadReport> RunAsync(PgConnectionManager manager, WorkloadOptions options, string? mixText, bool quiet, CancellationToken ct)

@@ -109,7 +109,7 @@ public static class CliRuntime
     /// messages go in the background as in an application. Otherwise the process ends right after its
     /// work, so they are made in the foreground and nothing is left unsent.
     /// </param>
-    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false)
+    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<PgOptimizer.Caching.CacheOptions>? tuneCache = null)
     {
         ArgumentNullException.ThrowIfNull(resolved);
         if (string.IsNullOrWhiteSpace(resolved.Connection))
@@ -135,6 +135,11 @@ public static class CliRuntime
         if (!longRunning)
         {
             services.PostConfigure<PgOptimizer.Caching.CacheOptions>(o => o.BackgroundDistributedOperations = false);
+        }
+
+        if (tuneCache is not null)
+        {
+            services.PostConfigure(tuneCache);
         }
         services.PostConfigure<ConnectionOptions>(o =>
         {

@@ -56,7 +56,25 @@ public sealed class ConnectionManagerExecutor(PgConnectionManager manager) : IOp
 /// </summary>
 public sealed class CachedExecutor(IOperationExecutor inner, Caching.SmartCache cache) : IOperationExecutor
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
+    private long _requests;
+    private long _firstRequests;
+
     public string Name => inner.Name + "+cache";
+
+    /// <summary>Cacheable reads run through this executor.</summary>
+    public long CacheableRequests => Interlocked.Read(ref _requests);
+
+    /// <summary>
+    /// The hit rate an ideal cache would have had on the same requests: every key's first request
+    /// misses (unless warmed), nothing expires, nothing is invalidated, nothing is evicted. The
+    /// measured hit rate is judged against it: below it are expiry, invalidation and memory limits;
+    /// the gap up to 100 % is the workload's key space.
+    /// </summary>
+    public double? IdealHitRate => CacheableRequests == 0 ? null : 1 - (double)Interlocked.Read(ref _firstRequests) / CacheableRequests;
+
+    /// <summary>Counts a key as already loaded (e.g. by a warm-up), so that its first request is no compulsory miss.</summary>
+    public void MarkLoaded(string key) => _seen.TryAdd(key, 0);
 
     public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
@@ -78,9 +96,19 @@ public sealed class CachedExecutor(IOperationExecutor inner, Caching.SmartCache 
     public ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        return operation.Cache is { } c
-            ? cache.GetOrSetAsync(c.Key(parameters), ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken)
-            : inner.QueryAsync(operation, parameters, cancellationToken);
+        if (operation.Cache is not { } c)
+        {
+            return inner.QueryAsync(operation, parameters, cancellationToken);
+        }
+
+        var key = c.Key(parameters);
+        Interlocked.Increment(ref _requests);
+        if (_seen.TryAdd(key, 0))
+        {
+            Interlocked.Increment(ref _firstRequests);
+        }
+
+        return cache.GetOrSetAsync(key, ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken);
     }
 }
 

@@ -1,0 +1,55 @@
+using PgOptimizer.Caching;
+using PgOptimizer.Connections;
+
+namespace PgOptimizer.Workload;
+
+/// <summary>
+/// Warms the cache with the keys a sample of the workload's own traffic asks for — the way a service
+/// preloads what yesterday's traffic read most: <paramref name="sampleRequests"/> requests are drawn
+/// from the mix with the workload's skewed generators (so popular keys come up most), the cacheable
+/// reads are deduplicated by cache key, and each distinct key is loaded once through
+/// <see cref="SmartCache.AddWarmup{T}"/> and <see cref="SmartCache.WarmupAsync"/>.
+/// </summary>
+public static class WorkloadWarmup
+{
+    public static async Task<WarmupReport> RunAsync(
+        IWorkload workload,
+        WorkloadMix mix,
+        IOperationExecutor database,
+        SmartCache cache,
+        int sampleRequests,
+        int seed,
+        Func<int, WorkloadRandom> randomFactory,
+        CachedExecutor? tracker = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(mix);
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(randomFactory);
+        ArgumentOutOfRangeException.ThrowIfNegative(sampleRequests);
+
+        // A seed of its own: the sample predicts the run's popular keys without replaying its exact requests.
+        var random = randomFactory(unchecked(seed + 7919));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < sampleRequests; i++)
+        {
+            var op = mix.Next(random.Random);
+            var args = op.Parameters(random);
+            if (op.Intent != DbIntent.Read || op.Cache is not { } policy)
+            {
+                continue;
+            }
+
+            var key = policy.Key(args);
+            if (seen.Add(key))
+            {
+                cache.AddWarmup(key, policy.Strategy, ct => database.QueryAsync(op, args, ct).AsTask(), policy.Tags(args));
+                tracker?.MarkLoaded(key);
+            }
+        }
+
+        return await cache.WarmupAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
