@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "tracking")
     return await TrackingOverhead.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == "workload")
+{
+    return await WorkloadComparison.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "invalidation")
 {
     return await InvalidationLatency.RunAsync(args);

@@ -172,7 +172,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     }
 
     /// <summary>Loads every registered warm-up key, a few at a time; failures are reported, not thrown.</summary>
-    public async Task<WarmupReport> WarmupAsync(CancellationToken cancellationToken = default)
+    public Task<WarmupReport> WarmupAsync(CancellationToken cancellationToken = default)
     {
         List<WarmupItem> items;
         lock (_warmup)
@@ -180,6 +180,30 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             items = [.. _warmup];
         }
 
+        return RunWarmupAsync(items, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads the given keys once, a few at a time, without registering them for later warm-ups (e.g. a
+    /// sample of recent traffic); failures are reported, not thrown.
+    /// </summary>
+    public Task<WarmupReport> WarmupOnceAsync<T>(IEnumerable<CacheWarmupEntry<T>> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var items = new List<WarmupItem>();
+        foreach (var e in entries)
+        {
+            ArgumentNullException.ThrowIfNull(e.Factory);
+            Strategy(e.Strategy);
+            var tags = e.Tags?.ToList();
+            items.Add(new WarmupItem(e.Key, e.Strategy, ct => GetOrSetAsync(e.Key, e.Factory, e.Strategy, tags, ct).AsTask()));
+        }
+
+        return RunWarmupAsync(items, cancellationToken);
+    }
+
+    private async Task<WarmupReport> RunWarmupAsync(List<WarmupItem> items, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var failed = new System.Collections.Concurrent.ConcurrentBag<string>();
         await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = _options.WarmupConcurrency, CancellationToken = cancellationToken }, async (item, ct) =>
@@ -398,3 +422,6 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
 
 /// <summary>What a warm-up did.</summary>
 public sealed record WarmupReport(int Items, int Loaded, IReadOnlyList<string> Failed, TimeSpan Elapsed);
+
+/// <summary>One key to load in a one-off warm-up: where it goes, how to load it, its tags.</summary>
+public sealed record CacheWarmupEntry<T>(string Key, string Strategy, Func<CancellationToken, Task<T>> Factory, IReadOnlyList<string>? Tags = null);

@@ -7,8 +7,9 @@ namespace PgOptimizer.Workload;
 /// <see cref="Recorder"/>, no locks); the progress loop takes interval histograms and keeps the ones
 /// that cover the window.
 /// </summary>
-internal sealed class LiveLatency(TimeSpan window)
+internal sealed class LiveLatency(TimeSpan window, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private const long Highest = 3_600_000_000; // one hour in microseconds
     private readonly Recorder _recorder = new(1, Highest, 2, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
     private readonly Queue<(long At, HistogramBase Interval)> _intervals = new();
@@ -19,11 +20,11 @@ internal sealed class LiveLatency(TimeSpan window)
     /// <summary>p95 in milliseconds over the window, or null before anything was recorded in it.</summary>
     public double? P95Ms()
     {
-        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var now = _time.GetTimestamp();
         var interval = _recorder.GetIntervalHistogram(_recycle);
         _recycle = null;
         _intervals.Enqueue((now, interval));
-        var windowTicks = (long)(window.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var windowTicks = (long)(window.TotalSeconds * _time.TimestampFrequency);
         while (_intervals.Count > 1 && now - _intervals.Peek().At > windowTicks)
         {
             _recycle = _intervals.Dequeue().Interval;

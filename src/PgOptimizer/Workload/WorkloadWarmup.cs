@@ -8,7 +8,7 @@ namespace PgOptimizer.Workload;
 /// preloads what yesterday's traffic read most: <paramref name="sampleRequests"/> requests are drawn
 /// from the mix with the workload's skewed generators (so popular keys come up most), the cacheable
 /// reads are deduplicated by cache key, and each distinct key is loaded once through
-/// <see cref="SmartCache.AddWarmup{T}"/> and <see cref="SmartCache.WarmupAsync"/>.
+/// <see cref="SmartCache.WarmupOnceAsync{T}"/> (not registered for later warm-ups).
 /// </summary>
 public static class WorkloadWarmup
 {
@@ -33,6 +33,7 @@ public static class WorkloadWarmup
         // A seed of its own: the sample predicts the run's popular keys without replaying its exact requests.
         var random = randomFactory(unchecked(seed + 7919));
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var entries = new List<CacheWarmupEntry<QueryResult>>();
         for (var i = 0; i < sampleRequests; i++)
         {
             var op = mix.Next(random.Random);
@@ -45,11 +46,11 @@ public static class WorkloadWarmup
             var key = policy.Key(args);
             if (seen.Add(key))
             {
-                cache.AddWarmup(key, policy.Strategy, ct => database.QueryAsync(op, args, ct).AsTask(), policy.Tags(args));
+                entries.Add(new CacheWarmupEntry<QueryResult>(key, policy.Strategy, ct => database.QueryAsync(op, args, ct).AsTask(), policy.Tags(args)));
                 tracker?.MarkLoaded(key);
             }
         }
 
-        return await cache.WarmupAsync(cancellationToken).ConfigureAwait(false);
+        return await cache.WarmupOnceAsync(entries, cancellationToken).ConfigureAwait(false);
     }
 }
