@@ -230,14 +230,14 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
 
             var phase = new DemoPhase(name, load!, hit, coverage);
             Note($"{name}: {load!.Run.Throughput:F1} req/s, p95 {load.Run.Latency.P95Ms:F1} ms, p99 {load.Run.Latency.P99Ms:F1} ms, errors {load.Run.Errors}, " +
-                 $"peak connections {load.PeakDatabaseConnections}, writes {(load.WritesVerified ? "verified" : "NOT verified")}");
+                 $"peak connections {load.PeakBusyDatabaseConnections} busy / {load.PeakDatabaseConnections} open, writes {(load.WritesVerified ? "verified" : "NOT verified")}");
             return phase;
         }
 
         static object Phase(DemoPhase p) => new
         {
             throughput = p.Load.Run.Throughput, latency = p.Load.Run.Latency, requests = p.Load.Run.Calls + p.Load.Run.Errors, errors = p.Load.Run.Errors,
-            cacheHitRate = p.CacheHitRate, idealCacheHitRate = p.IdealCacheHitRate, indexCoverage = p.IndexCoverage, peakDatabaseConnections = p.Load.PeakDatabaseConnections,
+            cacheHitRate = p.CacheHitRate, idealCacheHitRate = p.IdealCacheHitRate, indexCoverage = p.IndexCoverage, peakDatabaseConnections = p.Load.PeakDatabaseConnections, peakBusyDatabaseConnections = p.Load.PeakBusyDatabaseConnections,
             rowsWritten = p.Load.RowsWritten, databaseRowsChanged = p.Load.DatabaseRowsChanged, writesVerified = p.Load.WritesVerified, operations = p.Load.Run.Operations,
         };
 

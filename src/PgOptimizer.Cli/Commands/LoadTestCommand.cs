@@ -114,7 +114,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             {
                 report.Mode, executor = executor.Name, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), idealCacheHitRate = idealHitRate(), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.PeakDatabaseConnections, indexCoverage = coverage?.ByCalls, uncoveredOperations = coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
+                report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = coverage?.ByCalls, uncoveredOperations = coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
                 report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
             });
         }
@@ -204,7 +204,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             AnsiConsole.WriteLine($"Service time (from actual start): p50 {s.P50Ms:F2}ms, p99 {s.P99Ms:F2}ms; requests that waited for a free slot: {r.Delayed}");
         }
 
-        AnsiConsole.WriteLine($"Peak database connections: {r.PeakDatabaseConnections}");
+        AnsiConsole.WriteLine($"Peak database connections: {r.PeakDatabaseConnections} open, {r.PeakBusyDatabaseConnections} busy (primary and replicas)");
         AnsiConsole.WriteLine(coverage is null
             ? "Index coverage: n/a (plans not readable)"
             : $"Index coverage: {coverage.ByCalls:P1} of requests run on plans without sequential scans of large tables" +

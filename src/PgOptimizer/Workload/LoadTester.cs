@@ -32,6 +32,9 @@ public sealed record LoadTestReport(
     long DatabaseRowsChanged,
     bool WritesVerified)
 {
+    /// <summary>The most connections seen executing a statement or inside a transaction at once (not idle in a pool).</summary>
+    public int PeakBusyDatabaseConnections { get; init; }
+
     /// <summary>Tables left out of the write check (written by INSERT ... ON CONFLICT, whose lost races the statistics count).</summary>
     public IReadOnlyList<string> UncheckedTables { get; init; } = [];
 
@@ -114,7 +117,7 @@ public static class LoadTester
             await sampling.CancelAsync().ConfigureAwait(false);
         }
 
-        var peakConnections = await peak.ConfigureAwait(false);
+        var (peakConnections, peakBusy) = await peak.ConfigureAwait(false);
 
         // Backends report their statistics when they go idle for a while or exit: close the idle
         // pooled connections so the counts are complete, then wait for them.
@@ -133,7 +136,7 @@ public static class LoadTester
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
 
-        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed == written) { UncheckedTables = excluded };
+        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed == written) { UncheckedTables = excluded, PeakBusyDatabaseConnections = peakBusy };
 
         long Checked(WorkloadReport r) => r.Operations.Where(o => o.Intent == DbIntent.Write && !excludedOps.Contains(o.Name)).Sum(o => o.Rows);
     }
@@ -173,10 +176,11 @@ public static class LoadTester
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
-    /// <summary>The most client connections seen at once, summed over the primary and the replicas.</summary>
-    private static async Task<int> SamplePeakConnectionsAsync(IReadOnlyList<NpgsqlDataSource> servers, CancellationToken ct)
+    /// <summary>The most client connections seen at once (open, and busy: not idle), each summed over the primary and the replicas.</summary>
+    private static async Task<(int Open, int Busy)> SamplePeakConnectionsAsync(IReadOnlyList<NpgsqlDataSource> servers, CancellationToken ct)
     {
         var peak = 0;
+        var peakBusy = 0;
         var connections = new List<NpgsqlConnection>();
         try
         {
@@ -187,15 +191,20 @@ public static class LoadTester
 
             while (!ct.IsCancellationRequested)
             {
-                var sum = 0;
+                int sum = 0, busy = 0;
                 foreach (var conn in connections)
                 {
                     await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
-                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()", conn);
-                    sum += (int)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                        "SELECT count(*)::int, (count(*) FILTER (WHERE state IS DISTINCT FROM 'idle'))::int FROM pg_stat_activity " +
+                        "WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()", conn);
+                    await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await reader.ReadAsync(ct).ConfigureAwait(false);
+                    sum += reader.GetInt32(0);
+                    busy += reader.GetInt32(1);
                 }
 
                 peak = Math.Max(peak, sum);
+                peakBusy = Math.Max(peakBusy, busy);
                 await Task.Delay(200, ct).ConfigureAwait(false);
             }
         }
@@ -215,6 +224,6 @@ public static class LoadTester
             }
         }
 
-        return peak;
+        return (peak, peakBusy);
     }
 }

@@ -25,6 +25,7 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.True(r.GetProperty("writesVerified").GetBoolean());
         Assert.True(r.GetProperty("peakDatabaseConnections").GetInt32() >= 1);
         Assert.InRange(r.GetProperty("indexCoverage").GetDouble(), 0.0, 1.0);
+        Assert.InRange(r.GetProperty("peakBusyDatabaseConnections").GetInt32(), 0, r.GetProperty("peakDatabaseConnections").GetInt32());
     }
 
     [Fact]
