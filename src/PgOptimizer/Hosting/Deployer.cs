@@ -102,7 +102,7 @@ public sealed class Deployer(Doctor doctor, IndexManager indexes, PgConnectionMa
         // 5. health
         var health = await indexes.PerformIndexHealthCheckAsync(cancellationToken).ConfigureAwait(false);
         var invalid = health.Findings.Count(f => f.Kind == IndexFindingKind.Invalid);
-        steps.Add(new DeployStep("index health", invalid > 0 ? CheckStatus.Error : health.Status == Indexing.HealthLevel.Healthy ? CheckStatus.Ok : CheckStatus.Warning,
+        steps.Add(new DeployStep("index health", invalid > 0 ? CheckStatus.Error : health.Status == HealthLevel.Healthy ? CheckStatus.Ok : CheckStatus.Warning,
             $"{health.Status.ToString().ToLowerInvariant()}: {health.Findings.Count} finding(s){(invalid > 0 ? $", {invalid} invalid index(es)" : "")}",
             invalid > 0 ? "Run `pgopt indexes health` for the DROP/REINDEX statements." : null));
         return Done(plan, apply, health);

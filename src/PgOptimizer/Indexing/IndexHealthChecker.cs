@@ -3,14 +3,6 @@ using Npgsql;
 
 namespace PgOptimizer.Indexing;
 
-[JsonConverter(typeof(JsonStringEnumConverter<HealthLevel>))]
-public enum HealthLevel
-{
-    Healthy,
-    Warning,
-    Critical,
-}
-
 [JsonConverter(typeof(JsonStringEnumConverter<IndexFindingKind>))]
 public enum IndexFindingKind
 {

@@ -2,20 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace PgOptimizer.Monitoring;
 
-/// <summary>healthy / warning / critical, in increasing order of badness.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<HealthLevel>))]
-public enum HealthLevel
-{
-    [JsonStringEnumMemberName("healthy")]
-    Healthy = 0,
-
-    [JsonStringEnumMemberName("warning")]
-    Warning = 1,
-
-    [JsonStringEnumMemberName("critical")]
-    Critical = 2,
-}
-
 /// <summary>
 /// Thresholds of one alert. A value beyond <see cref="Warning"/> or <see cref="Critical"/> has to
 /// stay there for <see cref="For"/> before the alert fires; a firing alert clears only when the
