@@ -14,7 +14,7 @@ internal static class InvalidationLatency
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var updates = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 300;
+        var updates = BenchArgs.Int(args, 1, 300);
         await using var rig = await InvalidationRig.CreateAsync("pgopt_cache_bench");
         var histogram = new LatencyHistogram();
         for (var i = 0; i < updates + 20; i++)

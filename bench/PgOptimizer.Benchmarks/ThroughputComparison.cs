@@ -12,9 +12,9 @@ internal static class ThroughputComparison
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
-        var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
-        var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+        var concurrency = BenchArgs.Int(args, 1, 16);
+        var rounds = BenchArgs.Int(args, 2, 10);
+        var seconds = BenchArgs.Double(args, 3, 3);
         var bench = new PointReadBenchmarks { Concurrency = concurrency };
         await bench.Setup();
         try
@@ -43,8 +43,7 @@ internal static class ThroughputComparison
                 Console.WriteLine($"{r + 1,5}  {raw,9:F0}  {mgr,13:F0}  {mgr / raw,5:F3}");
             }
 
-            ratios.Sort();
-            var median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[ratios.Count / 2 - 1] + ratios[ratios.Count / 2]) / 2;
+            var median = BenchArgs.Median(ratios);
             Console.WriteLine($"mean raw {rawTotal / rounds:F0} ops/s, mean manager {mgrTotal / rounds:F0} ops/s, " +
                               $"ratio of means {mgrTotal / rawTotal:F3}, median ratio {median:F3} (min {ratios[0]:F3}, max {ratios[^1]:F3})");
             return 0;

@@ -20,9 +20,9 @@ internal static class TrackingOverhead
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
-        var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 9;
-        var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+        var concurrency = BenchArgs.Int(args, 1, 16);
+        var rounds = BenchArgs.Int(args, 2, 9);
+        var seconds = BenchArgs.Double(args, 3, 3);
         var bench = new PointReadBenchmarks { Concurrency = concurrency };
         await bench.Setup();
         await bench.Cleanup(); // only for the table; this benchmark builds its own manager

@@ -20,10 +20,10 @@ internal static class WorkloadComparison
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
-        var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4;
-        var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20;
-        var sample = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20_000;
+        var concurrency = BenchArgs.Int(args, 1, 16);
+        var rounds = BenchArgs.Int(args, 2, 4);
+        var seconds = BenchArgs.Double(args, 3, 20);
+        var sample = BenchArgs.Int(args, 4, 20_000);
         var primary = BenchEnvironment.Get("PGOPT_CONNECTION");
         var replicas = PgOptimizerServiceCollectionExtensions.SplitList(BenchEnvironment.Get("PGOPT_REPLICA_CONNECTIONS")).ToList();
         var redis = BenchEnvironment.Get("REDIS_URL");
@@ -75,8 +75,7 @@ internal static class WorkloadComparison
             Console.WriteLine($"{round + 1,5}  {r.Run.Throughput,9:F0}  {r.Run.Latency.P99Ms,10:F1}  {k.Run.Throughput,13:F0}  {k.Run.Latency.P99Ms,14:F1}  {hit,8:P1}  {ratios[^1],5:F2}");
         }
 
-        ratios.Sort();
-        var median = ratios.Count % 2 == 1 ? ratios[ratios.Count / 2] : (ratios[ratios.Count / 2 - 1] + ratios[ratios.Count / 2]) / 2;
+        var median = BenchArgs.Median(ratios);
         Console.WriteLine($"mean raw {rawTotal / rounds:F0} req/s, mean toolkit {kitTotal / rounds:F0} req/s, ratio of means {kitTotal / rawTotal:F2}, median ratio {median:F2} (min {ratios[0]:F2}, max {ratios[^1]:F2})");
         return 0;
 
