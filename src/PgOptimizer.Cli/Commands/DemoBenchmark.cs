@@ -43,7 +43,7 @@ internal static class DemoBenchmark
         foreach (var name in names)
         {
             await using var conn = await primary.OpenConnectionAsync(ct).ConfigureAwait(false);
-            await using var drop = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $"DROP INDEX CONCURRENTLY IF EXISTS {IndexDdl.QuoteQualified("public", name)}", conn);
+            await using var drop = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $"DROP INDEX CONCURRENTLY IF EXISTS {PgIdentifier.Quote("public", name)}", conn);
             await drop.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
 

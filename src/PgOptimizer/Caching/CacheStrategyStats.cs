@@ -1,5 +1,4 @@
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Monitoring;
 
 namespace PgOptimizer.Caching;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Indexing;
 
 namespace PgOptimizer.Caching;
 
@@ -47,7 +46,7 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
             }
         }
 
-        var function = IndexDdl.QuoteQualified(schema, FunctionName);
+        var function = PgIdentifier.Quote(schema, FunctionName);
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $$"""
             CREATE OR REPLACE FUNCTION {{function}}() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -70,7 +69,7 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
 
         var args = string.Join(", ", chosen.Select(Literal));
         await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
-            $"CREATE OR REPLACE TRIGGER {IndexDdl.Quote(TriggerName)} AFTER INSERT OR UPDATE OR DELETE ON {IndexDdl.QuoteQualified(schema, name)} " +
+            $"CREATE OR REPLACE TRIGGER {PgIdentifier.Quote(TriggerName)} AFTER INSERT OR UPDATE OR DELETE ON {PgIdentifier.Quote(schema, name)} " +
             $"FOR EACH ROW EXECUTE FUNCTION {function}({args})", conn, tx))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -89,7 +88,7 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
         var had = (await ListAsync(conn, cancellationToken).ConfigureAwait(false)).Any(t => t.Table == $"{schema}.{name}");
         await using var tx = await conn.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
-            $"DROP TRIGGER IF EXISTS {IndexDdl.Quote(TriggerName)} ON {IndexDdl.QuoteQualified(schema, name)}", conn, tx))
+            $"DROP TRIGGER IF EXISTS {PgIdentifier.Quote(TriggerName)} ON {PgIdentifier.Quote(schema, name)}", conn, tx))
         {
             await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -101,7 +100,7 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
             cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
             if ((long)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! == 0)
             {
-                await using var drop = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $"DROP FUNCTION IF EXISTS {IndexDdl.QuoteQualified(schema, FunctionName)}()", conn, tx);
+                await using var drop = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $"DROP FUNCTION IF EXISTS {PgIdentifier.Quote(schema, FunctionName)}()", conn, tx);
                 await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -139,8 +138,7 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
 
     private static async Task<(string Schema, string Name, uint Oid)> ResolveAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
-        var dot = table.IndexOf('.', StringComparison.Ordinal);
-        var (schema, name) = dot > 0 ? (table[..dot], table[(dot + 1)..]) : ("public", table);
+        var (schema, name) = PgIdentifier.Parse(table).WithDefaultSchema("public");
         await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
             "SELECT c.oid, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", conn);
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
@@ -157,7 +155,7 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
             throw new PgOptimizerConfigurationException($"{schema}.{name} is not a table (relkind {kind}); triggers go on tables.");
         }
 
-        return (schema, name, r.GetFieldValue<uint>(0));
+        return (schema!, name, r.GetFieldValue<uint>(0));
     }
 
     private static async Task<HashSet<string>> ColumnsAsync(NpgsqlConnection conn, uint oid, CancellationToken ct)

@@ -2,7 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using PgOptimizer.Monitoring;
+
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Caching;
 

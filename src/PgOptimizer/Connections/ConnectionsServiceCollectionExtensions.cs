@@ -22,7 +22,6 @@ public static class ConnectionsServiceCollectionExtensions
         services.TryAddSingleton<IReaderSelector, RoundRobinReaderSelector>();
         services.TryAddSingleton<PgConnectionManager>();
         services.TryAddSingleton<RedisConnection>();
-        services.TryAddSingleton<Hosting.Doctor>();
 
         services.AddHealthChecks()
             .Add(new HealthCheckRegistration("pgopt-primary", sp => new PgEndpointHealthCheck(sp.GetRequiredService<PgConnectionManager>().Primary), HealthStatus.Unhealthy, ["pgopt", "db"]))

@@ -118,7 +118,7 @@ public sealed class Deployer(Doctor doctor, IndexManager indexes, PgConnectionMa
         await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
             "SELECT coalesce(sum(pg_relation_size(to_regclass(t))), 0)::bigint FROM unnest($1::text[]) t", conn);
-        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tables.Select(t => IndexDdl.QuoteQualified(t.Contains('.', StringComparison.Ordinal) ? t[..t.IndexOf('.', StringComparison.Ordinal)] : null, t.Contains('.', StringComparison.Ordinal) ? t[(t.IndexOf('.', StringComparison.Ordinal) + 1)..] : t)).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tables.Select(t => PgIdentifier.Parse(t).ToSql()).ToArray() });
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! / 3;
     }
 

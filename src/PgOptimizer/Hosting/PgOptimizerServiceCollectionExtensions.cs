@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
@@ -40,6 +41,7 @@ public static class PgOptimizerServiceCollectionExtensions
             }
         });
         services.PostConfigure<RedisOptions>(o => o.Url ??= configuration["REDIS_URL"]);
+        AddHostingServices(services);
         return services;
     }
 
@@ -57,12 +59,20 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgWorkload();
         services.AddPgMonitoring(configureMonitoring);
         services.AddPgCaching(configureCaching);
+        AddHostingServices(services);
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);
         }
 
         return services;
+    }
+
+    /// <summary>The services that span concerns: the doctor (checks every concern's prerequisites) and the deployer.</summary>
+    private static void AddHostingServices(IServiceCollection services)
+    {
+        services.TryAddSingleton<Doctor>();
+        services.TryAddSingleton<Deployer>();
     }
 
     /// <summary>Splits a whitespace-separated list of connection strings (URIs have no spaces).</summary>

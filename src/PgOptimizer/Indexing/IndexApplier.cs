@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
@@ -104,8 +105,7 @@ public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOp
             .ToList();
         foreach (var table in tables)
         {
-            var dot = table.IndexOf('.', StringComparison.Ordinal);
-            await ExecAsync(build, $"ANALYZE {IndexDdl.QuoteQualified(table[..dot], table[(dot + 1)..])}", ct).ConfigureAwait(false);
+            await ExecAsync(build, $"ANALYZE {PgIdentifier.Parse(table).ToSql()}", ct).ConfigureAwait(false);
         }
 
         return tables;
@@ -149,7 +149,7 @@ public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOp
     {
         var t0 = Stopwatch.GetTimestamp();
         var d = action.Definition!;
-        var schema = action.Table[..action.Table.IndexOf('.', StringComparison.Ordinal)];
+        var schema = PgIdentifier.Parse(action.Table).Schema!;
         var retries = 0;
         string? buildingName = null;
         try
@@ -162,7 +162,7 @@ public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOp
                     buildingName = action.Kind == IndexActionKind.Rebuild ? IndexPlanner.TempName(d.Name) : d.Name;
                 }
                 var watch = isCreate ? new ProgressWatch(dataSource, build.ProcessID, d.Name, number, total, progress, options.ProgressInterval) : null;
-                retries += await RunWithLockRetriesAsync(build, sql, isCreate ? IndexDdl.QuoteQualified(schema, buildingName!) : null, watch, ct).ConfigureAwait(false);
+                retries += await RunWithLockRetriesAsync(build, sql, isCreate ? PgIdentifier.Quote(schema, buildingName!) : null, watch, ct).ConfigureAwait(false);
                 if (isCreate)
                 {
                     buildingName = null; // built and valid: never drop it on a later failure (e.g. the rename)
@@ -230,7 +230,7 @@ public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOp
     private static async Task<long> SizeAsync(NpgsqlConnection c, string schema, string name, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT coalesce(pg_relation_size(to_regclass($1)), 0)", c);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = IndexDdl.QuoteQualified(schema, name) });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PgIdentifier.Quote(schema, name) });
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 

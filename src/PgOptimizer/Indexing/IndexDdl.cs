@@ -1,21 +1,11 @@
 using System.Text;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
 /// <summary>DDL text for indexes. Identifiers are always quoted.</summary>
 public static class IndexDdl
 {
-    /// <summary>Quotes an identifier for PostgreSQL.</summary>
-    public static string Quote(string identifier)
-    {
-        ArgumentNullException.ThrowIfNull(identifier);
-        return "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-    }
-
-    /// <summary>Quotes a possibly schema-qualified name: app.users → "app"."users".</summary>
-    public static string QuoteQualified(string? schema, string name) =>
-        schema is null ? Quote(name) : Quote(schema) + "." + Quote(name);
-
     public static string Create(IndexDefinition d, string? nameOverride = null, bool concurrently = true)
     {
         ArgumentNullException.ThrowIfNull(d);
@@ -31,12 +21,12 @@ public static class IndexDdl
             sb.Append("CONCURRENTLY ");
         }
 
-        sb.Append(Quote(nameOverride ?? d.Name)).Append(" ON ").Append(QuoteQualified(d.SchemaName, d.TableName));
+        sb.Append(PgIdentifier.Quote(nameOverride ?? d.Name)).Append(" ON ").Append(PgIdentifier.Quote(d.SchemaName, d.TableName));
         sb.Append(" USING ").Append(d.Method.ToString().ToLowerInvariant());
         sb.Append(" (").Append(string.Join(", ", d.Keys.Select(k => k.ToSql()))).Append(')');
         if (d.Include.Count > 0)
         {
-            sb.Append(" INCLUDE (").Append(string.Join(", ", d.Include.Select(Quote))).Append(')');
+            sb.Append(" INCLUDE (").Append(string.Join(", ", d.Include.Select(PgIdentifier.Quote))).Append(')');
         }
 
         if (d.With.Count > 0)
@@ -53,5 +43,5 @@ public static class IndexDdl
     }
 
     public static string DropConcurrently(string? schema, string name) =>
-        $"DROP INDEX CONCURRENTLY IF EXISTS {QuoteQualified(schema, name)}";
+        $"DROP INDEX CONCURRENTLY IF EXISTS {PgIdentifier.Quote(schema, name)}";
 }

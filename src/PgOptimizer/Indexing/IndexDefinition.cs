@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Serialization;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
@@ -90,7 +91,7 @@ public sealed record IndexKey
     public string ToSql()
     {
         var sb = new StringBuilder();
-        sb.Append(Expression is not null ? "(" + Expression + ")" : IndexDdl.Quote(Column!));
+        sb.Append(Expression is not null ? "(" + Expression + ")" : PgIdentifier.Quote(Column!));
         if (OpClass is not null)
         {
             sb.Append(' ').Append(OpClass);
@@ -149,11 +150,11 @@ public sealed record IndexDefinition
 
     /// <summary>The schema part of <see cref="Table"/>, or null.</summary>
     [JsonIgnore]
-    public string? SchemaName => Table.Contains('.', StringComparison.Ordinal) ? Table[..Table.IndexOf('.', StringComparison.Ordinal)] : null;
+    public string? SchemaName => PgIdentifier.Parse(Table).Schema;
 
     /// <summary>The table part of <see cref="Table"/>.</summary>
     [JsonIgnore]
-    public string TableName => Table.Contains('.', StringComparison.Ordinal) ? Table[(Table.IndexOf('.', StringComparison.Ordinal) + 1)..] : Table;
+    public string TableName => PgIdentifier.Parse(Table).Name;
 
     /// <summary>The CREATE INDEX CONCURRENTLY statement (identifiers quoted).</summary>
     public string ToCreateSql(string? nameOverride = null, bool concurrently = true) => IndexDdl.Create(this, nameOverride, concurrently);

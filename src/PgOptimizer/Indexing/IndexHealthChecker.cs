@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Npgsql;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
@@ -68,7 +69,7 @@ public static class IndexHealthChecker
             findings.Add(new IndexFinding(IndexFindingKind.Bloat, HealthLevel.Warning, b.Table, b.Index,
                 $"about {b.BloatRatio:P0} of the index is empty space ({b.SizeBytes - b.ExpectedBytes} of {b.SizeBytes} bytes)",
                 Ev(("sizeBytes", b.SizeBytes), ("expectedBytes", b.ExpectedBytes), ("bloatRatio", b.BloatRatio)),
-                $"REINDEX INDEX CONCURRENTLY {IndexDdl.QuoteQualified(schema, b.Index)};"));
+                $"REINDEX INDEX CONCURRENTLY {PgIdentifier.Quote(schema, b.Index)};"));
         }
 
         IndexCoverage? coverage = null;
@@ -249,7 +250,7 @@ public static class IndexHealthChecker
                 list.Add(new IndexFinding(IndexFindingKind.UnindexedForeignKey, HealthLevel.Warning, $"{schema}.{table}", null,
                     $"foreign key {name} ({string.Join(", ", cols)}) → {refTable} has no index: deletes and key updates on {refTable} scan {table}, and joins on it cannot use an index",
                     Ev(("constraint", name), ("columns", cols), ("references", refTable)),
-                    $"CREATE INDEX CONCURRENTLY {IndexDdl.Quote(indexName.Length > 63 ? indexName[..63] : indexName)} ON {IndexDdl.QuoteQualified(schema, table)} ({string.Join(", ", cols.Select(IndexDdl.Quote))});"));
+                    $"CREATE INDEX CONCURRENTLY {PgIdentifier.Quote(indexName.Length > 63 ? indexName[..63] : indexName)} ON {PgIdentifier.Quote(schema, table)} ({string.Join(", ", cols.Select(PgIdentifier.Quote))});"));
             }
         }
 

@@ -1,4 +1,5 @@
 using Npgsql;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
@@ -71,7 +72,7 @@ public static class IndexPlanner
             {
                 matchedLive.Add(equivalent);
                 actions.Add(new IndexAction(IndexActionKind.Equivalent, d.Name, table,
-                    $"an equivalent index exists as {equivalent.Name}; rename it to adopt it: ALTER INDEX {IndexDdl.QuoteQualified(schema, equivalent.Name)} RENAME TO {IndexDdl.Quote(d.Name)}",
+                    $"an equivalent index exists as {equivalent.Name}; rename it to adopt it: ALTER INDEX {PgIdentifier.Quote(schema, equivalent.Name)} RENAME TO {PgIdentifier.Quote(d.Name)}",
                     [], d, equivalent));
                 continue;
             }
@@ -156,7 +157,7 @@ public static class IndexPlanner
             IndexDdl.DropConcurrently(schema, temp),
             d.ToCreateSql(temp),
             IndexDdl.DropConcurrently(schema, d.Name),
-            $"ALTER INDEX {IndexDdl.QuoteQualified(schema, temp)} RENAME TO {IndexDdl.Quote(d.Name)}",
+            $"ALTER INDEX {PgIdentifier.Quote(schema, temp)} RENAME TO {PgIdentifier.Quote(d.Name)}",
         ];
     }
 

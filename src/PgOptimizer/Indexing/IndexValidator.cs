@@ -1,4 +1,5 @@
 using Npgsql;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
@@ -25,7 +26,7 @@ public static class IndexValidator
             await using var cmd = new NpgsqlCommand(
                 Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT n.nspname, c.relkind::text, ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) " +
                 "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = to_regclass($1)", connection);
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = QuotedName(table) });
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PgIdentifier.Parse(table).ToSql() });
             await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -107,7 +108,7 @@ public static class IndexValidator
             var expressions = d.Keys.Where(k => k.Expression is not null).Select(k => k.Expression!).ToList();
             if (expressions.Count > 0 || !string.IsNullOrWhiteSpace(d.Where))
             {
-                var probe = $"{Diagnostics.PgOptimizerDiagnostics.SqlMarker}SELECT {(expressions.Count > 0 ? string.Join(", ", expressions.Select(e => "(" + e + ")")) : "1")} FROM {IndexDdl.QuoteQualified(d.SchemaName, d.TableName)}" +
+                var probe = $"{Diagnostics.PgOptimizerDiagnostics.SqlMarker}SELECT {(expressions.Count > 0 ? string.Join(", ", expressions.Select(e => "(" + e + ")")) : "1")} FROM {PgIdentifier.Quote(d.SchemaName, d.TableName)}" +
                             (string.IsNullOrWhiteSpace(d.Where) ? string.Empty : $" WHERE {d.Where}") + " LIMIT 0";
                 await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 try
@@ -138,11 +139,6 @@ public static class IndexValidator
 
         return schemaOf;
     }
-
-    private static string QuotedName(string table) =>
-        table.Contains('.', StringComparison.Ordinal)
-            ? IndexDdl.QuoteQualified(table[..table.IndexOf('.', StringComparison.Ordinal)], table[(table.IndexOf('.', StringComparison.Ordinal) + 1)..])
-            : IndexDdl.Quote(table);
 
     private static async Task<HashSet<string>> StringsAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {

@@ -16,7 +16,6 @@ public static class IndexingServiceCollectionExtensions
         }
 
         services.TryAddSingleton<IndexManager>();
-        services.TryAddSingleton<Hosting.Deployer>();
         return services;
     }
 }

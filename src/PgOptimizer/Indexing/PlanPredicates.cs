@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
@@ -131,14 +132,14 @@ internal static partial class PlanPredicates
             var isNull = IsNullMatch().Match(c);
             if (isNull.Success && ColumnRef(isNull.Groups["col"].Value) is { } nullCol)
             {
-                use.Partial.Add((nullCol.Column, $"{IndexDdl.Quote(nullCol.Column)} IS {(isNull.Groups["not"].Success ? "NOT " : string.Empty)}NULL"));
+                use.Partial.Add((nullCol.Column, $"{PgIdentifier.Quote(nullCol.Column)} IS {(isNull.Groups["not"].Success ? "NOT " : string.Empty)}NULL"));
                 continue;
             }
 
             var boolMatch = BoolMatch().Match(c);
             if (boolMatch.Success && ColumnRef(boolMatch.Groups["col"].Value) is { } boolCol)
             {
-                use.Partial.Add((boolCol.Column, (boolMatch.Groups["not"].Success ? "NOT " : string.Empty) + IndexDdl.Quote(boolCol.Column)));
+                use.Partial.Add((boolCol.Column, (boolMatch.Groups["not"].Success ? "NOT " : string.Empty) + PgIdentifier.Quote(boolCol.Column)));
                 continue;
             }
 
@@ -173,7 +174,7 @@ internal static partial class PlanPredicates
 
                     if (IsConstant(rhs))
                     {
-                        use.Partial.Add((col.Column, $"{IndexDdl.Quote(col.Column)} = {rhs}"));
+                        use.Partial.Add((col.Column, $"{PgIdentifier.Quote(col.Column)} = {rhs}"));
                     }
 
                     break;

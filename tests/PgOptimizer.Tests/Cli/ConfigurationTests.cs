@@ -7,6 +7,8 @@ using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
 using PgOptimizer.Tests.Infrastructure;
 
+using PgOptimizer.Diagnostics;
+
 namespace PgOptimizer.Tests.Cli;
 
 public sealed class ConfigurationTests : IDisposable
@@ -106,7 +108,7 @@ public sealed class ConfigurationTests : IDisposable
         var cache = provider.GetRequiredService<PgOptimizer.Caching.SmartCache>();
         Assert.Contains("hot_reads", cache.StrategyNames);
         Assert.Contains(PgOptimizer.Caching.CacheStrategies.PitchDetails, cache.StrategyNames); // the predefined ones stay
-        Assert.Same(cache, provider.GetRequiredService<PgOptimizer.Monitoring.ICacheStatisticsSource>());
+        Assert.Same(cache, provider.GetRequiredService<ICacheStatisticsSource>());
 
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         Assert.Equal(HealthStatus.Healthy, report.Status);
