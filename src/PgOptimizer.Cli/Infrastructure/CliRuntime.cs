@@ -4,8 +4,6 @@ using Microsoft.Extensions.Logging;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
-using PgOptimizer.Indexing;
-using PgOptimizer.Monitoring;
 
 namespace PgOptimizer.Cli.Infrastructure;
 
@@ -109,7 +107,7 @@ public static class CliRuntime
     /// messages go in the background as in an application. Otherwise the process ends right after its
     /// work, so they are made in the foreground and nothing is left unsent.
     /// </param>
-    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<PgOptimizer.Caching.CacheOptions>? tuneCache = null)
+    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<CacheOptions>? tuneCache = null)
     {
         ArgumentNullException.ThrowIfNull(resolved);
         if (string.IsNullOrWhiteSpace(resolved.Connection))
@@ -125,16 +123,11 @@ public static class CliRuntime
             b.AddFilter((_, level) => level >= (verbose ? LogLevel.Information : LogLevel.Error));
             b.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         });
-        services.AddPgConnections(resolved.Configuration.GetSection("PgOptimizer"));
-        services.AddPgIndexing();
-        services.Configure<PgOptimizer.Indexing.IndexingOptions>(resolved.Configuration.GetSection("PgOptimizer:Indexing"));
-        services.AddPgMonitoring();
-        services.Configure<PgOptimizer.Monitoring.MonitoringOptions>(resolved.Configuration.GetSection("PgOptimizer:Monitoring"));
-        services.AddPgCaching();
-        services.Configure<PgOptimizer.Caching.CacheOptions>(resolved.Configuration.GetSection("PgOptimizer:Caching"));
+        // The library's one wiring, bound from appsettings; below, only what the command's flags change.
+        services.AddPgOptimizer(resolved.Configuration);
         if (!longRunning)
         {
-            services.PostConfigure<PgOptimizer.Caching.CacheOptions>(o => o.BackgroundDistributedOperations = false);
+            services.PostConfigure<CacheOptions>(o => o.BackgroundDistributedOperations = false);
         }
 
         if (tuneCache is not null)
