@@ -4,6 +4,7 @@ using Npgsql;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 

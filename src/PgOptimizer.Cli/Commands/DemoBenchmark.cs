@@ -5,6 +5,7 @@ using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
 using PgOptimizer.Indexing;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 

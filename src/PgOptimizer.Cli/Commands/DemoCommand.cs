@@ -1,11 +1,12 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
-using Npgsql;
 using PgOptimizer.Hosting;
 using PgOptimizer.Indexing;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 using Spectre.Console;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Monitoring;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;

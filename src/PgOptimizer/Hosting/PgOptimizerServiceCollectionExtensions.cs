@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Monitoring;
 using PgOptimizer.Workload;
 
@@ -24,7 +25,7 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgConnections(section);
         services.AddPgIndexing();
         services.Configure<IndexingOptions>(section.GetSection("Indexing"));
-        services.AddPgWorkload();
+        services.AddPgLoadTesting();
         services.AddPgMonitoring();
         services.Configure<MonitoringOptions>(section.GetSection("Monitoring"));
         services.AddPgCaching();
@@ -56,7 +57,7 @@ public static class PgOptimizerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
         services.AddPgIndexing();
-        services.AddPgWorkload();
+        services.AddPgLoadTesting();
         services.AddPgMonitoring(configureMonitoring);
         services.AddPgCaching(configureCaching);
         AddHostingServices(services);

@@ -18,7 +18,7 @@ public sealed class DependencyTests
     {
         ["Diagnostics"] = [],
         ["Connections"] = [],
-        ["Workload"] = ["Connections", "Caching"],
+        ["Workload"] = ["Connections"],
         ["Routing"] = ["Connections"],
         ["Caching"] = ["Connections"],
         ["Indexing"] = ["Connections", "Workload"],

@@ -8,6 +8,7 @@ using PgOptimizer.Hosting;
 using PgOptimizer.Tests.Infrastructure;
 
 using PgOptimizer.Diagnostics;
+using PgOptimizer.LoadTesting;
 
 namespace PgOptimizer.Tests.Cli;
 
@@ -97,7 +98,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(TestServices.RedisUrl, provider.GetRequiredService<IOptions<RedisOptions>>().Value.Url);
 
         Assert.NotNull(provider.GetRequiredService<PgOptimizer.Indexing.IndexManager>());
-        Assert.NotNull(provider.GetRequiredService<PgOptimizer.Workload.WorkloadRunner>());
+        Assert.NotNull(provider.GetRequiredService<WorkloadRunner>());
         Assert.NotNull(provider.GetRequiredService<Doctor>());
         var monitoring = provider.GetRequiredService<IOptions<PgOptimizer.Monitoring.MonitoringOptions>>().Value;
         Assert.Equal(TimeSpan.FromMilliseconds(250), monitoring.SlowQueryThreshold);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PgOptimizer.Connections;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Tests.Infrastructure;
 using PgOptimizer.Workload;

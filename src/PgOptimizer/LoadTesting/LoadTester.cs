@@ -1,8 +1,9 @@
 using Npgsql;
 using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Workload;
+namespace PgOptimizer.LoadTesting;
 
 /// <summary>What a load test runs.</summary>
 public sealed class LoadTestOptions

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using HdrHistogram;
 using Npgsql;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Workload;
+namespace PgOptimizer.LoadTesting;
 
 /// <summary>How to run a workload at a fixed arrival rate.</summary>
 public sealed class OpenLoopOptions

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Time.Testing;
+using PgOptimizer.LoadTesting;
 using PgOptimizer.Workload;
 
-namespace PgOptimizer.Tests.Workload;
+namespace PgOptimizer.Tests.LoadTesting;
 
 public sealed class LiveLatencyTests
 {

@@ -3,8 +3,9 @@ using HdrHistogram;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Workload;
+namespace PgOptimizer.LoadTesting;
 
 /// <summary>How to replay a workload.</summary>
 public sealed class WorkloadOptions

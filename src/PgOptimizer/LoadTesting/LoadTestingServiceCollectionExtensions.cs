@@ -1,12 +1,13 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Workload;
+namespace PgOptimizer.LoadTesting;
 
-public static class WorkloadServiceCollectionExtensions
+public static class LoadTestingServiceCollectionExtensions
 {
     /// <summary>Adds <see cref="WorkloadRunner"/> and <see cref="WorkloadOptions"/>.</summary>
-    public static IServiceCollection AddPgWorkload(this IServiceCollection services, Action<WorkloadOptions>? configure = null)
+    public static IServiceCollection AddPgLoadTesting(this IServiceCollection services, Action<WorkloadOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = services.AddOptions<WorkloadOptions>();

@@ -1,7 +1,8 @@
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Workload;
+namespace PgOptimizer.LoadTesting;
 
 /// <summary>
 /// Warms the cache with the keys a sample of the workload's own traffic asks for — the way a service

@@ -1,6 +1,7 @@
 using HdrHistogram;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Workload;
+namespace PgOptimizer.LoadTesting;
 
 /// <summary>
 /// Latency of the last second or so, for live progress: callers record from any thread (HdrHistogram's

@@ -1,0 +1,69 @@
+using Npgsql;
+using PgOptimizer.Caching;
+using PgOptimizer.Connections;
+using PgOptimizer.Workload;
+
+namespace PgOptimizer.LoadTesting;
+
+/// <summary>
+/// Runs operations the way the application does with the cache: reads that have a caching policy
+/// go through <see cref="SmartCache.GetOrSetAsync{T}"/> (the result stands in as its row
+/// count), writes run and then invalidate the tags they make stale.
+/// </summary>
+public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) : IOperationExecutor
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
+    private long _requests;
+    private long _firstRequests;
+
+    public string Name => inner.Name + "+cache";
+
+    /// <summary>Cacheable reads run through this executor.</summary>
+    public long CacheableRequests => Interlocked.Read(ref _requests);
+
+    /// <summary>
+    /// The hit rate an ideal cache would have had on the same requests: every key's first request
+    /// misses (unless warmed), nothing expires, nothing is invalidated, nothing is evicted. The
+    /// measured hit rate is judged against it: below it are expiry, invalidation and memory limits;
+    /// the gap up to 100 % is the workload's key space.
+    /// </summary>
+    public double? IdealHitRate => CacheableRequests == 0 ? null : 1 - (double)Interlocked.Read(ref _firstRequests) / CacheableRequests;
+
+    /// <summary>Counts a key as already loaded (e.g. by a warm-up), so that its first request is no compulsory miss.</summary>
+    public void MarkLoaded(string key) => _seen.TryAdd(key, 0);
+
+    public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (operation.Intent == DbIntent.Read && operation.Cache is { } c)
+        {
+            return (await QueryAsync(operation, parameters, cancellationToken).ConfigureAwait(false)).Rows;
+        }
+
+        var rows = await inner.ExecuteAsync(operation, parameters, cancellationToken).ConfigureAwait(false);
+        if (operation.Invalidates is { } i)
+        {
+            await cache.InvalidateByTagsAsync(i.Tags(parameters), i.Strategies, cancellationToken).ConfigureAwait(false);
+        }
+
+        return rows;
+    }
+
+    public ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(operation);
+        if (operation.Cache is not { } c)
+        {
+            return inner.QueryAsync(operation, parameters, cancellationToken);
+        }
+
+        var key = c.Key(parameters);
+        Interlocked.Increment(ref _requests);
+        if (_seen.TryAdd(key, 0))
+        {
+            Interlocked.Increment(ref _firstRequests);
+        }
+
+        return cache.GetOrSetAsync(key, ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken);
+    }
+}

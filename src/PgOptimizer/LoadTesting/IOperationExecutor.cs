@@ -1,0 +1,23 @@
+using Npgsql;
+using PgOptimizer.Connections;
+using PgOptimizer.Workload;
+
+namespace PgOptimizer.LoadTesting;
+
+/// <summary>
+/// Runs one workload operation; returns the rows it read or wrote. Reads are materialized as the JSON
+/// an API would answer with, so that every executor does an application's work per read (and a cache
+/// stores that, not a row count).
+/// </summary>
+public interface IOperationExecutor
+{
+    string Name { get; }
+
+    ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken);
+
+    /// <summary>Runs a read and returns its rows as JSON.</summary>
+    ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken);
+}
+
+/// <summary>A read's result: its row count and the rows as a JSON array of objects.</summary>
+public sealed record QueryResult(int Rows, string Json);
