@@ -174,7 +174,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
     {
         var sql = workload.Operations.ToDictionary(o => o.Name, o => o.Sql, StringComparer.Ordinal);
         var statements = report.Run.Operations.Where(o => o.Calls > 0)
-            .Select(o => new WorkloadStatement(0, sql[o.Name], o.Calls, o.Latency.MeanMs * o.Calls, o.Latency.MeanMs, o.Rows))
+            .Select(o => new StatementStatistics(0, sql[o.Name], o.Calls, o.Latency.MeanMs * o.Calls, o.Rows))
             .ToList();
         try
         {

@@ -25,6 +25,7 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgConnections(section);
         services.AddPgIndexing();
         services.Configure<IndexingOptions>(section.GetSection("Indexing"));
+        services.AddPgWorkload();
         services.AddPgLoadTesting();
         services.AddPgMonitoring();
         services.Configure<MonitoringOptions>(section.GetSection("Monitoring"));
@@ -57,6 +58,7 @@ public static class PgOptimizerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
         services.AddPgIndexing();
+        services.AddPgWorkload();
         services.AddPgLoadTesting();
         services.AddPgMonitoring(configureMonitoring);
         services.AddPgCaching(configureCaching);

@@ -4,9 +4,6 @@ using Npgsql;
 
 namespace PgOptimizer.Indexing;
 
-/// <summary>A statement from pg_stat_statements.</summary>
-public sealed record WorkloadStatement(long QueryId, string Query, long Calls, double TotalMs, double MeanMs, long Rows);
-
 /// <summary>An EXPLAIN result for one statement, or why there is none.</summary>
 public sealed record ExplainedPlan(double TotalCost, JsonElement Plan, string? Error)
 {
@@ -92,56 +89,6 @@ public sealed partial class GenericPlanExplainer : IAsyncDisposable
                 await ExecAsync($"DEALLOCATE {name}", null, CancellationToken.None, ignoreErrors: true).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>Reads the workload from pg_stat_statements (this database, top by total time).</summary>
-    public static async Task<IReadOnlyList<WorkloadStatement>> ReadWorkloadAsync(NpgsqlConnection connection, int top, long minCalls, double minTotalMs, CancellationToken ct = default)
-    {
-        await using var cmd = new NpgsqlCommand(
-            "SELECT queryid, query, calls, total_exec_time, mean_exec_time, rows FROM pg_stat_statements " +
-            "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls >= $1 AND total_exec_time >= $2 " +
-            "AND query !~* '^\\s*(EXPLAIN|PREPARE|EXECUTE|DEALLOCATE|SET|RESET|SHOW|BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|VACUUM|ANALYZE|CREATE|DROP|ALTER|DISCARD|CLOSE|LISTEN|UNLISTEN|NOTIFY|DO|COPY|FETCH|DECLARE|MOVE|CHECKPOINT|LOCK|TRUNCATE|GRANT|REVOKE|COMMENT|REFRESH|REINDEX|CLUSTER|CALL)\\M' " +
-            "AND query !~ '^\\s*-- Load' " + // Npgsql's own type-loading queries
-            "AND position($4 in query) = 0 AND query !~* 'pg_stat_statements|hypopg_' ORDER BY total_exec_time DESC LIMIT $3", connection);
-        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = minCalls });
-        cmd.Parameters.Add(new NpgsqlParameter<double> { TypedValue = minTotalMs });
-        cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = top });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = Diagnostics.PgOptimizerDiagnostics.SqlMarker.Trim() });
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var list = new List<WorkloadStatement>();
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
-        {
-            list.Add(new WorkloadStatement(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetDouble(3), r.GetDouble(4), r.GetInt64(5)));
-        }
-
-        return list;
-    }
-
-    /// <summary>
-    /// The workload of the primary and its replicas together: reads routed to replicas are counted
-    /// there, so a primary-only view would miss most of a read-heavy application. Statements are
-    /// merged by query id; an unreachable replica is skipped.
-    /// </summary>
-    public static async Task<IReadOnlyList<WorkloadStatement>> ReadMergedWorkloadAsync(NpgsqlConnection primary, IReadOnlyList<NpgsqlDataSource> replicas, int top, long minCalls, double minTotalMs, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(replicas);
-        var all = new List<WorkloadStatement>(await ReadWorkloadAsync(primary, top * 4, 1, 0, ct).ConfigureAwait(false));
-        foreach (var replica in replicas)
-        {
-            try
-            {
-                await using var conn = await replica.OpenConnectionAsync(ct).ConfigureAwait(false);
-                all.AddRange(await ReadWorkloadAsync(conn, top * 4, 1, 0, ct).ConfigureAwait(false));
-            }
-            catch (NpgsqlException)
-            {
-            }
-        }
-
-        return all.GroupBy(s => s.QueryId)
-            .Select(g => new WorkloadStatement(g.Key, g.First().Query, g.Sum(x => x.Calls), g.Sum(x => x.TotalMs), g.Sum(x => x.TotalMs) / Math.Max(1, g.Sum(x => x.Calls)), g.Sum(x => x.Rows)))
-            .Where(s => s.Calls >= minCalls && s.TotalMs >= minTotalMs)
-            .OrderByDescending(s => s.TotalMs).Take(top).ToList();
     }
 
     internal static int ParameterCount(string query) =>

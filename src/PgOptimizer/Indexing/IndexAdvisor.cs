@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using Npgsql;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
@@ -74,7 +75,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
         }
 
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
-        var statements = await GenericPlanExplainer.ReadMergedWorkloadAsync(conn, replicas, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
+        var statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
         var tables = await TableFactsAsync(conn, ct).ConfigureAwait(false);
         var live = await IndexInspector.ReadAsync(conn, null, ct).ConfigureAwait(false);
         var userTables = tables.Keys.ToHashSet(StringComparer.Ordinal);
@@ -467,9 +468,9 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
         public Dictionary<string, double> Distinct { get; } = new(StringComparer.Ordinal);
     }
 
-    private sealed class QueryState(WorkloadStatement statement, double cost, Dictionary<string, TableUse> uses)
+    private sealed class QueryState(StatementStatistics statement, double cost, Dictionary<string, TableUse> uses)
     {
-        public WorkloadStatement Statement { get; } = statement;
+        public StatementStatistics Statement { get; } = statement;
 
         public double BaselineCost { get; } = cost;
 

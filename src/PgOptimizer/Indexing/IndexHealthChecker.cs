@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Npgsql;
 using PgOptimizer.Connections;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
@@ -341,7 +342,7 @@ public static class IndexHealthChecker
 
     private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, NpgsqlConnection conn, IndexingOptions options, CancellationToken ct)
     {
-        var statements = await GenericPlanExplainer.ReadMergedWorkloadAsync(conn, replicas, options.WorkloadTop, options.WorkloadMinCalls, options.WorkloadMinTotalMs, ct).ConfigureAwait(false);
+        var statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
         return await CoverageOfAsync(primary, conn, statements, options, ct).ConfigureAwait(false);
     }
 
@@ -349,7 +350,7 @@ public static class IndexHealthChecker
     /// Coverage of the given statements (parameterized SQL with call counts and time): the share whose
     /// generic plans scan no table above <see cref="IndexingOptions.SeqScanMinTableBytes"/> sequentially.
     /// </summary>
-    internal static async Task<IndexCoverage> CoverageOfAsync(NpgsqlDataSource primary, NpgsqlConnection conn, IReadOnlyList<WorkloadStatement> statements, IndexingOptions options, CancellationToken ct)
+    internal static async Task<IndexCoverage> CoverageOfAsync(NpgsqlDataSource primary, NpgsqlConnection conn, IReadOnlyList<StatementStatistics> statements, IndexingOptions options, CancellationToken ct)
     {
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT relname, pg_table_size(relid) FROM pg_stat_user_tables", conn))

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using PgOptimizer.Connections;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
@@ -51,7 +52,7 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     /// Index coverage of given statements (e.g. a load test's operations with their call counts): the
     /// share, by calls and by time, whose generic plans scan no large table sequentially.
     /// </summary>
-    public async Task<IndexCoverage> CoverageOfAsync(IReadOnlyList<WorkloadStatement> statements, CancellationToken cancellationToken = default)
+    public async Task<IndexCoverage> CoverageOfAsync(IReadOnlyList<StatementStatistics> statements, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
         await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
@@ -48,6 +49,9 @@ public sealed class IndexingOptions
 
     /// <summary>Statements with less total time are ignored. Default 0 ms.</summary>
     public double WorkloadMinTotalMs { get; set; }
+
+    /// <summary>The statements of pg_stat_statements these options select: planable ones only.</summary>
+    internal StatementSelection WorkloadSelection => new() { Top = WorkloadTop, MinCalls = WorkloadMinCalls, MinTotalMs = WorkloadMinTotalMs, PlannableOnly = true };
 
     /// <summary>Coverage (by time) below which health is a warning. Default 0.9.</summary>
     [Range(0.0, 1.0)]

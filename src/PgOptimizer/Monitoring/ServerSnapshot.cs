@@ -1,3 +1,5 @@
+using PgOptimizer.Workload;
+
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Cumulative counters of pg_stat_database for the current database.</summary>
@@ -16,9 +18,6 @@ public sealed record ReplicaLag(string Name, string? ClientAddress, string State
 /// <summary>A table's dead tuples and vacuum state.</summary>
 public sealed record TableVacuum(string Table, long LiveTuples, long DeadTuples, double DeadRatio, double? SecondsSinceVacuum);
 
-/// <summary>Cumulative pg_stat_statements figures of one statement.</summary>
-public sealed record StatementCounters(long QueryId, string Query, long Calls, double TotalMs, long Rows);
-
 /// <summary>Everything one poll of the server saw.</summary>
 public sealed record ServerSnapshot(
     DateTimeOffset At,
@@ -26,7 +25,7 @@ public sealed record ServerSnapshot(
     ConnectionFigures Connections,
     IReadOnlyList<ReplicaLag> Replicas,
     IReadOnlyList<TableVacuum> Tables,
-    IReadOnlyList<StatementCounters> Statements,
+    IReadOnlyList<StatementStatistics> Statements,
     long WraparoundAge,
     long DatabaseBytes,
     double? NeonFileCacheHitRatio);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Monitoring;
 
@@ -30,23 +31,16 @@ public sealed class ServerStatsCollector(PgConnectionManager connections, IOptio
         var activity = await ActivityAsync(conn, cancellationToken).ConfigureAwait(false);
         var replicas = await ReplicasAsync(conn, cancellationToken).ConfigureAwait(false);
         var tables = await TablesAsync(conn, o.TopTables, cancellationToken).ConfigureAwait(false);
-        // Reads routed to replicas are counted there: merge their statements by query id.
-        var statements = new List<StatementCounters>(await StatementsAsync(conn, cancellationToken).ConfigureAwait(false));
-        foreach (var replica in connections.Replicas)
+        IReadOnlyList<StatementStatistics> statements;
+        try
         {
-            try
-            {
-                await using var rc = await replica.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                statements.AddRange(await StatementsAsync(rc, cancellationToken).ConfigureAwait(false));
-            }
-            catch (NpgsqlException)
-            {
-                // an unreachable replica contributes nothing to this snapshot
-            }
+            statements = await StatementStatisticsReader.ReadAsync(conn, connections.Replicas.Select(r => r.DataSource).ToList(), StatementSelection.Monitoring, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (StatementStatisticsReader.IsUnavailable(ex))
+        {
+            statements = []; // the other figures do not need pg_stat_statements
         }
 
-        statements = statements.GroupBy(s => s.QueryId)
-            .Select(g => new StatementCounters(g.Key, g.First().Query, g.Sum(x => x.Calls), g.Sum(x => x.TotalMs), g.Sum(x => x.Rows))).ToList();
         var (wraparound, size, lfc) = await MiscAsync(conn, cancellationToken).ConfigureAwait(false);
         return new ServerSnapshot(DateTimeOffset.UtcNow, database, activity, replicas, tables, statements, wraparound, size, lfc);
     }
@@ -202,30 +196,6 @@ public sealed class ServerStatsCollector(PgConnectionManager connections, IOptio
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
             list.Add(new TableVacuum(r.GetString(0), r.GetInt64(1), r.GetInt64(2), Math.Round(r.GetDouble(3), 4), r.IsDBNull(4) ? null : Math.Round(r.GetDouble(4), 1)));
-        }
-
-        return list;
-    }
-
-    private static async Task<IReadOnlyList<StatementCounters>> StatementsAsync(NpgsqlConnection conn, CancellationToken ct)
-    {
-        var list = new List<StatementCounters>();
-        try
-        {
-            await using var cmd = Command(conn,
-                "SELECT queryid, query, calls, total_exec_time, rows FROM pg_stat_statements " +
-                "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND queryid IS NOT NULL " +
-                "AND position($1 in query) = 0 ORDER BY total_exec_time DESC LIMIT 500");
-            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = PgOptimizerDiagnostics.SqlMarker.Trim() });
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                list.Add(new StatementCounters(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetDouble(3), r.GetInt64(4)));
-            }
-        }
-        catch (PostgresException ex) when (ex.SqlState is "42P01" or "55000" or "42501")
-        {
-            // pg_stat_statements not installed / not preloaded / not readable: statements stay empty
         }
 
         return list;

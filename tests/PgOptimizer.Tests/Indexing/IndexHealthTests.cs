@@ -3,6 +3,7 @@ using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Tests.Infrastructure;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Tests.Indexing;
 
@@ -111,8 +112,8 @@ public sealed class IndexHealthTests : IAsyncLifetime
         await Db.ExecAsync("CREATE TABLE given AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX given_v ON given (v); ANALYZE given");
         var coverage = await _indexes.CoverageOfAsync(
         [
-            new WorkloadStatement(0, "SELECT id FROM given WHERE v = $1", 9, 9, 1, 9),
-            new WorkloadStatement(0, "SELECT v FROM given WHERE id = $1", 1, 50, 50, 1),
+            new StatementStatistics(0, "SELECT id FROM given WHERE v = $1", 9, 9, 9),
+            new StatementStatistics(0, "SELECT v FROM given WHERE id = $1", 1, 50, 1),
         ]);
         Assert.Equal(0.9, coverage.ByCalls, 3);
         var scan = Assert.Single(coverage.Uncovered);
