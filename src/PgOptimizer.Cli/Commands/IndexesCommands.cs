@@ -316,15 +316,13 @@ public sealed class IndexesAdviseCommand : AsyncCommand<IndexesAdviseSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, IndexesAdviseSettings settings, CancellationToken cancellationToken)
     {
         var resolved = CliRuntime.Resolve(settings);
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose);
-        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<IndexingOptions>>().Value;
-        if (settings.Top is { } top)
+        // The flags change this command's options before they are validated, never the shared defaults.
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, configure: s => s.PostConfigure<IndexingOptions>(o =>
         {
-            options.WorkloadTop = top is >= 1 and <= 10_000 ? top : throw new PgOptimizerConfigurationException($"--top {top} is out of range; give 1 to 10000.");
-        }
-
-        options.WorkloadMinCalls = settings.MinCalls ?? options.WorkloadMinCalls;
-        options.WorkloadMinTotalMs = settings.MinTotalMs ?? options.WorkloadMinTotalMs;
+            o.WorkloadTop = settings.Top ?? o.WorkloadTop;
+            o.WorkloadMinCalls = settings.MinCalls ?? o.WorkloadMinCalls;
+            o.WorkloadMinTotalMs = settings.MinTotalMs ?? o.WorkloadMinTotalMs;
+        }));
         var manager = services.GetRequiredService<IndexManager>();
         // On the demo database, the demo workload's SQL (with its constants) sharpens the advice.
         var connections = services.GetRequiredService<PgOptimizer.Connections.PgConnectionManager>();

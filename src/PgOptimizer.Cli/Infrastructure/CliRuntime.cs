@@ -107,7 +107,7 @@ public static class CliRuntime
     /// messages go in the background as in an application. Otherwise the process ends right after its
     /// work, so they are made in the foreground and nothing is left unsent.
     /// </param>
-    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<CacheOptions>? tuneCache = null)
+    public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<CacheOptions>? tuneCache = null, Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(resolved);
         if (string.IsNullOrWhiteSpace(resolved.Connection))
@@ -146,6 +146,7 @@ public static class CliRuntime
             tune?.Invoke(o);
         });
         services.PostConfigure<RedisOptions>(o => o.Url = resolved.Redis);
+        configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
 }

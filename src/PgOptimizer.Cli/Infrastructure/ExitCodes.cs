@@ -22,6 +22,10 @@ public static class ExitCodes
             case PgOptimizerConfigurationException config:
                 error.WriteLine($"error: {config.Message}");
                 return BadInput;
+            case Microsoft.Extensions.Options.OptionsValidationException invalid:
+                error.WriteLine($"error: {string.Join("; ", invalid.Failures)}");
+                error.WriteLine("Fix the setting (command-line flag, environment or appsettings.json) and run again.");
+                return BadInput;
             case CommandParseException or CommandRuntimeException:
                 error.WriteLine($"error: {exception.Message}");
                 error.WriteLine("Run 'pgopt --help' (or 'pgopt <command> --help') for the options.");

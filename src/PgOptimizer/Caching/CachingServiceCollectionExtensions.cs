@@ -18,7 +18,8 @@ public static class CachingServiceCollectionExtensions
     public static IServiceCollection AddPgCaching(this IServiceCollection services, Action<CacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<CacheOptions>().ValidateDataAnnotations();
+        var builder = services.AddOptions<CacheOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CacheOptions>, CacheOptionsValidator>());
         if (configure is not null)
         {
             builder.Configure(configure);

@@ -1,27 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Connections;
 
-/// <summary>Defaults of the connection manager, in one place.</summary>
-public static class ConnectionDefaults
-{
-    public const int MaxRetryAttempts = 3;
-    public static readonly TimeSpan RetryBaseDelay = TimeSpan.FromMilliseconds(50);
-    public static readonly TimeSpan RetryMaxDelay = TimeSpan.FromSeconds(2);
-    public static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan TotalTimeout = TimeSpan.FromSeconds(90);
-    public const double BreakerFailureRatio = 0.5;
-    public const int BreakerMinimumThroughput = 10;
-    public static readonly TimeSpan BreakerSamplingDuration = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan BreakerBreakDuration = TimeSpan.FromSeconds(5);
-    public const int MaxPoolSize = 100;
-    public const int MaxAutoPrepare = 64;
-    public const int NeonConnectTimeoutSeconds = 30;
-    public const string ApplicationName = "pgoptimizer";
-}
-
 /// <summary>Settings of the connection manager: endpoints, retry, circuit breaker and timeouts.</summary>
-public sealed class ConnectionOptions
+public sealed class ConnectionOptions : IValidatableObject
 {
     /// <summary>The primary (read-write) endpoint: a postgresql:// URI or a Key=Value string. Required.</summary>
     public string? ConnectionString { get; set; }
@@ -34,6 +17,7 @@ public sealed class ConnectionOptions
     public int MaxRetryAttempts { get; set; } = ConnectionDefaults.MaxRetryAttempts;
 
     /// <summary>Base delay of the exponential backoff (with jitter). Default 50 ms.</summary>
+    [DurationRange("00:00:00.001")]
     public TimeSpan RetryBaseDelay { get; set; } = ConnectionDefaults.RetryBaseDelay;
 
     /// <summary>Upper bound of one backoff delay. Default 2 s.</summary>
@@ -41,8 +25,9 @@ public sealed class ConnectionOptions
 
     /// <summary>
     /// Timeout of one statement in an attempt, applied as Npgsql's Command Timeout when the
-    /// connection string sets none (the server cancels the statement). Default 30 s.
+    /// connection string sets none (the server cancels the statement), in whole seconds. Default 30 s.
     /// </summary>
+    [DurationRange("00:00:01")]
     public TimeSpan AttemptTimeout { get; set; } = ConnectionDefaults.AttemptTimeout;
 
     /// <summary>
@@ -60,9 +45,11 @@ public sealed class ConnectionOptions
     public int BreakerMinimumThroughput { get; set; } = ConnectionDefaults.BreakerMinimumThroughput;
 
     /// <summary>Sampling window of the breaker. Default 10 s.</summary>
+    [DurationRange("00:00:00.5")]
     public TimeSpan BreakerSamplingDuration { get; set; } = ConnectionDefaults.BreakerSamplingDuration;
 
     /// <summary>How long an open circuit rejects calls before one trial call. Default 5 s.</summary>
+    [DurationRange("00:00:00.5")]
     public TimeSpan BreakerBreakDuration { get; set; } = ConnectionDefaults.BreakerBreakDuration;
 
     /// <summary>Maximum pool size per endpoint when the connection string sets none. Default 100.</summary>
@@ -76,38 +63,33 @@ public sealed class ConnectionOptions
     [Range(0, 10_000)]
     public int MaxAutoPrepare { get; set; } = ConnectionDefaults.MaxAutoPrepare;
 
-    /// <summary>application_name reported to the server when the connection string sets none.</summary>
+    /// <summary>application_name reported to the server when the connection string sets none. Default "pgoptimizer".</summary>
     public string ApplicationName { get; set; } = ConnectionDefaults.ApplicationName;
 
-    internal void Validate()
+    /// <summary>Rules between options, run by the generated validator after the attributes.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))
         {
-            throw new PgOptimizerConfigurationException(
-                "No database connection is configured. Pass --connection, or set PGOPT_CONNECTION (or NEON_DATABASE_URL) to a postgresql:// URI, or PgOptimizer:Connections:ConnectionString in appsettings.json.");
+            yield return new ValidationResult(
+                "No database connection is configured. Set PgOptimizer:Connections:ConnectionString (appsettings.json) or PGOPT_CONNECTION / NEON_DATABASE_URL to a postgresql:// URI or a Key=Value string.",
+                [nameof(ConnectionString)]);
         }
 
-        Check(RetryBaseDelay > TimeSpan.Zero, "RetryBaseDelay must be positive");
-        Check(RetryMaxDelay >= RetryBaseDelay, "RetryMaxDelay must be at least RetryBaseDelay");
-        Check(AttemptTimeout >= TimeSpan.FromSeconds(1), "AttemptTimeout must be at least 1 s (it becomes Npgsql's Command Timeout, in whole seconds)");
-        Check(TotalTimeout >= AttemptTimeout, "TotalTimeout must be at least AttemptTimeout");
-        Check(BreakerSamplingDuration >= TimeSpan.FromMilliseconds(500), "BreakerSamplingDuration must be at least 500 ms");
-        Check(BreakerBreakDuration >= TimeSpan.FromMilliseconds(500), "BreakerBreakDuration must be at least 500 ms");
-        try
+        if (RetryMaxDelay < RetryBaseDelay)
         {
-            Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
-        }
-        catch (ValidationException ex)
-        {
-            throw new PgOptimizerConfigurationException($"Connection options: {ex.Message}");
+            yield return new ValidationResult($"RetryMaxDelay ({RetryMaxDelay}) must be at least RetryBaseDelay ({RetryBaseDelay}).", [nameof(RetryMaxDelay)]);
         }
 
-        static void Check(bool ok, string message)
+        if (TotalTimeout < AttemptTimeout)
         {
-            if (!ok)
-            {
-                throw new PgOptimizerConfigurationException($"Connection options: {message}.");
-            }
+            yield return new ValidationResult($"TotalTimeout ({TotalTimeout}) must be at least AttemptTimeout ({AttemptTimeout}).", [nameof(TotalTimeout)]);
         }
     }
+
+    internal void Validate() => new ConnectionOptionsValidator().ThrowIfInvalid(this, "Connection");
 }
+
+/// <summary>Checks <see cref="ConnectionOptions"/> (generated from its attributes and rules).</summary>
+[OptionsValidator]
+internal sealed partial class ConnectionOptionsValidator : IValidateOptions<ConnectionOptions>;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Connections;
 
@@ -12,13 +13,15 @@ public static class ConnectionsServiceCollectionExtensions
     public static IServiceCollection AddPgConnections(this IServiceCollection services, Action<ConnectionOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<ConnectionOptions>();
+        var builder = services.AddOptions<ConnectionOptions>().ValidateOnStart();
         if (configure is not null)
         {
             builder.Configure(configure);
         }
 
-        services.AddOptions<RedisOptions>();
+        services.AddOptions<RedisOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
         services.TryAddSingleton<IReaderSelector, RoundRobinReaderSelector>();
         services.TryAddSingleton<PgConnectionManager>();
         services.TryAddSingleton<RedisConnection>();

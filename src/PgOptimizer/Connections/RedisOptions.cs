@@ -1,16 +1,19 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace PgOptimizer.Connections;
 
 /// <summary>Where Redis is. Optional: without it everything that uses Redis runs degraded (local only).</summary>
-public sealed class RedisOptions
+public sealed class RedisOptions : IValidatableObject
 {
     /// <summary>redis://[user:password@]host[:port][/db] or rediss:// for TLS; empty for none.</summary>
     public string? Url { get; set; }
 
     /// <summary>Connect and operation timeout. Default 2 s.</summary>
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+    [DurationRange("00:00:00.010", "00:10:00")]
+    public TimeSpan Timeout { get; set; } = ConnectionDefaults.RedisTimeout;
 
     /// <summary>
     /// Run the Redis client's socket I/O on the .NET thread pool rather than StackExchange.Redis's own
@@ -100,4 +103,27 @@ public sealed class RedisOptions
         ArgumentNullException.ThrowIfNull(options);
         return $"{(options.Ssl ? "rediss" : "redis")}://{string.Join(',', options.EndPoints.Select(e => e.ToString()))}/{options.DefaultDatabase ?? 0}";
     }
+
+    /// <summary>A given <see cref="Url"/> must parse.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        if (string.IsNullOrWhiteSpace(Url))
+        {
+            return [];
+        }
+
+        try
+        {
+            ParseUrl(Url, Timeout);
+            return [];
+        }
+        catch (PgOptimizerConfigurationException ex)
+        {
+            return [new ValidationResult(ex.Message, [nameof(Url)])];
+        }
+    }
 }
+
+/// <summary>Checks <see cref="RedisOptions"/> (generated from its attributes and rules).</summary>
+[OptionsValidator]
+internal sealed partial class RedisOptionsValidator : IValidateOptions<RedisOptions>;

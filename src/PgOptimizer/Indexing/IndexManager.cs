@@ -16,6 +16,7 @@ namespace PgOptimizer.Indexing;
 public sealed class IndexManager(PgConnectionManager connections, IOptions<IndexingOptions> options, ILogger<IndexManager>? logger = null)
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly IndexingOptions _options = new IndexingOptionsValidator().ThrowIfInvalid(options.Value, "Indexing");
 
     private NpgsqlDataSource DirectDataSource
     {
@@ -42,11 +43,11 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
 
     /// <summary>Validates, plans and (unless <paramref name="dryRun"/>) builds what is missing.</summary>
     public Task<IndexApplyReport> ApplyAsync(IndexCatalog catalog, bool dryRun = false, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        new IndexApplier(DirectDataSource, options.Value, _logger).ApplyAsync(catalog, dryRun, progress, cancellationToken);
+        new IndexApplier(DirectDataSource, _options, _logger).ApplyAsync(catalog, dryRun, progress, cancellationToken);
 
     /// <summary>The spec's performIndexHealthCheck: invalid, duplicate, redundant, unused, bloated indexes, heavy sequential scans, unindexed foreign keys, coverage.</summary>
     public Task<IndexHealthReport> PerformIndexHealthCheckAsync(CancellationToken cancellationToken = default) =>
-        IndexHealthChecker.CheckAsync(connections.Primary.DataSource, connections.Replicas.Select(r => r.DataSource).ToList(), options.Value, cancellationToken);
+        IndexHealthChecker.CheckAsync(connections.Primary.DataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options, cancellationToken);
 
     /// <summary>
     /// Index coverage of given statements (e.g. a load test's operations with their call counts): the
@@ -56,13 +57,13 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     {
         ArgumentNullException.ThrowIfNull(statements);
         await using var conn = await connections.Primary.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await IndexHealthChecker.CoverageOfAsync(connections.Primary.DataSource, conn, statements, options.Value, cancellationToken).ConfigureAwait(false);
+        return await IndexHealthChecker.CoverageOfAsync(connections.Primary.DataSource, conn, statements, _options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Index recommendations for the workload in pg_stat_statements (HypoPG what-if costs). Builds nothing.</summary>
     /// <param name="sampleQueries">The application's SQL with its constants (optional; see <see cref="IndexAdvisor.AdviseAsync"/>).</param>
     public Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken cancellationToken = default) =>
-        new IndexAdvisor(DirectDataSource, connections.Replicas.Select(r => r.DataSource).ToList(), options.Value).AdviseAsync(sampleQueries, cancellationToken);
+        new IndexAdvisor(DirectDataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options).AdviseAsync(sampleQueries, cancellationToken);
 
     /// <summary>The spec's setupProductionIndexes: apply the catalog.</summary>
     public Task<IndexApplyReport> SetupProductionIndexesAsync(IndexCatalog catalog, bool dryRun = false, CancellationToken cancellationToken = default) =>

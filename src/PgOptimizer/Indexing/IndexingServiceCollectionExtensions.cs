@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Indexing;
 
@@ -9,7 +10,8 @@ public static class IndexingServiceCollectionExtensions
     public static IServiceCollection AddPgIndexing(this IServiceCollection services, Action<IndexingOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<IndexingOptions>();
+        var builder = services.AddOptions<IndexingOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IndexingOptions>, IndexingOptionsValidator>());
         if (configure is not null)
         {
             builder.Configure(configure);

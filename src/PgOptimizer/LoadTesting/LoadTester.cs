@@ -5,22 +5,6 @@ using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 
-/// <summary>What a load test runs.</summary>
-public sealed class LoadTestOptions
-{
-    /// <summary>Requests per second (open loop). Null: closed loop at <see cref="Concurrency"/>.</summary>
-    public double? Rate { get; set; }
-
-    /// <summary>Workers of the closed loop, or the in-flight cap of the open loop. Default 32.</summary>
-    public int Concurrency { get; set; } = 32;
-
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
-
-    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(5);
-
-    public int Seed { get; set; } = 1;
-}
-
 /// <summary>A load test's result: the run, the database's peak connections and the check of the writes.</summary>
 public sealed record LoadTestReport(
     string Mode,

@@ -5,42 +5,6 @@ using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 
-/// <summary>How to run a workload at a fixed arrival rate.</summary>
-public sealed class OpenLoopOptions
-{
-    /// <summary>Requests started per second, whatever the latency (open loop).</summary>
-    public double Rate { get; set; } = 100;
-
-    /// <summary>Measured time. Default 30 s.</summary>
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Time at the same rate before measuring (pools, caches, JIT). Default 5 s.</summary>
-    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Requests in flight at most; beyond it new ones wait (and their latency counts the wait). Default 4096.</summary>
-    public int MaxInFlight { get; set; } = 4096;
-
-    public int Seed { get; set; } = 1;
-
-    internal void Validate()
-    {
-        if (!double.IsFinite(Rate) || Rate <= 0 || Rate > 1_000_000)
-        {
-            throw new PgOptimizerConfigurationException($"The rate {Rate} requests/s is out of range; give 1 to 1,000,000.");
-        }
-
-        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24) || Warmup < TimeSpan.Zero || Warmup > TimeSpan.FromHours(1))
-        {
-            throw new PgOptimizerConfigurationException($"Duration ({Duration}) must be positive up to 24h and warm-up ({Warmup}) between 0 and 1h.");
-        }
-
-        if (MaxInFlight is < 1 or > 100_000)
-        {
-            throw new PgOptimizerConfigurationException($"MaxInFlight {MaxInFlight} is out of range; give 1 to 100,000.");
-        }
-    }
-}
-
 /// <summary>
 /// Replays a workload at a fixed arrival rate (open loop, like wrk2): request i is due at
 /// start + i / rate whether or not earlier ones have finished, and its latency is measured from

@@ -7,35 +7,6 @@ using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 
-/// <summary>How to replay a workload.</summary>
-public sealed class WorkloadOptions
-{
-    /// <summary>How long to run. Default 30 s.</summary>
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Concurrent workers (closed loop: each runs one operation after another). Default 8.</summary>
-    public int Concurrency { get; set; } = 8;
-
-    /// <summary>Seed of the parameter generators; worker i uses Seed + i.</summary>
-    public int Seed { get; set; } = 1;
-
-    /// <summary>Stop after this many operations in total (0 = no limit).</summary>
-    public long MaxOperations { get; set; }
-
-    internal void Validate()
-    {
-        if (Duration <= TimeSpan.Zero || Duration > TimeSpan.FromHours(24))
-        {
-            throw new PgOptimizerConfigurationException($"The duration {Duration} is out of range; give a positive duration up to 24h, e.g. 30s or 5m.");
-        }
-
-        if (Concurrency is < 1 or > 4096)
-        {
-            throw new PgOptimizerConfigurationException($"The concurrency {Concurrency} is out of range; give 1 to 4096 workers.");
-        }
-    }
-}
-
 /// <summary>Live figures while a workload runs.</summary>
 /// <summary>Progress of a run: time, operations and errors so far, and the p95 latency of about the last second (null before any).</summary>
 public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Duration, long Operations, long Errors, double? RecentP95Ms = null);

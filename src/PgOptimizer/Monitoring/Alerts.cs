@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Monitoring;
 
@@ -8,7 +10,7 @@ namespace PgOptimizer.Monitoring;
 /// value is back inside its threshold by the <see cref="Hysteresis"/> margin, so that a value
 /// hovering at the threshold does not flap.
 /// </summary>
-public sealed class AlertThreshold
+public sealed class AlertThreshold : IValidatableObject
 {
     public double Warning { get; set; }
 
@@ -17,10 +19,12 @@ public sealed class AlertThreshold
     /// <summary>True for figures where lower is worse (cache hit rate).</summary>
     public bool LowerIsWorse { get; set; }
 
-    /// <summary>How long the condition must hold before the alert fires. Zero: at once.</summary>
+    /// <summary>How long the condition must hold before the alert fires. Zero: at once. Default 1 min.</summary>
+    [DurationRange("00:00:00")]
     public TimeSpan For { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>Relative margin for clearing (0.1: a 70 % threshold clears below 63 %).</summary>
+    /// <summary>Relative margin for clearing (0.1: a 70 % threshold clears below 63 %). Default 0.1.</summary>
+    [Range(0.0, 0.999)]
     public double Hysteresis { get; set; } = 0.1;
 
     /// <summary>Unit of the thresholds, for messages ("ms", "%", "/min", "s").</summary>
@@ -45,26 +49,25 @@ public sealed class AlertThreshold
         ? value <= threshold * (1 + margin)
         : value >= threshold * (1 - margin);
 
-    internal void Validate(string name)
+    /// <summary>Thresholds must be numbers, critical beyond warning in the direction that is worse.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
         if (!double.IsFinite(Warning) || !double.IsFinite(Critical))
         {
-            throw new PgOptimizerConfigurationException($"Alert '{name}': warning and critical must be numbers.");
+            yield return new ValidationResult("warning and critical must be numbers.", [nameof(Warning), nameof(Critical)]);
         }
-
-        if (LowerIsWorse ? Critical > Warning : Critical < Warning)
+        else if (LowerIsWorse ? Critical > Warning : Critical < Warning)
         {
-            throw new PgOptimizerConfigurationException(
-                $"Alert '{name}': critical ({Critical}) must be {(LowerIsWorse ? "below" : "above")} warning ({Warning}) " +
-                $"because {(LowerIsWorse ? "lower" : "higher")} values are worse; swap them or set LowerIsWorse.");
-        }
-
-        if (Hysteresis is < 0 or >= 1 || For < TimeSpan.Zero)
-        {
-            throw new PgOptimizerConfigurationException($"Alert '{name}': Hysteresis must be in [0, 1) and For not negative.");
+            yield return new ValidationResult(
+                $"critical ({Critical}) must be {(LowerIsWorse ? "below" : "above")} warning ({Warning}) " +
+                $"because {(LowerIsWorse ? "lower" : "higher")} values are worse; swap them or set LowerIsWorse.", [nameof(Critical)]);
         }
     }
 }
+
+/// <summary>Checks one <see cref="AlertThreshold"/> (generated from its attributes and rules).</summary>
+[OptionsValidator]
+internal sealed partial class AlertThresholdValidator : IValidateOptions<AlertThreshold>;
 
 /// <summary>Names of the built-in alerts.</summary>
 public static class AlertNames

@@ -1,20 +1,22 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Settings of monitoring: server polling, client-side query tracking, alerts, Redis sharing.</summary>
-public sealed class MonitoringOptions
+public sealed class MonitoringOptions : IValidatableObject
 {
     /// <summary>Time between polls and alert evaluations. Default 15 s.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(15);
+    [DurationRange("00:00:00.010")]
+    public TimeSpan Interval { get; set; } = MonitoringDefaults.Interval;
 
     /// <summary>Statements kept per interval in the top list (and exported per statement). Default 10.</summary>
     [Range(1, 1000)]
-    public int TopStatements { get; set; } = 10;
+    public int TopStatements { get; set; } = MonitoringDefaults.TopStatements;
 
     /// <summary>Tables reported for dead tuples. Default 10.</summary>
     [Range(1, 1000)]
-    public int TopTables { get; set; } = 10;
+    public int TopTables { get; set; } = MonitoringDefaults.TopTables;
 
     /// <summary>
     /// Never poll a compute the application is not using: on Neon every poll keeps a compute awake
@@ -37,32 +39,36 @@ public sealed class MonitoringOptions
 
     /// <summary>Distinct normalized statements tracked; later ones are counted together. Default 300.</summary>
     [Range(10, 100_000)]
-    public int MaxTrackedStatements { get; set; } = 300;
+    public int MaxTrackedStatements { get; set; } = MonitoringDefaults.MaxTrackedStatements;
 
     /// <summary>Commands at least this slow are slow queries. Default 100 ms.</summary>
-    public TimeSpan SlowQueryThreshold { get; set; } = TimeSpan.FromMilliseconds(100);
+    [DurationRange("00:00:00.000001")]
+    public TimeSpan SlowQueryThreshold { get; set; } = MonitoringDefaults.SlowQueryThreshold;
 
     /// <summary>Slow queries kept in memory. Default 200.</summary>
     [Range(1, 100_000)]
-    public int SlowQueryCapacity { get; set; } = 200;
+    public int SlowQueryCapacity { get; set; } = MonitoringDefaults.SlowQueryCapacity;
 
     /// <summary>Entries kept (approximately) in the shared Redis stream of slow queries. Default 10,000.</summary>
     [Range(10, 10_000_000)]
-    public int SlowQueryStreamLength { get; set; } = 10_000;
+    public int SlowQueryStreamLength { get; set; } = MonitoringDefaults.SlowQueryStreamLength;
 
     /// <summary>This instance's name in Redis. Default: machine, process id and a random suffix.</summary>
+    [Required(AllowEmptyStrings = false)]
     public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 
     /// <summary>Prefix of every Redis key monitoring writes. Default "pgopt:".</summary>
-    public string RedisKeyPrefix { get; set; } = "pgopt:";
+    [Required(AllowEmptyStrings = false)]
+    public string RedisKeyPrefix { get; set; } = MonitoringDefaults.RedisKeyPrefix;
 
     /// <summary>
     /// How long a published snapshot lives in Redis; an instance that stops publishing drops out of
     /// the aggregate after it. Default: three intervals, at least 10 s.
     /// </summary>
+    [DurationRange("00:00:01")]
     public TimeSpan? InstanceTtl { get; set; }
 
-    internal TimeSpan EffectiveInstanceTtl => InstanceTtl ?? TimeSpan.FromTicks(Math.Max(Interval.Ticks * 3, TimeSpan.FromSeconds(10).Ticks));
+    internal TimeSpan EffectiveInstanceTtl => InstanceTtl ?? TimeSpan.FromTicks(Math.Max(Interval.Ticks * MonitoringDefaults.InstanceTtlIntervals, MonitoringDefaults.MinInstanceTtl.Ticks));
 
     /// <summary>Alert thresholds by name; the defaults are the specification's plus standard PostgreSQL rules.</summary>
     public Dictionary<string, AlertThreshold> Alerts { get; set; } = AlertNames.Defaults();
@@ -70,39 +76,27 @@ public sealed class MonitoringOptions
     /// <summary>When set, every alert state change is POSTed here as JSON.</summary>
     public Uri? AlertWebhookUrl { get; set; }
 
-    internal void Validate()
+    /// <summary>Rules beyond the attributes: the webhook's scheme and every alert's thresholds.</summary>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
     {
-        if (Interval <= TimeSpan.Zero)
+        if (AlertWebhookUrl is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
         {
-            throw new PgOptimizerConfigurationException($"Monitoring Interval must be positive (got {Interval}).");
+            yield return new ValidationResult("AlertWebhookUrl must be an absolute http(s) URL.", [nameof(AlertWebhookUrl)]);
         }
 
-        if (SlowQueryThreshold <= TimeSpan.Zero)
+        var alerts = new AlertThresholdValidator();
+        foreach (var failure in Alerts.SelectMany(a => alerts.Item("Alert", a.Key, a.Value)))
         {
-            throw new PgOptimizerConfigurationException($"SlowQueryThreshold must be positive (got {SlowQueryThreshold}); e.g. 100 ms.");
-        }
-
-        if (string.IsNullOrWhiteSpace(InstanceId))
-        {
-            throw new PgOptimizerConfigurationException("Monitoring InstanceId must not be empty.");
-        }
-
-        if (InstanceTtl is { } ttl && ttl < TimeSpan.FromSeconds(1))
-        {
-            throw new PgOptimizerConfigurationException($"InstanceTtl must be at least 1 s (got {ttl}).");
-        }
-
-        if (AlertWebhookUrl is { } url && url.Scheme is not ("http" or "https"))
-        {
-            throw new PgOptimizerConfigurationException("AlertWebhookUrl must be an http(s) URL.");
-        }
-
-        foreach (var (name, threshold) in Alerts)
-        {
-            threshold.Validate(name);
+            yield return failure;
         }
     }
+
+    internal void Validate() => new MonitoringOptionsValidator().ThrowIfInvalid(this, "Monitoring");
 }
+
+/// <summary>Checks <see cref="MonitoringOptions"/> (generated from its attributes and rules).</summary>
+[OptionsValidator]
+internal sealed partial class MonitoringOptionsValidator : IValidateOptions<MonitoringOptions>;
 
 /// <summary>How client-side query tracking times commands.</summary>
 public enum QueryTrackingMode

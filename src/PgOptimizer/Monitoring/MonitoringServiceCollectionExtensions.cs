@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Monitoring;
 
@@ -15,7 +16,8 @@ public static class MonitoringServiceCollectionExtensions
     public static IServiceCollection AddPgMonitoring(this IServiceCollection services, Action<MonitoringOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = services.AddOptions<MonitoringOptions>().ValidateDataAnnotations();
+        var builder = services.AddOptions<MonitoringOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MonitoringOptions>, MonitoringOptionsValidator>());
         if (configure is not null)
         {
             builder.Configure(configure);

@@ -50,7 +50,7 @@ public sealed class DependencyTests
     {
         var unknown = Library.GetTypes()
             .Select(t => t.Namespace)
-            .Where(n => n is not null && n != Root && !n.StartsWith("Microsoft.", StringComparison.Ordinal) && !n.StartsWith("System.", StringComparison.Ordinal))
+            .Where(n => n is not null && n.StartsWith(Root + ".", StringComparison.Ordinal))
             .Select(n => n!.Split('.')[1])
             .Where(n => !Allowed.ContainsKey(n))
             .Distinct()

@@ -1,0 +1,38 @@
+namespace PgOptimizer.Caching;
+
+/// <summary>The defaults of <see cref="CacheOptions"/> and <see cref="CacheStrategy"/>, in one place.</summary>
+public static class CacheDefaults
+{
+    /// <summary>Lifetime of an entry: 5 min.</summary>
+    public static readonly TimeSpan Duration = TimeSpan.FromMinutes(5);
+
+    /// <summary>Share of the memory tier one strategy may hold: 0.1.</summary>
+    public const double MemoryShare = 0.1;
+
+    /// <summary>How long after expiry a stale value may be served when the factory fails: 1 h.</summary>
+    public static readonly TimeSpan FailSafeMaxDuration = TimeSpan.FromHours(1);
+
+    /// <summary>After this long a slow factory gives way to a stale value, when one exists: 1 s.</summary>
+    public static readonly TimeSpan FactorySoftTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Entries the memory tier holds across all strategies: 100,000.</summary>
+    public const long MemoryEntryLimit = 100_000;
+
+    /// <summary>Prefix of every Redis key and backplane channel: "pgopt:cache:".</summary>
+    public const string KeyPrefix = "pgopt:cache:";
+
+    /// <summary>Serialized size from which values of compressing strategies are compressed: 1 KiB.</summary>
+    public const int CompressionThreshold = 1024;
+
+    /// <summary>Longest a caller waits for Redis: 250 ms.</summary>
+    public static readonly TimeSpan DistributedSoftTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>After a Redis failure, how long the cache stops trying it: 2 s.</summary>
+    public static readonly TimeSpan DistributedCircuitBreakDuration = TimeSpan.FromSeconds(2);
+
+    /// <summary>NOTIFY channel of the invalidation triggers: "pgopt_cache".</summary>
+    public const string Channel = "pgopt_cache";
+
+    /// <summary>Warm-up factories run at once: 4.</summary>
+    public const int WarmupConcurrency = 4;
+}
