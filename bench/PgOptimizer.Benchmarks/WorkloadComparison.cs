@@ -40,14 +40,18 @@ internal static class WorkloadComparison
                 }
             },
             r => r.Url = redis,
-            configureCaching: c => c.WarmupConcurrency = Math.Clamp(concurrency, 1, 256)).BuildServiceProvider();
+            configureCaching: c =>
+            {
+                PitchesCaching.AddStrategies(c);
+                c.WarmupConcurrency = Math.Clamp(concurrency, 1, 256);
+            }).BuildServiceProvider();
         await using var _ = services;
         var manager = services.GetRequiredService<PgConnectionManager>();
         var cache = services.GetRequiredService<SmartCache>();
         var keys = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource) ?? throw new InvalidOperationException("No demo data: run pgopt seed first.");
         var workload = new PitchesWorkload(keys);
         var mix = WorkloadMix.Default(workload);
-        await using var rawPrimary = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(ConnectionStringParser.Parse(primary, "connection").ConnectionString) { MaxPoolSize = manager.Primary.MaxPoolSize, MaxAutoPrepare = manager.Options.MaxAutoPrepare }.ConnectionString).Build();
+        await using var rawPrimary = new NpgsqlDataSourceBuilder(RawNpgsqlExecutor.ConnectionStringLike(manager)).Build();
         var raw = new RawNpgsqlExecutor(rawPrimary);
         var options = new LoadTestOptions { Duration = TimeSpan.FromSeconds(seconds), Concurrency = concurrency, Warmup = TimeSpan.FromSeconds(2), Seed = 1 };
 

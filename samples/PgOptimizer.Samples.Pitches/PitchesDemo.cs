@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Samples.Pitches;
 
@@ -146,7 +147,7 @@ public static class PitchesDemo
         done++;
 
         Report("vacuum analyze");
-        await TimedAsync("vacuum analyze", () => ExecAsync(dataSource, "VACUUM (ANALYZE) " + string.Join(", ", Tables.Select(Quote)), cancellationToken)).ConfigureAwait(false);
+        await TimedAsync("vacuum analyze", () => ExecAsync(dataSource, "VACUUM (ANALYZE) " + string.Join(", ", Tables.Select(PgIdentifier.Quote)), cancellationToken)).ConfigureAwait(false);
         done++;
 
         Report("finish");
@@ -195,7 +196,7 @@ public static class PitchesDemo
         var result = new List<TableRows>();
         foreach (var table in Tables)
         {
-            await using var cmd = dataSource.CreateCommand($"{PgOptimizer.Diagnostics.PgOptimizerDiagnostics.SqlMarker}SELECT count(*), pg_total_relation_size($1::regclass) FROM {Quote(table)}");
+            await using var cmd = dataSource.CreateCommand($"{PgOptimizerDiagnostics.SqlMarker}SELECT count(*), pg_total_relation_size($1::regclass) FROM {PgIdentifier.Quote(table)}");
             cmd.Parameters.Add(new NpgsqlParameter { Value = table });
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -253,7 +254,7 @@ public static class PitchesDemo
                 $"The database already has table(s) {string.Join(", ", existing)} that are not PgOptimizer demo data, so seeding would overwrite them. Nothing was changed. Seed into an empty database (e.g. CREATE DATABASE pgopt_demo) or one seeded by pgopt before.");
         }
 
-        await ExecAsync(dataSource, "DROP TABLE IF EXISTS " + string.Join(", ", Tables.Append(MetaTable).Select(Quote)) + " CASCADE", ct).ConfigureAwait(false);
+        await ExecAsync(dataSource, "DROP TABLE IF EXISTS " + string.Join(", ", Tables.Append(MetaTable).Select(PgIdentifier.Quote)) + " CASCADE", ct).ConfigureAwait(false);
         return true;
     }
 
@@ -283,14 +284,35 @@ public static class PitchesDemo
             .Replace("{{views}}", I(s.Views), StringComparison.Ordinal);
     }
 
-    internal static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-}
+    /// <summary>
+    /// Back to the unoptimized schema: drops the non-unique, non-primary indexes of the demo's own
+    /// tables (the seed creates none; earlier deploys or advice did), so a "before" run is honest.
+    /// </summary>
+    /// <returns>How many indexes were dropped.</returns>
+    public static async Task<int> DropOptimizationIndexesAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        var names = new List<string>();
+        await using (var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace " +
+            "WHERE n.nspname = 'public' AND t.relname = ANY ($1) AND NOT x.indisprimary AND NOT x.indisunique", conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. Tables] });
+            await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                names.Add(r.GetString(0));
+            }
+        }
 
-/// <summary>The demo platform's index catalog: the 29 indexes its workload needs.</summary>
-public static class PitchesIndexes
-{
-    /// <summary>The catalog as JSON (also usable with --catalog after 'pgopt indexes catalog').</summary>
-    public static string Json => DemoSql.Read("indexes.json");
+        foreach (var name in names)
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var drop = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + $"DROP INDEX CONCURRENTLY IF EXISTS {PgIdentifier.Quote("public", name)}", conn);
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
 
-    public static PgOptimizer.Indexing.IndexCatalog Catalog => PgOptimizer.Indexing.IndexCatalog.Parse(Json, "the demo catalog");
+        return names.Count;
+    }
 }

@@ -40,16 +40,16 @@ public sealed class PitchesWorkload : IWorkload
                 10, r => [(int)r.Zipf(popularUsers)]) { Description = "profile page with follower count" , Cache = Cached(CacheStrategies.UserProfile, a => $"user:{a[0]}:profile", a => [$"user:{a[0]}"]) },
             new("public_feed", DbIntent.Read,
                 "SELECT id, user_id, title, category, published_at FROM pitches WHERE status = 'active' AND visibility = 'public' AND published_at < $1 ORDER BY published_at DESC LIMIT 20",
-                15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" , Cache = Cached(CacheStrategies.UserFeed, a => $"feed:{Minute(a[0])}", a => FeedTags(a[0], anchor)) },
+                15, r => [anchor.AddMinutes(-r.Zipf(feedDepth))]) { Description = "public feed, newest first, keyset paging" , Cache = Cached(PitchesCaching.UserFeed, a => $"feed:{Minute(a[0])}", a => FeedTags(a[0], anchor)) },
             new("user_pitches_by_status", DbIntent.Read,
                 "SELECT id, title, status, published_at FROM pitches WHERE user_id = $1 AND status = $2 ORDER BY published_at DESC LIMIT 20",
-                10, r => [(int)r.Zipf(activeUsers), r.Pick(Statuses)]) { Description = "a user's pitches by status (dashboard list)" , Cache = Cached(CacheStrategies.UserFeed, a => $"user:{a[0]}:pitches:{a[1]}", a => [$"user:{a[0]}:pitches"]) },
+                10, r => [(int)r.Zipf(activeUsers), r.Pick(Statuses)]) { Description = "a user's pitches by status (dashboard list)" , Cache = Cached(PitchesCaching.UserFeed, a => $"user:{a[0]}:pitches:{a[1]}", a => [$"user:{a[0]}:pitches"]) },
             new("pitch_detail", DbIntent.Read,
                 "SELECT p.id, p.title, p.body, p.status, p.metadata, p.view_count, p.like_count, u.username FROM pitches p JOIN users u ON u.id = p.user_id WHERE p.id = $1",
                 20, r => [r.Zipf(popularPitches)]) { Description = "pitch page" , Cache = Cached(CacheStrategies.PitchDetails, a => $"pitch:{a[0]}:details", a => [$"pitch:{a[0]}"]) },
             new("pitch_comments", DbIntent.Read,
                 "SELECT c.id, c.user_id, c.body, c.created_at FROM comments c WHERE c.pitch_id = $1 AND NOT c.is_deleted ORDER BY c.created_at DESC LIMIT 20",
-                8, r => [r.Zipf(popularPitches)]) { Description = "comments under a pitch" , Cache = Cached(CacheStrategies.PitchComments, a => $"pitch:{a[0]}:comments", a => [$"pitch:{a[0]}:comments"]) },
+                8, r => [r.Zipf(popularPitches)]) { Description = "comments under a pitch" , Cache = Cached(PitchesCaching.PitchComments, a => $"pitch:{a[0]}:comments", a => [$"pitch:{a[0]}:comments"]) },
             new("search_pitches", DbIntent.Read,
                 "SELECT id, title, published_at FROM pitches WHERE status = 'active' AND to_tsvector('english', title || ' ' || body) @@ plainto_tsquery('english', $1) ORDER BY published_at DESC LIMIT 20",
                 2, r => [r.Pick(SearchTerms)]) { Description = "full-text search over titles and bodies" , Cache = Cached(CacheStrategies.SearchResults, a => CacheKeys.GetSearchKey((string)a[0]!), _ => ["search"]) },
@@ -61,16 +61,16 @@ public sealed class PitchesWorkload : IWorkload
                 5, r => [(int)r.Zipf(activeUsers)]) { Description = "creator dashboard totals" , Cache = Cached(CacheStrategies.DashboardMetrics, a => $"dashboard:{a[0]}", a => [$"user:{a[0]}:pitches"]) },
             new("unread_notifications", DbIntent.Read,
                 "SELECT id, kind, payload, created_at FROM notifications WHERE user_id = $1 AND read_at IS NULL ORDER BY created_at DESC LIMIT 20",
-                5, r => [(int)r.Zipf(activeUsers)]) { Description = "notification bell" , Cache = Cached(CacheStrategies.UnreadCounts, a => $"user:{a[0]}:notifications", a => [$"user:{a[0]}:notifications"]) },
+                5, r => [(int)r.Zipf(activeUsers)]) { Description = "notification bell" , Cache = Cached(PitchesCaching.UnreadCounts, a => $"user:{a[0]}:notifications", a => [$"user:{a[0]}:notifications"]) },
             new("inbox", DbIntent.Read,
                 "SELECT id, sender_id, body, created_at, read_at FROM messages WHERE recipient_id = $1 ORDER BY created_at DESC LIMIT 20",
-                3, r => [(int)r.Zipf(activeUsers)]) { Description = "message inbox" , Cache = Cached(CacheStrategies.UnreadCounts, a => $"user:{a[0]}:inbox", a => [$"user:{a[0]}:inbox"]) },
+                3, r => [(int)r.Zipf(activeUsers)]) { Description = "message inbox" , Cache = Cached(PitchesCaching.UnreadCounts, a => $"user:{a[0]}:inbox", a => [$"user:{a[0]}:inbox"]) },
 
             // Writes
             new("create_pitch", DbIntent.Write,
                 "INSERT INTO pitches (tenant_id, user_id, title, body, status, visibility, category, funding_goal, metadata, created_at, updated_at, published_at) " +
                 "SELECT u.tenant_id, u.id, $2, $3, 'active', 'public', $4, 250000, '{\"stage\": \"idea\"}', now(), now(), now() FROM users u WHERE u.id = $1 RETURNING id",
-                1, r => [(int)r.Zipf(activeUsers), "New " + r.Pick(SearchTerms) + " venture", "A fresh pitch about " + r.Pick(SearchTerms) + ".", "ai"]) { Description = "publish a pitch" , Invalidates = new(a => [$"user:{a[0]}:pitches", "feed:head"], [CacheStrategies.UserFeed, CacheStrategies.DashboardMetrics]) },
+                1, r => [(int)r.Zipf(activeUsers), "New " + r.Pick(SearchTerms) + " venture", "A fresh pitch about " + r.Pick(SearchTerms) + ".", "ai"]) { Description = "publish a pitch" , Invalidates = new(a => [$"user:{a[0]}:pitches", "feed:head"], [PitchesCaching.UserFeed, CacheStrategies.DashboardMetrics]) },
             new("update_pitch", DbIntent.Write,
                 "UPDATE pitches SET title = $2, updated_at = now() WHERE id = $1",
                 2, r => [r.Zipf(popularPitches), "Updated: " + r.Pick(SearchTerms)], Idempotent: true) { Description = "edit a pitch title" , Invalidates = new(a => [$"pitch:{a[0]}"], [CacheStrategies.PitchDetails]) },
@@ -82,14 +82,23 @@ public sealed class PitchesWorkload : IWorkload
                 2, r => [(int)r.Zipf(activeUsers), r.Zipf(popularPitches)], Idempotent: true) { Description = "like a pitch (once per user)" , Invalidates = new(a => [$"pitch:{a[1]}"], [CacheStrategies.PitchDetails]) },
             new("add_comment", DbIntent.Write,
                 "INSERT INTO comments (pitch_id, user_id, body, created_at) VALUES ($1, $2, $3, now())",
-                1, r => [r.Zipf(popularPitches), (int)r.Zipf(activeUsers), "Interesting take on " + r.Pick(SearchTerms) + "."]) { Description = "comment on a pitch" , Invalidates = new(a => [$"pitch:{a[0]}:comments"], [CacheStrategies.PitchComments]) },
+                1, r => [r.Zipf(popularPitches), (int)r.Zipf(activeUsers), "Interesting take on " + r.Pick(SearchTerms) + "."]) { Description = "comment on a pitch" , Invalidates = new(a => [$"pitch:{a[0]}:comments"], [PitchesCaching.PitchComments]) },
             new("send_message", DbIntent.Write,
                 "INSERT INTO messages (sender_id, recipient_id, body, created_at) VALUES ($1, $2, $3, now())",
-                1, r => [(int)r.Zipf(activeUsers), (int)r.Zipf(popularUsers), "Can we talk about " + r.Pick(SearchTerms) + "?"]) { Description = "send a direct message" , Invalidates = new(a => [$"user:{a[1]}:inbox"], [CacheStrategies.UnreadCounts]) },
+                1, r => [(int)r.Zipf(activeUsers), (int)r.Zipf(popularUsers), "Can we talk about " + r.Pick(SearchTerms) + "?"]) { Description = "send a direct message" , Invalidates = new(a => [$"user:{a[1]}:inbox"], [PitchesCaching.UnreadCounts]) },
         ];
     }
 
     public string Name => "pitches";
+
+    /// <summary>The workload of the demo data in a database.</summary>
+    /// <exception cref="PgOptimizerConfigurationException">The database holds no demo data.</exception>
+    public static async Task<PitchesWorkload> LoadAsync(Npgsql.NpgsqlDataSource dataSource, string target, CancellationToken cancellationToken = default)
+    {
+        var keys = await PitchesDemo.ReadKeySpaceAsync(dataSource, cancellationToken).ConfigureAwait(false)
+            ?? throw new PgOptimizerConfigurationException($"The database {target} has no demo data. Run 'pgopt seed --scale 0.1' (or 'pgopt demo') first.");
+        return new PitchesWorkload(keys);
+    }
 
     public DemoKeySpace Keys { get; }
 

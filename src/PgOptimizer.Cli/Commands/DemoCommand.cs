@@ -1,14 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
-using PgOptimizer.Hosting;
-using PgOptimizer.Indexing;
 using PgOptimizer.LoadTesting;
 using PgOptimizer.Samples.Pitches;
-using PgOptimizer.Workload;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -50,41 +46,39 @@ public sealed class DemoSettings : DatabaseSettings
 }
 
 /// <summary>
-/// pgopt demo: with no connection given, starts the local services (scripts/services.sh), then
-/// seeds the demo data, checks the setup, load-tests the unoptimized schema without cache, deploys
-/// the index catalog and turns the cache on, load-tests again, and prints (and writes as Markdown
-/// and JSON) the specification's Performance Benchmarks table with the measured numbers.
+/// pgopt demo: with no connection given, starts the local services (scripts/services.sh); then runs
+/// the sample's <see cref="DemoRunner"/> (seed, check, before, deploy + cache, after, raw) and prints
+/// the measured before/after table, also written as Markdown and JSON.
 /// </summary>
 public sealed class DemoCommand : AsyncCommand<DemoSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, DemoSettings settings, CancellationToken cancellationToken)
     {
-        var scale = SeedSettings.ParseScale(settings.Scale);
-        var seedOptions = new SeedOptions { Scale = scale, Seed = settings.Seed };
-        var duration = DurationParser.Parse(settings.Duration, "--duration");
-        if (settings.Concurrency is < 1 or > 1024)
+        var options = new DemoRunOptions
         {
-            throw new PgOptimizerConfigurationException($"--concurrency {settings.Concurrency} is out of range; give 1 to 1024.");
-        }
-
-        if (settings.CacheWarmup is < 0 or > 10_000_000)
-        {
-            throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests.");
-        }
-
-        var loadOptions = new LoadTestOptions { Duration = duration, Concurrency = settings.Concurrency, Warmup = TimeSpan.FromSeconds(3), Seed = 1 };
+            Seed = new SeedOptions { Scale = SeedSettings.ParseScale(settings.Scale), Seed = settings.Seed },
+            Reseed = settings.Reseed,
+            Duration = DurationParser.Parse(settings.Duration, "--duration"),
+            Concurrency = settings.Concurrency is >= 1 and <= 1024
+                ? settings.Concurrency
+                : throw new PgOptimizerConfigurationException($"--concurrency {settings.Concurrency} is out of range; give 1 to 1024."),
+            CacheWarmupRequests = settings.CacheWarmup is >= 0 and <= 10_000_000
+                ? settings.CacheWarmup
+                : throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests."),
+        };
+        var console = new DemoConsole(settings.Json);
 
         var resolved = CliRuntime.Resolve(settings);
         var local = string.IsNullOrWhiteSpace(resolved.Connection);
         if (local)
         {
-            Step("1/8", "Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
-            var env = await LocalServices.UpAsync(line => Note(line), cancellationToken).ConfigureAwait(false);
+            console.Line("Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
+            var env = await LocalServices.UpAsync(console.Note, cancellationToken).ConfigureAwait(false);
             resolved = CliRuntime.Resolve(settings, env);
         }
         else
         {
-            Step("1/8", $"Using the database from {resolved.ConnectionSource}");
+            console.Line($"Using the database from {resolved.ConnectionSource}");
             if (!settings.Yes)
             {
                 if (Console.IsInputRedirected || settings.Json)
@@ -101,85 +95,31 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency * 2), longRunning: true, tuneCache: c => c.WarmupConcurrency = Math.Clamp(settings.Concurrency, 1, 256));
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency * 2), longRunning: true,
+            tuneCache: c => c.WarmupConcurrency = Math.Clamp(settings.Concurrency, 1, 256));
         await using var monitoring = MonitoringScope.Start(services);
-        var manager = services.GetRequiredService<PgConnectionManager>();
-
-        Step("2/8", $"Seeding demo data into {manager.Primary.Description}");
-        var existing = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
-        SeedReport? seed = null;
-        if (!settings.Reseed && existing is not null && existing.Seed == seedOptions.Seed && Math.Abs(existing.Scale - scale) < 1e-9)
+        var runner = ActivatorUtilities.CreateInstance<DemoRunner>(services);
+        DemoReport report;
+        try
         {
-            Note($"demo data of scale {scale.ToString(CultureInfo.InvariantCulture)}, seed {existing.Seed} is already there (use --reseed to load it again)");
+            report = await runner.RunAsync(options, console, cancellationToken).ConfigureAwait(false);
         }
-        else
+        finally
         {
-            seed = await SeedCommand.RunAsync(manager, seedOptions, settings.Json, cancellationToken).ConfigureAwait(false);
-            if (!settings.Json)
-            {
-                SeedCommand.Render(seed, manager.Primary.Description);
-            }
+            console.EndBar();
         }
 
-        Step("3/8", "Checking the setup");
-        var doctor = await services.GetRequiredService<Doctor>().RunAsync(cancellationToken).ConfigureAwait(false);
-        if (!settings.Json)
-        {
-            DoctorCommand.Render(doctor);
-        }
-
-        var workload = await WorkloadRunCommand.LoadWorkloadAsync(manager, cancellationToken).ConfigureAwait(false);
-        var mix = WorkloadMix.Parse(workload, null);
-        var replicas = manager.Replicas.Select(r => r.DataSource).ToList();
-        var indexes = services.GetRequiredService<IndexManager>();
-        var cache = services.GetRequiredService<PgOptimizer.Caching.SmartCache>();
-
-        Step("4/8", "Back to the unoptimized schema (dropping optimization indexes of the demo tables)");
-        var dropped = await DemoBenchmark.DropOptimizationIndexesAsync(manager.Primary.DataSource, cancellationToken).ConfigureAwait(false);
-        Note($"{dropped} index(es) dropped");
-
-        Step("5/8", $"Load test BEFORE: {settings.Concurrency} workers for {duration.TotalSeconds:F0} s, no optimization indexes, cache off");
-        var before = await PhaseAsync("before", new ConnectionManagerExecutor(manager), null).ConfigureAwait(false);
-
-        Step("6/8", "Deploying the index catalog (CREATE INDEX CONCURRENTLY), turning the cache on and warming it");
-        var deploy = await services.GetRequiredService<Deployer>().RunAsync(PitchesIndexes.Catalog, testOnly: false, null, cancellationToken).ConfigureAwait(false);
-        Note(deploy.Apply is { } applied ? $"{applied.Results.Count} index(es) built in {applied.Elapsed.TotalSeconds:F1} s" : "nothing to build");
-
-        Step("7/8", $"Load test AFTER: same workers and duration, indexes deployed, two-tier cache on{(cache.UsesRedis ? " (memory + Redis)" : " (memory)")}");
-        // a defined starting point: nothing cached by earlier runs (then the ideal hit rate is meaningful)
-        foreach (var strategy in cache.StrategyNames)
-        {
-            await cache.ClearStrategyAsync(strategy, cancellationToken).ConfigureAwait(false);
-        }
-
-        var cachedExecutor = new CachedExecutor(new ConnectionManagerExecutor(manager), cache);
-        if (settings.CacheWarmup > 0)
-        {
-            var warmed = await WorkloadWarmup.RunAsync(workload, mix, new ConnectionManagerExecutor(manager), cache, settings.CacheWarmup, loadOptions.Seed, workload.CreateRandom, cachedExecutor, cancellationToken).ConfigureAwait(false);
-            Note($"cache warmed with {warmed.Loaded} of {warmed.Items} distinct keys drawn from {settings.CacheWarmup} sampled requests in {warmed.Elapsed.TotalSeconds:F1} s");
-        }
-
-        var after = await PhaseAsync("after", cachedExecutor, cache).ConfigureAwait(false);
-        after = after with { IdealCacheHitRate = cachedExecutor.IdealHitRate };
-
-        Step("8/8", "Load test RAW: the same operations on plain Npgsql (no connection manager, no cache), for comparison");
-        DemoPhase raw;
-        await using (var rawSource = new NpgsqlDataSourceBuilder(LoadTestCommand.RawSettings(resolved.Connection!, manager)).Build())
-        {
-            raw = await PhaseAsync("raw", new RawNpgsqlExecutor(rawSource), null).ConfigureAwait(false);
-        }
-
-        var markdown = DemoBenchmark.Markdown(before, after, raw, scale, $"{settings.Concurrency} workers, {duration.TotalSeconds:F0} s per run, closed loop, {manager.Replicas.Count} replica(s)");
+        var markdown = report.ToMarkdown();
         Directory.CreateDirectory(settings.Output);
         var mdPath = Path.Combine(settings.Output, "report.md");
         var jsonPath = Path.Combine(settings.Output, "report.json");
         await File.WriteAllTextAsync(mdPath, markdown, cancellationToken).ConfigureAwait(false);
         var summary = new
         {
-            scale, concurrency = settings.Concurrency, durationSeconds = duration.TotalSeconds, seed,
-            doctor = new { healthy = doctor.Healthy, doctor.Checks },
-            deploy = new { deploy.Succeeded, steps = deploy.Steps },
-            before = Phase(before), after = Phase(after), raw = Phase(raw),
+            scale = report.Scale, concurrency = report.Concurrency, durationSeconds = report.DurationSeconds, seed = report.Seed,
+            doctor = new { healthy = report.Doctor.Healthy, report.Doctor.Checks },
+            deploy = new { report.Deploy.Succeeded, steps = report.Deploy.Steps },
+            before = report.Before, after = report.After, raw = report.Raw,
         };
         await File.WriteAllTextAsync(jsonPath, System.Text.Json.JsonSerializer.Serialize(summary, Output.Json), cancellationToken).ConfigureAwait(false);
         if (settings.Json)
@@ -189,7 +129,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         else
         {
             AnsiConsole.WriteLine();
-            AnsiConsole.Write(new Spectre.Console.Markup(Output.Esc(markdown)));
+            AnsiConsole.Write(new Markup(Output.Esc(markdown)));
             AnsiConsole.MarkupLine($"Written to [bold]{Output.Esc(mdPath)}[/] and [bold]{Output.Esc(jsonPath)}[/].");
             if (local)
             {
@@ -197,73 +137,85 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             }
         }
 
-        // the "before" run may time out on unindexed queries at scale 1: that is what it measures
-        var ok = doctor.Healthy && deploy.Succeeded && after.Load.Run.Errors == 0;
-        return ok ? ExitCodes.Ok : ExitCodes.Findings;
+        return report.Succeeded ? ExitCodes.Ok : ExitCodes.Findings;
+    }
 
-        async Task<DemoPhase> PhaseAsync(string name, IOperationExecutor executor, PgOptimizer.Caching.SmartCache? phaseCache)
+    /// <summary>Renders the demo's progress: steps and notes as lines (stderr with --json), seeding and load tests as bars.</summary>
+    private sealed class DemoConsole(bool json) : IProgress<DemoProgress>
+    {
+        private LiveBar? _bar;
+        private string? _barFor;
+
+        public void Report(DemoProgress value)
         {
-            var cacheBefore = DemoBenchmark.CacheTotals(phaseCache);
-            LoadTestReport? load = null;
-            if (settings.Json)
+            switch (value)
             {
-                load = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, loadOptions, workload.CreateRandom, null, null, replicas, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await AnsiConsole.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                    .StartAsync(async ctx =>
-                    {
-                        var task = ctx.AddTask($"Load test {name}", maxValue: duration.TotalSeconds);
-                        var progress = new Progress<WorkloadProgress>(p =>
-                        {
-                            task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
-                            task.Description = LoadTestCommand.LiveDescription($"Load test {name}", p, phaseCache, cacheBefore);
-                        });
-                        load = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, loadOptions, workload.CreateRandom, progress, null, replicas, cancellationToken).ConfigureAwait(false);
-                        task.Value = task.MaxValue;
-                    }).ConfigureAwait(false);
-            }
-
-            var hit = DemoBenchmark.HitRate(cacheBefore, DemoBenchmark.CacheTotals(phaseCache));
-            var coverage = (await LoadTestCommand.CoverageAsync(indexes, workload, load!, cancellationToken).ConfigureAwait(false))?.ByCalls;
-
-            var phase = new DemoPhase(name, load!, hit, coverage);
-            Note($"{name}: {load!.Run.Throughput:F1} req/s, p95 {load.Run.Latency.P95Ms:F1} ms, p99 {load.Run.Latency.P99Ms:F1} ms, errors {load.Run.Errors}, " +
-                 $"peak connections {load.PeakBusyDatabaseConnections} busy / {load.PeakDatabaseConnections} open, writes {(load.WritesVerified ? "verified" : "NOT verified")}");
-            return phase;
-        }
-
-        static object Phase(DemoPhase p) => new
-        {
-            throughput = p.Load.Run.Throughput, latency = p.Load.Run.Latency, requests = p.Load.Run.Calls + p.Load.Run.Errors, errors = p.Load.Run.Errors,
-            cacheHitRate = p.CacheHitRate, idealCacheHitRate = p.IdealCacheHitRate, indexCoverage = p.IndexCoverage, peakDatabaseConnections = p.Load.PeakDatabaseConnections, peakBusyDatabaseConnections = p.Load.PeakBusyDatabaseConnections,
-            rowsWritten = p.Load.RowsWritten, databaseRowsChanged = p.Load.DatabaseRowsChanged, writesVerified = p.Load.WritesVerified, operations = p.Load.Run.Operations,
-        };
-
-        void Step(string n, string what)
-        {
-            if (!settings.Json)
-            {
-                AnsiConsole.MarkupLine($"[bold blue]{n}[/] {Output.Esc(what)}");
-            }
-            else
-            {
-                Console.Error.WriteLine($"{n} {what}");
+                case DemoSeeding s when !json:
+                    Bar("seed", "Seeding", s.Seed.Total, showRemaining: false).Update(s.Seed.Done, $"Seeding: {s.Seed.Step}", s.Seed.Total);
+                    break;
+                case DemoLoading l when !json:
+                    Bar(l.Phase, $"Load test {l.Phase}", l.Duration.TotalSeconds, showRemaining: true).Update(l.Load.Run.Elapsed.TotalSeconds, LoadTestCommand.LiveDescription($"Load test {l.Phase}", l.Load));
+                    break;
+                case DemoStepStarted step:
+                    Line($"{step.Number}/{step.Of} {step.Text}", $"[bold blue]{step.Number}/{step.Of}[/] {Output.Esc(step.Text)}");
+                    break;
+                case DemoNote note:
+                    Note(note.Text);
+                    break;
+                case DemoSeeded seeded when !json:
+                    EndBar();
+                    SeedCommand.Render(seeded.Report, "the database");
+                    break;
+                case DemoChecked check when !json:
+                    EndBar();
+                    DoctorCommand.Render(check.Report);
+                    break;
             }
         }
 
-        void Note(string line)
+        public void Line(string text) => Line(text, $"[bold blue]-[/] {Output.Esc(text)}");
+
+        public void Note(string text)
         {
-            if (settings.Json)
+            EndBar();
+            if (json)
             {
-                Console.Error.WriteLine(line);
+                Console.Error.WriteLine(text);
             }
             else
             {
-                AnsiConsole.MarkupLine($"    [grey]{Output.Esc(line)}[/]");
+                AnsiConsole.MarkupLine($"    [grey]{Output.Esc(text)}[/]");
             }
+        }
+
+        public void EndBar()
+        {
+            _bar?.Dispose();
+            (_bar, _barFor) = (null, null);
+        }
+
+        private void Line(string plain, string markup)
+        {
+            EndBar();
+            if (json)
+            {
+                Console.Error.WriteLine(plain);
+            }
+            else
+            {
+                AnsiConsole.MarkupLine(markup);
+            }
+        }
+
+        private LiveBar Bar(string key, string description, double max, bool showRemaining)
+        {
+            if (_barFor != key)
+            {
+                EndBar();
+                (_bar, _barFor) = (new LiveBar(description, max, showRemaining), key);
+            }
+
+            return _bar!;
         }
     }
 }

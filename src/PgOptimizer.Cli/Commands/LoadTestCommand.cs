@@ -1,12 +1,10 @@
 using System.ComponentModel;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
-using PgOptimizer.Caching;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
-using PgOptimizer.Indexing;
 using PgOptimizer.LoadTesting;
+using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -57,13 +55,20 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, LoadTestSettings settings, CancellationToken cancellationToken)
     {
-        var options = new LoadTestOptions
+        var plan = new LoadTestPlan
         {
-            Rate = settings.Rps,
-            Concurrency = settings.Concurrency,
-            Duration = DurationParser.Parse(settings.Duration, "--duration"),
-            Warmup = DurationParser.Parse(settings.Warmup, "--warmup", allowZero: true),
-            Seed = settings.Seed,
+            Options = new LoadTestOptions
+            {
+                Rate = settings.Rps,
+                Concurrency = settings.Concurrency,
+                Duration = DurationParser.Parse(settings.Duration, "--duration"),
+                Warmup = DurationParser.Parse(settings.Warmup, "--warmup", allowZero: true),
+                Seed = settings.Seed,
+            },
+            Executor = settings.Raw ? LoadTestExecutor.RawNpgsql : settings.NoCache ? LoadTestExecutor.ToolkitWithoutCache : LoadTestExecutor.Toolkit,
+            CacheWarmupRequests = settings.CacheWarmup is >= 0 and <= 10_000_000
+                ? settings.CacheWarmup
+                : throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests."),
         };
         if (settings.Concurrency is < 1 or > 4096)
         {
@@ -71,125 +76,68 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
 
         var resolved = CliRuntime.Resolve(settings);
-        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency), longRunning: true, tuneCache: c => c.WarmupConcurrency = Math.Clamp(settings.Concurrency, 1, 256));
+        await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, o => o.MaxPoolSize = Math.Max(o.MaxPoolSize, settings.Concurrency), longRunning: true,
+            tuneCache: c => c.WarmupConcurrency = Math.Clamp(settings.Concurrency, 1, 256));
         await using var monitoring = MonitoringScope.Start(services);
         var manager = services.GetRequiredService<PgConnectionManager>();
-        var workload = await WorkloadRunCommand.LoadWorkloadAsync(manager, cancellationToken).ConfigureAwait(false);
+        var workload = await PitchesWorkload.LoadAsync(manager.Primary.DataSource, manager.Primary.Description, cancellationToken).ConfigureAwait(false);
         var mix = WorkloadMix.Parse(workload, settings.Mix);
-        await using var raw = settings.Raw
-            ? new NpgsqlDataSourceBuilder(RawSettings(resolved.Connection!, manager)).Build()
-            : null;
-        IOperationExecutor executor = raw is null ? new ConnectionManagerExecutor(manager) : new RawNpgsqlExecutor(raw);
-        var cache = raw is null && !settings.NoCache ? services.GetRequiredService<PgOptimizer.Caching.SmartCache>() : null;
-        var cached = cache is null ? null : new CachedExecutor(executor, cache);
-        executor = cached ?? executor;
+        var loadTests = services.GetRequiredService<LoadTestService>();
 
-        if (settings.CacheWarmup < 0 || settings.CacheWarmup > 10_000_000)
-        {
-            throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests.");
-        }
-
-        // The ideal hit rate assumes a cold cache: it is left out when Redis already holds entries.
-        var coldStart = cache is null || !cache.UsesRedis
-            || (await cache.CountRedisKeysAsync(services.GetRequiredService<RedisConnection>(), 1, cancellationToken).ConfigureAwait(false) is { } keys && keys.Values.Sum() == 0);
-        var idealHitRate = () => coldStart ? cached?.IdealHitRate : null;
-        WarmupReport? warmed = null;
-        if (cache is not null && settings.CacheWarmup > 0)
-        {
-            warmed = await WorkloadWarmup.RunAsync(workload, mix, new ConnectionManagerExecutor(manager), cache, settings.CacheWarmup, settings.Seed, workload.CreateRandom, cached, cancellationToken).ConfigureAwait(false);
-            if (!settings.Json)
-            {
-                AnsiConsole.MarkupLine(Output.Esc($"Cache warmed with {warmed.Loaded} of {warmed.Items} distinct keys from {settings.CacheWarmup} sampled requests in {warmed.Elapsed.TotalSeconds:F1} s{(warmed.Failed.Count > 0 ? $"; {warmed.Failed.Count} failed" : string.Empty)}."));
-            }
-        }
-
-        var cacheBefore = DemoBenchmark.CacheTotals(cache);
-
-        LoadTestReport? report = null;
+        LoadTestResult result;
         if (settings.Json)
         {
-            report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, null, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
-            var (hits, misses) = Delta(cacheBefore, DemoBenchmark.CacheTotals(cache));
-            var coverage = await CoverageAsync(services.GetRequiredService<IndexManager>(), workload, report, cancellationToken).ConfigureAwait(false);
+            result = await loadTests.RunAsync(workload, mix, plan, null, cancellationToken).ConfigureAwait(false);
+            var report = result.Report;
+            var warmed = result.Warmup;
             Output.WriteJson(new
             {
-                report.Mode, executor = executor.Name, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = hits + misses == 0 ? (double?)null : (double)hits / (hits + misses), idealCacheHitRate = idealHitRate(), report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
+                report.Mode, executor = result.Executor, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = coverage?.ByCalls, uncoveredOperations = coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
+                report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = result.Coverage?.ByCalls, uncoveredOperations = result.Coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
                 report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
             });
         }
         else
         {
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async ctx =>
+            LiveBar? bar = null;
+            try
+            {
+                result = await loadTests.RunAsync(workload, mix, plan, new InlineProgress<LoadTestProgress>(p =>
                 {
-                    var task = ctx.AddTask("Load test", maxValue: options.Duration.TotalSeconds);
-                    var progress = new Progress<WorkloadProgress>(p =>
-                    {
-                        task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
-                        task.Description = LiveDescription($"Load test ({executor.Name})", p, cache, cacheBefore);
-                    });
-                    report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, progress, raw, Replicas(manager), cancellationToken).ConfigureAwait(false);
-                    task.Value = task.MaxValue;
-                }).ConfigureAwait(false);
-            var coverage = await CoverageAsync(services.GetRequiredService<IndexManager>(), workload, report!, cancellationToken).ConfigureAwait(false);
-            Render(report!, executor.Name, Delta(cacheBefore, DemoBenchmark.CacheTotals(cache)), coverage, idealHitRate());
+                    bar ??= new LiveBar("Load test", plan.Options.Duration.TotalSeconds);
+                    bar.Update(p.Run.Elapsed.TotalSeconds, LiveDescription("Load test", p));
+                }), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                bar?.Dispose();
+            }
+
+            if (result.Warmup is { } warmed)
+            {
+                AnsiConsole.MarkupLine(Output.Esc($"Cache warmed with {warmed.Loaded} of {warmed.Items} distinct keys from {settings.CacheWarmup} sampled requests in {warmed.Elapsed.TotalSeconds:F1} s{(warmed.Failed.Count > 0 ? $"; {warmed.Failed.Count} failed" : string.Empty)}."));
+            }
+
+            Render(result);
         }
 
-        return report!.Run.Errors == 0 && report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
+        return result.Report.Run.Errors == 0 && result.Report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
     }
 
     /// <summary>One line of live progress: requests, rate, p95 of the last second, errors, cache hit rate so far.</summary>
-    internal static string LiveDescription(string label, WorkloadProgress p, PgOptimizer.Caching.SmartCache? cache, (long Hits, long Misses) cacheBefore)
+    internal static string LiveDescription(string label, LoadTestProgress progress)
     {
+        var p = progress.Run;
         var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
         var p95 = p.RecentP95Ms is { } ms ? $", p95 {ms:F1} ms" : string.Empty;
-        var (hits, misses) = Delta(cacheBefore, DemoBenchmark.CacheTotals(cache));
-        var hit = hits + misses > 0 ? $", cache hit {(double)hits / (hits + misses):P0}" : string.Empty;
-        return Output.Esc($"{label}: {Output.N(p.Operations)} requests, {Output.N(rate)}/s{p95}, {p.Errors} errors{hit}");
+        var hit = progress.Cache.HitRatio is { } ratio ? $", cache hit {ratio:P0}" : string.Empty;
+        return $"{label}: {Output.N(p.Operations)} requests, {Output.N(rate)}/s{p95}, {p.Errors} errors{hit}";
     }
 
-    private static List<NpgsqlDataSource> Replicas(PgConnectionManager manager) => manager.Replicas.Select(r => r.DataSource).ToList();
-
-    /// <summary>The baseline's data source: the same pool size and automatic preparation as the manager's, nothing else.</summary>
-    internal static string RawSettings(string connection, PgConnectionManager manager)
+    private static void Render(LoadTestResult result)
     {
-        var b = ConnectionStringParser.Parse(connection, "connection string");
-        b.MaxPoolSize = manager.Primary.MaxPoolSize;
-        b.MaxAutoPrepare = manager.Primary.Host.IsPooler ? 0 : manager.Options.MaxAutoPrepare;
-        b.ApplicationName = "pgopt-raw";
-        return b.ConnectionString;
-    }
-
-    private static (long Hits, long Misses) Delta((long Hits, long Misses) before, (long Hits, long Misses) after) => (after.Hits - before.Hits, after.Misses - before.Misses);
-
-    /// <summary>
-    /// Index coverage of the load test: the share of its requests whose operation's generic plan scans
-    /// no large table sequentially (operations named in place of statements). Null when plans cannot be
-    /// read (e.g. no privilege).
-    /// </summary>
-    internal static async Task<IndexCoverage?> CoverageAsync(IndexManager indexes, IWorkload workload, LoadTestReport report, CancellationToken ct)
-    {
-        var sql = workload.Operations.ToDictionary(o => o.Name, o => o.Sql, StringComparer.Ordinal);
-        var statements = report.Run.Operations.Where(o => o.Calls > 0)
-            .Select(o => new StatementStatistics(0, sql[o.Name], o.Calls, o.Latency.MeanMs * o.Calls, o.Rows))
-            .ToList();
-        try
-        {
-            var coverage = await indexes.CoverageOfAsync(statements, ct).ConfigureAwait(false);
-            var names = workload.Operations.ToDictionary(o => o.Sql, o => o.Name, StringComparer.Ordinal);
-            return coverage with { Uncovered = coverage.Uncovered.Select(u => u with { Query = names.GetValueOrDefault(u.Query, u.Query) }).ToList() };
-        }
-        catch (NpgsqlException)
-        {
-            return null;
-        }
-    }
-
-    private static void Render(LoadTestReport r, string executor, (long Hits, long Misses) cache, IndexCoverage? coverage, double? idealHitRate)
-    {
+        var (r, executor, cache, coverage, idealHitRate) = (result.Report, result.Executor, result.Cache, result.Coverage, result.IdealCacheHitRate);
         var l = r.Run.Latency;
         var total = r.Run.Calls + r.Run.Errors;
         AnsiConsole.MarkupLine($"[bold]Load test[/] — {r.Mode}{(r.IntendedRate is { } rate ? $" at {Output.N(rate)} req/s" : $", {r.Run.Concurrency} workers")}, {executor}, {r.Run.Elapsed.TotalSeconds:F0} s measured");
@@ -212,7 +160,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
               (coverage.Uncovered.Count > 0 ? $"; not covered: {string.Join(", ", coverage.Uncovered.Select(u => $"{u.Query} ({string.Join(", ", u.SeqScannedTables)})"))}" : string.Empty));
         AnsiConsole.WriteLine(cache.Hits + cache.Misses == 0
             ? "Cache: not used"
-            : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, warm-up included)" +
+            : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, the run's unmeasured warm-up included)" +
               (idealHitRate is { } ideal ? $"; an ideal cache would have hit {ideal:P1} of these requests (each key's first request misses)" : string.Empty));
         AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}" +
                                (r.UncheckedTables.Count > 0 ? $" (not checked: {Output.Esc(string.Join(", ", r.UncheckedTables))}, written by INSERT … ON CONFLICT)" : ""));

@@ -52,13 +52,6 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
         return report.Errors == 0 ? ExitCodes.Ok : ExitCodes.Findings;
     }
 
-    internal static async Task<PitchesWorkload> LoadWorkloadAsync(PgConnectionManager manager, CancellationToken ct)
-    {
-        var keys = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource, ct).ConfigureAwait(false)
-            ?? throw new PgOptimizerConfigurationException($"The database {manager.Primary.Description} has no demo data. Run 'pgopt seed --scale 0.1' (or 'pgopt demo') first.");
-        return new PitchesWorkload(keys);
-    }
-
     /// <summary>
     /// Runs the workload while monitoring runs as in an application: the client-side figures and
     /// slow queries are published to Redis (when configured) every interval and at the end, so
@@ -72,7 +65,7 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
 
     internal static async Task<WorkloadReport> RunAsync(PgConnectionManager manager, WorkloadOptions options, string? mixText, bool quiet, CancellationToken ct)
     {
-        var workload = await LoadWorkloadAsync(manager, ct).ConfigureAwait(false);
+        var workload = await PitchesWorkload.LoadAsync(manager.Primary.DataSource, manager.Primary.Description, ct).ConfigureAwait(false);
         var mix = WorkloadMix.Parse(workload, mixText);
         var runner = new WorkloadRunner();
         var executor = new ConnectionManagerExecutor(manager);

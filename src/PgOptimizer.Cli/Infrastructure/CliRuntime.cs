@@ -125,6 +125,9 @@ public static class CliRuntime
         });
         // The library's one wiring, bound from appsettings; below, only what the command's flags change.
         services.AddPgOptimizer(resolved.Configuration);
+        // The CLI also drives the demo application: every command knows its cache strategies, so
+        // cache stats and invalidate see the keys a load test wrote.
+        services.PostConfigure<CacheOptions>(PgOptimizer.Samples.Pitches.PitchesCaching.AddStrategies);
         if (!longRunning)
         {
             services.PostConfigure<CacheOptions>(o => o.BackgroundDistributedOperations = false);

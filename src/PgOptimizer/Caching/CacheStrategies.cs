@@ -1,17 +1,27 @@
 namespace PgOptimizer.Caching;
 
-/// <summary>The predefined strategies: the specification's five and three the demo application needs.</summary>
+/// <summary>
+/// The preset strategies, tuned for the data a typical SaaS application caches. An application adds
+/// its own to <see cref="CacheOptions.Strategies"/>.
+/// </summary>
 public static class CacheStrategies
 {
+    /// <summary>A user's profile: 5 min, 15 % of the memory tier.</summary>
     public const string UserProfile = "user_profile";
-    public const string PitchDetails = "pitch_details";
-    public const string TrendingData = "trending_data";
-    public const string SearchResults = "search_results";
-    public const string DashboardMetrics = "dashboard_metrics";
-    public const string UserFeed = "user_feed";
-    public const string PitchComments = "pitch_comments";
-    public const string UnreadCounts = "unread_counts";
 
+    /// <summary>One item's page (a pitch, a product): 10 min, compressed in Redis, 25 % of the memory tier.</summary>
+    public const string PitchDetails = "pitch_details";
+
+    /// <summary>Trending lists: 2 min, 5 % of the memory tier.</summary>
+    public const string TrendingData = "trending_data";
+
+    /// <summary>Search results: 3 min, compressed in Redis, 15 % of the memory tier.</summary>
+    public const string SearchResults = "search_results";
+
+    /// <summary>Dashboard totals: 5 min, 5 % of the memory tier.</summary>
+    public const string DashboardMetrics = "dashboard_metrics";
+
+    /// <summary>A new dictionary of the presets (fail-safe 1 h, factory soft timeout 1 s, as <see cref="CacheDefaults"/>).</summary>
     public static Dictionary<string, CacheStrategy> Defaults() => new(StringComparer.Ordinal)
     {
         [UserProfile] = new() { Duration = TimeSpan.FromMinutes(5), MemoryShare = 0.15 },
@@ -19,8 +29,5 @@ public static class CacheStrategies
         [TrendingData] = new() { Duration = TimeSpan.FromMinutes(2), MemoryShare = 0.05 },
         [SearchResults] = new() { Duration = TimeSpan.FromMinutes(3), Compress = true, MemoryShare = 0.15 },
         [DashboardMetrics] = new() { Duration = TimeSpan.FromMinutes(5), MemoryShare = 0.05 },
-        [UserFeed] = new() { Duration = TimeSpan.FromMinutes(1), MemoryDuration = TimeSpan.FromSeconds(30), MemoryShare = 0.15 },
-        [PitchComments] = new() { Duration = TimeSpan.FromMinutes(2), MemoryShare = 0.15 },
-        [UnreadCounts] = new() { Duration = TimeSpan.FromSeconds(30), MemoryShare = 0.05, FailSafeMaxDuration = TimeSpan.FromMinutes(5) },
     };
 }

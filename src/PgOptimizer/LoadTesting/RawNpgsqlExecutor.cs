@@ -9,6 +9,20 @@ public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource) : IOperationE
 {
     public string Name => "raw-npgsql";
 
+    /// <summary>
+    /// The baseline's connection string: the primary's, with the manager's pool size and automatic
+    /// preparation (none on a transaction-mode pooler) and nothing else of the toolkit's.
+    /// </summary>
+    public static string ConnectionStringLike(PgConnectionManager connections)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        var b = ConnectionStringParser.Parse(connections.Options.ConnectionString!, "connection string");
+        b.MaxPoolSize = connections.Primary.MaxPoolSize;
+        b.MaxAutoPrepare = connections.Primary.Host.IsPooler ? 0 : connections.Options.MaxAutoPrepare;
+        b.ApplicationName = "pgopt-raw";
+        return b.ConnectionString;
+    }
+
     public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);

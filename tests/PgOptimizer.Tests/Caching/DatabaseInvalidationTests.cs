@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
+using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Tests.Infrastructure;
 
 namespace PgOptimizer.Tests.Caching;
@@ -37,16 +38,21 @@ public sealed class DatabaseInvalidationTests : IAsyncLifetime
         await _m.DisposeAsync();
     }
 
-    private CacheOptions Options_() => new()
+    private CacheOptions Options_()
     {
-        KeyPrefix = _prefix,
-        Channel = "pgopt_cache_" + _prefix[11..23],
-        Tables =
+        var options = new CacheOptions
         {
-            new TableInvalidation { Table = "pitches", Tags = { "pitch:{id}" }, Strategies = { CacheStrategies.PitchDetails } },
-            new TableInvalidation { Table = "comments", Tags = { "pitch:{pitch_id}:comments" }, Strategies = { CacheStrategies.PitchComments } },
-        },
-    };
+            KeyPrefix = _prefix,
+            Channel = "pgopt_cache_" + _prefix[11..23],
+            Tables =
+            {
+                new TableInvalidation { Table = "pitches", Tags = { "pitch:{id}" }, Strategies = { CacheStrategies.PitchDetails } },
+                new TableInvalidation { Table = "comments", Tags = { "pitch:{pitch_id}:comments" }, Strategies = { PitchesCaching.PitchComments } },
+            },
+        };
+        PitchesCaching.AddStrategies(options);
+        return options;
+    }
 
     private async Task<(SmartCache Cache, CacheInvalidationListener Listener)> NewInstanceAsync(CacheOptions options)
     {
@@ -103,9 +109,9 @@ public sealed class DatabaseInvalidationTests : IAsyncLifetime
 
         // other rows stay cached; a comment's pitch_id maps to its own tag
         await a.SetAsync(CacheKeys.GetPitchKey(6), "pitch 6", CacheStrategies.PitchDetails, [CacheKeys.PitchTag(6)]);
-        await a.SetAsync("pitch:3:comments", "1 comment", CacheStrategies.PitchComments, ["pitch:3:comments"]);
+        await a.SetAsync("pitch:3:comments", "1 comment", PitchesCaching.PitchComments, ["pitch:3:comments"]);
         await _m.Db.ExecAsync("INSERT INTO comments VALUES (2, 3, 'second')");
-        await TestServices.WaitUntilAsync(async () => !(await a.TryGetAsync<string>("pitch:3:comments", CacheStrategies.PitchComments)).HasValue,
+        await TestServices.WaitUntilAsync(async () => !(await a.TryGetAsync<string>("pitch:3:comments", PitchesCaching.PitchComments)).HasValue,
             TimeSpan.FromSeconds(5), "the comments of pitch 3 to be invalidated");
         Assert.True((await a.TryGetAsync<string>(CacheKeys.GetPitchKey(6), CacheStrategies.PitchDetails)).HasValue);
 

@@ -57,7 +57,9 @@ public sealed class WorkloadTests : IAsyncLifetime
         var mix = WorkloadMix.Default(workload);
         await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
         await using var redis = new RedisConnection(Options.Create(new RedisOptions()));
-        await using var cache = new PgOptimizer.Caching.SmartCache(Options.Create(new PgOptimizer.Caching.CacheOptions { UseRedis = false }), redis);
+        var cacheOptions = new PgOptimizer.Caching.CacheOptions { UseRedis = false };
+        PitchesCaching.AddStrategies(cacheOptions);
+        await using var cache = new PgOptimizer.Caching.SmartCache(Options.Create(cacheOptions), redis);
         var database = new ConnectionManagerExecutor(manager);
         var executor = new CachedExecutor(database, cache);
 

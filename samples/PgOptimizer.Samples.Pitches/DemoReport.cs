@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Text;
+using PgOptimizer.Hosting;
+
+namespace PgOptimizer.Samples.Pitches;
+
+/// <summary>The demo's result: the setup check, the deployment and the three load tests.</summary>
+public sealed record DemoReport(
+    double Scale,
+    int Concurrency,
+    double DurationSeconds,
+    int Replicas,
+    SeedReport? Seed,
+    DoctorReport Doctor,
+    DeployReport Deploy,
+    DemoPhase Before,
+    DemoPhase After,
+    DemoPhase Raw)
+{
+    /// <summary>True when the setup was healthy, the deployment succeeded and the optimized run had no errors (the unoptimized run may time out: that is what it measures).</summary>
+    public bool Succeeded => Doctor.Healthy && Deploy.Succeeded && After.Errors == 0;
+
+    /// <summary>The measured "Performance Benchmarks" table and the toolkit against plain Npgsql, as Markdown.</summary>
+    public string ToMarkdown()
+    {
+        static string Ms(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + " ms";
+        static string Pct(double? v) => v is { } x ? (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "n/a";
+        static string Ratio(double b, double a) => b <= 0 ? "" : (a / b).ToString("0.##", CultureInfo.InvariantCulture) + "×";
+        var (b, a, r) = (Before, After, Raw);
+        var sb = new StringBuilder();
+        sb.AppendLine("## Performance Benchmarks (measured)").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Demo data scale {Scale}, {Concurrency} workers, {DurationSeconds:F0} s per run, closed loop, {Replicas} replica(s). Before: no optimization indexes, no cache. After: the index catalog deployed, the two-tier cache on.").AppendLine();
+        sb.AppendLine("| Metric | Before | After | Change | Target |");
+        sb.AppendLine("|---|---:|---:|---:|---|");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Throughput | {b.Throughput:N0} req/s | {a.Throughput:N0} req/s | {Ratio(b.Throughput, a.Throughput)} | 10k+ RPS |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| P50 response time | {Ms(b.Latency.P50Ms)} | {Ms(a.Latency.P50Ms)} | {Ratio(a.Latency.P50Ms, b.Latency.P50Ms)} faster | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| P95 response time | {Ms(b.Latency.P95Ms)} | {Ms(a.Latency.P95Ms)} | {Ratio(a.Latency.P95Ms, b.Latency.P95Ms)} faster | < 100 ms |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| P99 response time | {Ms(b.Latency.P99Ms)} | {Ms(a.Latency.P99Ms)} | {Ratio(a.Latency.P99Ms, b.Latency.P99Ms)} faster | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Error rate | {Pct(1 - b.SuccessRate)} | {Pct(1 - a.SuccessRate)} | | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Cache hit rate | {Pct(b.CacheHitRate)} | {Pct(a.CacheHitRate)}{(a.IdealCacheHitRate is { } ideal ? $" (ideal cache: {Pct(ideal)})" : string.Empty)} | | > 85 % |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Index coverage (share of requests) | {Pct(b.IndexCoverage)} | {Pct(a.IndexCoverage)} | | 99 % |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, busy (running a statement or in a transaction) | {b.PeakBusyDatabaseConnections} | {a.PeakBusyDatabaseConnections} | | 50+ → < 20 |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, open (busy + idle in the pools) | {b.PeakDatabaseConnections} | {a.PeakDatabaseConnections} | | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Requests:N0} | {a.Requests:N0} | | |");
+        sb.AppendLine().AppendLine("### The toolkit against plain Npgsql (same run, same indexes, same workers)").AppendLine();
+        sb.AppendLine("| Metric | PgOptimizer (connection manager + cache) | Raw Npgsql (no cache) | PgOptimizer ÷ raw |");
+        sb.AppendLine("|---|---:|---:|---:|");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Throughput | {a.Throughput:N0} req/s | {r.Throughput:N0} req/s | {Ratio(r.Throughput, a.Throughput)} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| P95 response time | {Ms(a.Latency.P95Ms)} | {Ms(r.Latency.P95Ms)} | {Ratio(r.Latency.P95Ms, a.Latency.P95Ms)} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| P99 response time | {Ms(a.Latency.P99Ms)} | {Ms(r.Latency.P99Ms)} | {Ratio(r.Latency.P99Ms, a.Latency.P99Ms)} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Error rate | {Pct(1 - a.SuccessRate)} | {Pct(1 - r.SuccessRate)} | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, busy / open | {a.PeakBusyDatabaseConnections} / {a.PeakDatabaseConnections} | {r.PeakBusyDatabaseConnections} / {r.PeakDatabaseConnections} | |");
+        return sb.ToString();
+    }
+}

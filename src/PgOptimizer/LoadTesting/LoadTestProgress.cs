@@ -1,0 +1,6 @@
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.LoadTesting;
+
+/// <summary>A load test while it runs: the run's progress and the cache's hits and misses since it started.</summary>
+public readonly record struct LoadTestProgress(WorkloadProgress Run, CacheTotals Cache);

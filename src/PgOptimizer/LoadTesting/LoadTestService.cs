@@ -1,0 +1,84 @@
+using Npgsql;
+using PgOptimizer.Caching;
+using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
+using PgOptimizer.Indexing;
+using PgOptimizer.Workload;
+
+namespace PgOptimizer.LoadTesting;
+
+/// <summary>
+/// Runs one load test the way <c>pgopt loadtest</c> and the demo do: builds the executor the plan
+/// names (the toolkit with or without the cache, or plain Npgsql with the same pool), optionally
+/// empties and warms the cache, runs <see cref="LoadTester"/>, and reports the cache's hit rate, the
+/// ideal hit rate on the same requests and the run's index coverage beside the run.
+/// </summary>
+public sealed class LoadTestService(PgConnectionManager connections, SmartCache cache, IndexManager indexes, RedisConnection redis)
+{
+    /// <summary>Runs the plan against <paramref name="workload"/> with the operations drawn from <paramref name="mix"/>.</summary>
+    public async Task<LoadTestResult> RunAsync(
+        IWorkload workload, WorkloadMix mix, LoadTestPlan plan, IProgress<LoadTestProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(mix);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentOutOfRangeException.ThrowIfNegative(plan.CacheWarmupRequests);
+
+        await using var raw = plan.Executor == LoadTestExecutor.RawNpgsql
+            ? new NpgsqlDataSourceBuilder(RawNpgsqlExecutor.ConnectionStringLike(connections)).Build()
+            : null;
+        IOperationExecutor database = raw is null ? new ConnectionManagerExecutor(connections) : new RawNpgsqlExecutor(raw);
+        var cached = plan.Executor == LoadTestExecutor.Toolkit ? new CachedExecutor(database, cache) : null;
+        var executor = cached ?? database;
+
+        if (cached is not null && plan.ClearCache)
+        {
+            foreach (var strategy in cache.StrategyNames.ToList())
+            {
+                await cache.ClearStrategyAsync(strategy, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The ideal hit rate assumes every key's first request misses: only true from an empty cache.
+        var coldStart = cached is not null && (plan.ClearCache || !cache.UsesRedis
+            || (await cache.CountRedisKeysAsync(redis, 1, cancellationToken).ConfigureAwait(false) is { } keys && keys.Values.Sum() == 0));
+        WarmupReport? warmup = null;
+        if (cached is not null && plan.CacheWarmupRequests > 0)
+        {
+            warmup = await WorkloadWarmup.RunAsync(workload, mix, database, cache, plan.CacheWarmupRequests, plan.Options.Seed, workload.CreateRandom, cached, cancellationToken).ConfigureAwait(false);
+        }
+
+        var cacheBefore = cached is null ? default : CacheTotals.Of(cache);
+        var runProgress = progress is null ? null : new InlineProgress<WorkloadProgress>(p =>
+            progress.Report(new LoadTestProgress(p, cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore))));
+        var report = await LoadTester.RunAsync(workload, mix, executor, connections.Primary.DataSource, plan.Options, workload.CreateRandom, runProgress, raw,
+            connections.Replicas.Select(r => r.DataSource).ToList(), cancellationToken).ConfigureAwait(false);
+        var cacheTotals = cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore);
+        var coverage = await CoverageAsync(workload, report, cancellationToken).ConfigureAwait(false);
+        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage);
+    }
+
+    /// <summary>
+    /// Index coverage of a run: the share of its requests whose operation's generic plan scans no
+    /// large table sequentially, uncovered operations named. Null when plans cannot be read.
+    /// </summary>
+    public async Task<IndexCoverage?> CoverageAsync(IWorkload workload, LoadTestReport report, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workload);
+        ArgumentNullException.ThrowIfNull(report);
+        var sql = workload.Operations.ToDictionary(o => o.Name, o => o.Sql, StringComparer.Ordinal);
+        var statements = report.Run.Operations.Where(o => o.Calls > 0)
+            .Select(o => new StatementStatistics(0, sql[o.Name], o.Calls, o.Latency.MeanMs * o.Calls, o.Rows))
+            .ToList();
+        try
+        {
+            var coverage = await indexes.CoverageOfAsync(statements, cancellationToken).ConfigureAwait(false);
+            var names = workload.Operations.ToDictionary(o => o.Sql, o => o.Name, StringComparer.Ordinal);
+            return coverage with { Uncovered = coverage.Uncovered.Select(u => u with { Query = names.GetValueOrDefault(u.Query, u.Query) }).ToList() };
+        }
+        catch (NpgsqlException)
+        {
+            return null; // e.g. no privilege to explain: the run's other figures stand
+        }
+    }
+}
