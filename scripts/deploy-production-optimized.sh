@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The specification's deploy script: a thin wrapper over `pgopt deploy`.
-#   scripts/deploy-production-optimized.sh [--test-only] [--catalog FILE] [--json] [--connection URL]
+#   scripts/deploy-production-optimized.sh --catalog FILE|demo [--test-only] [--json] [--connection URL]
 # The database comes from --connection, PGOPT_CONNECTION or NEON_DATABASE_URL. Exit code: 0 when
 # every step passed, 1 when one failed (nothing is changed once validation fails), 2 for bad input.
 set -euo pipefail

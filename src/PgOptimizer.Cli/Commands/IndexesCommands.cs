@@ -11,10 +11,16 @@ namespace PgOptimizer.Cli.Commands;
 public class IndexesSettings : DatabaseSettings
 {
     [CommandOption("--catalog <FILE>")]
-    [Description("Index catalog JSON. Default: the demo pitch platform's 29-index catalog.")]
+    [Description("Index catalog JSON (required), or 'demo' for the demo pitch platform's 29-index catalog.")]
     public string? Catalog { get; init; }
 
-    internal IndexCatalog LoadCatalog() => Catalog is null ? PitchesIndexes.Catalog : IndexCatalog.LoadFile(Catalog);
+    /// <summary>The catalog the user named; nothing is assumed, since applying the wrong one builds indexes nobody asked for.</summary>
+    internal IndexCatalog LoadCatalog() => Catalog switch
+    {
+        null or "" => throw new PgOptimizerConfigurationException("Name the index catalog: --catalog FILE (JSON; 'pgopt indexes catalog' prints an example), or --catalog demo for the demo platform's catalog."),
+        "demo" => PitchesIndexes.Catalog,
+        var file => IndexCatalog.LoadFile(file),
+    };
 }
 
 public sealed class IndexesApplySettings : IndexesSettings
@@ -202,7 +208,7 @@ public sealed class IndexesCatalogCommand : Command<IndexesCatalogSettings>
 {
     public override int Execute(CommandContext context, IndexesCatalogSettings settings, CancellationToken cancellationToken)
     {
-        var catalog = settings.Catalog is null ? PitchesIndexes.Catalog : IndexCatalog.LoadFile(settings.Catalog);
+        var catalog = settings.Catalog is null or "demo" ? PitchesIndexes.Catalog : IndexCatalog.LoadFile(settings.Catalog);
         Console.Out.WriteLine(catalog.ToJson());
         return ExitCodes.Ok;
     }

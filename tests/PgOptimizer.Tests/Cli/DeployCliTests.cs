@@ -25,19 +25,19 @@ public sealed class DeployCliTests : IAsyncLifetime
     public async Task Test_only_changes_nothing_and_deploy_twice_is_idempotent()
     {
         var before = await IndexCountAsync();
-        var test = await PgoptProcess.RunAsync(Env, "deploy", "--test-only", "--json");
+        var test = await PgoptProcess.RunAsync(Env, "deploy", "--catalog", "demo", "--test-only", "--json");
         Assert.True(test.ExitCode == 0, test.All);
         var t = JsonDocument.Parse(test.Stdout).RootElement;
         Assert.True(t.GetProperty("testOnly").GetBoolean());
         Assert.True(t.GetProperty("changes").GetArrayLength() > 20); // the demo catalog, none built yet
         Assert.Equal(before, await IndexCountAsync());
 
-        var first = await PgoptProcess.RunAsync(Env, "deploy", "--json");
+        var first = await PgoptProcess.RunAsync(Env, "deploy", "--catalog", "demo", "--json");
         Assert.True(first.ExitCode == 0, first.All);
         var built = await IndexCountAsync();
         Assert.Equal(before + t.GetProperty("changes").GetArrayLength(), built);
 
-        var second = await PgoptProcess.RunAsync(Env, "deploy", "--json");
+        var second = await PgoptProcess.RunAsync(Env, "deploy", "--catalog", "demo", "--json");
         Assert.True(second.ExitCode == 0, second.All);
         Assert.Equal(0, JsonDocument.Parse(second.Stdout).RootElement.GetProperty("changes").GetArrayLength());
         Assert.Equal(built, await IndexCountAsync());

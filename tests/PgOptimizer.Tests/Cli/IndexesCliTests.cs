@@ -21,18 +21,18 @@ public sealed class IndexesCliTests : IAsyncLifetime
     [Fact]
     public async Task Dry_run_prints_sql_as_json_then_apply_builds_and_plan_is_empty()
     {
-        var dry = await PgoptProcess.RunAsync(Env, "indexes", "apply", "--dry-run", "--json");
+        var dry = await PgoptProcess.RunAsync(Env, "indexes", "apply", "--catalog", "demo", "--dry-run", "--json");
         Assert.True(dry.ExitCode == 0, dry.All);
         var doc = JsonDocument.Parse(dry.Stdout).RootElement;
         Assert.True(doc.GetProperty("dryRun").GetBoolean());
         Assert.Equal(29, doc.GetProperty("sql").GetArrayLength());
         Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE indexname LIKE 'idx_%'"));
 
-        var apply = await PgoptProcess.RunAsync(Env, "indexes", "apply");
+        var apply = await PgoptProcess.RunAsync(Env, "indexes", "apply", "--catalog", "demo");
         Assert.True(apply.ExitCode == 0, apply.All);
         Assert.Contains("29 index(es) built", apply.Stdout, StringComparison.Ordinal);
 
-        var plan = await PgoptProcess.RunAsync(Env, "indexes", "plan", "--json");
+        var plan = await PgoptProcess.RunAsync(Env, "indexes", "plan", "--catalog", "demo", "--json");
         Assert.True(JsonDocument.Parse(plan.Stdout).RootElement.GetProperty("noOp").GetBoolean());
     }
 
@@ -62,6 +62,8 @@ public sealed class IndexesCliTests : IAsyncLifetime
     [InlineData("indexes", "apply", "--catalog", "/nonexistent/catalog.json")]
     [InlineData("indexes", "health", "--fail-on", "sometimes")]
     [InlineData("indexes", "advise", "--top", "0")]
+    [InlineData("indexes", "plan")]
+    [InlineData("deploy", "--test-only")]
     public async Task Bad_input_exits_2(params string[] args)
     {
         var r = await PgoptProcess.RunAsync(Env, args);
