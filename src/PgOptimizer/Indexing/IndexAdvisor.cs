@@ -78,22 +78,43 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
         var statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
         var tables = await TableFactsAsync(conn, ct).ConfigureAwait(false);
         var live = await IndexInspector.ReadAsync(conn, null, ct).ConfigureAwait(false);
-        var userTables = tables.Keys.ToHashSet(StringComparer.Ordinal);
 
-        var advice = new Dictionary<long, QueryAdvice>();
+        var workload = await ExplainWorkloadAsync(explainer, statements, samples, tables.Keys.ToHashSet(StringComparer.Ordinal), ct).ConfigureAwait(false);
+        var candidates = CandidatesOf(workload.Queries, tables, live);
+        var chosen = await ChooseGreedilyAsync(explainer, candidates, workload.WrittenRows, ct).ConfigureAwait(false);
+        var attributed = await AttributeAsync(explainer, WithoutRedundant(chosen), workload.Queries, ct).ConfigureAwait(false);
+        var recommendations = Recommend(attributed, workload.WrittenRows);
+        var advice = new Dictionary<long, QueryAdvice>(workload.Unexplained);
+        foreach (var q in workload.Queries)
+        {
+            advice[q.Statement.QueryId] = Verdict(q, recommendations, tables);
+        }
+
+        var ordered = statements.Where(s => advice.ContainsKey(s.QueryId)).Select(s => advice[s.QueryId]).ToList();
+        return new AdvisorReport(recommendations, ordered);
+    }
+
+    /// <summary>
+    /// Phase 1: each statement's generic plan (a sample's SQL in place of the normalized one when
+    /// shapes match), the tables it uses, and the rows the workload writes per table.
+    /// </summary>
+    private static async Task<ExplainedWorkload> ExplainWorkloadAsync(
+        GenericPlanExplainer explainer, IReadOnlyList<StatementStatistics> statements, Dictionary<string, string> samples, HashSet<string> userTables, CancellationToken ct)
+    {
+        var unexplained = new Dictionary<long, QueryAdvice>();
         var writtenRows = new Dictionary<string, long>(StringComparer.Ordinal);
-        var work = new List<QueryState>();
+        var queries = new List<QueryState>();
         foreach (var original in statements)
         {
             var s = samples.TryGetValue(QueryShape.Of(original.Query), out var sample) ? original with { Query = sample } : original;
             var plan = await explainer.ExplainAsync(s.Query, ct).ConfigureAwait(false);
             if (!plan.Ok)
             {
-                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.Unsupported, $"no generic plan: {plan.Error}");
+                unexplained[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.Unsupported, $"no generic plan: {plan.Error}");
                 continue;
             }
 
-            // Rows the workload writes per table, in the same statistics window as the time it saves.
+            // Rows written per table, in the same statistics window as the time an index saves.
             foreach (var n in GenericPlanExplainer.Nodes(plan.Plan).Where(n => n.GetProperty("Node Type").GetString() == "ModifyTable" && n.TryGetProperty("Relation Name", out _)))
             {
                 var written = n.GetProperty("Relation Name").GetString()!;
@@ -101,17 +122,20 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
             }
 
             var uses = PlanPredicates.Extract(plan.Plan, userTables);
-            if (uses.Count == 0)
+            if (uses.Count > 0) // a statement that reads no user table is not the application's workload
             {
-                continue; // reads no user table: not the application's workload
+                queries.Add(new QueryState(s, plan.TotalCost, uses));
             }
-
-            work.Add(new QueryState(s, plan.TotalCost, uses));
         }
 
-        // Candidates per table, with the queries that could use them.
+        return new ExplainedWorkload(queries, writtenRows, unexplained);
+    }
+
+    /// <summary>Phase 2: candidate indexes per table, each with the queries that could use it; existing indexes left out.</summary>
+    private static List<Candidate> CandidatesOf(List<QueryState> queries, Dictionary<string, TableFacts> tables, IReadOnlyList<LiveIndex> live)
+    {
         var candidates = new Dictionary<string, Candidate>(StringComparer.Ordinal);
-        foreach (var q in work)
+        foreach (var q in queries)
         {
             foreach (var use in q.Uses.Values)
             {
@@ -119,7 +143,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
                 {
                     if (live.Any(l => l.Valid && l.Table == c.Table && IndexPlanner.Differences(c.Definition, l).Count == 0))
                     {
-                        continue; // exists already
+                        continue;
                     }
 
                     var key = c.Definition.ToCreateSql();
@@ -128,12 +152,21 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
             }
         }
 
-        // Greedy selection over the whole workload.
-        var chosen = new List<(Candidate Candidate, long Oid, List<(QueryState Query, double Before, double After)> Helped, double Benefit, double WriteCost, long Size)>();
-        var remaining = candidates.Values.ToList();
+        return [.. candidates.Values];
+    }
+
+    /// <summary>
+    /// Phase 3: a greedy choice over the whole workload. Each round costs every remaining candidate
+    /// with HypoPG beside the indexes already chosen and keeps the one with the largest net benefit.
+    /// </summary>
+    private static async Task<List<Choice>> ChooseGreedilyAsync(GenericPlanExplainer explainer, List<Candidate> candidates, Dictionary<string, long> writtenRows, CancellationToken ct)
+    {
+        var conn = explainer.Connection;
+        var chosen = new List<Choice>();
+        var remaining = candidates.ToList();
         while (chosen.Count < MaxRecommendations && remaining.Count > 0)
         {
-            (Candidate Candidate, List<(QueryState, double, double)> Helped, double Net, double Benefit, double WriteCost, long Size)? best = null;
+            Choice? best = null;
             foreach (var c in remaining.ToList())
             {
                 var oid = await CreateHypotheticalAsync(conn, c.Definition, ct).ConfigureAwait(false);
@@ -145,24 +178,21 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
 
                 try
                 {
-                    var helped = new List<(QueryState, double, double)>();
-                    double benefit = 0;
+                    var helped = new List<Improvement>();
                     foreach (var q in c.Queries.Distinct())
                     {
                         var plan = await explainer.ExplainAsync(q.Statement.Query, ct).ConfigureAwait(false);
                         if (plan.Ok && plan.TotalCost < q.CurrentCost * (1 - MinImprovement))
                         {
-                            helped.Add((q, q.CurrentCost, plan.TotalCost));
-                            benefit += q.Statement.TotalMs * (1 - plan.TotalCost / q.CurrentCost);
+                            helped.Add(new Improvement(q, q.CurrentCost, plan.TotalCost));
                         }
                     }
 
                     var size = await ScalarLongAsync(conn, $"SELECT hypopg_relation_size({oid})", ct).ConfigureAwait(false);
-                    var writeCost = WriteCost(writtenRows.GetValueOrDefault(c.Table), size);
-                    var net = benefit - writeCost;
-                    if (helped.Count > 0 && net > 0 && (best is null || net > best.Value.Net))
+                    var choice = new Choice(c, helped, helped.Sum(h => h.Query.Statement.TotalMs * (1 - h.After / h.Before)), WriteCost(writtenRows.GetValueOrDefault(c.Table), size), size);
+                    if (helped.Count > 0 && choice.Net > 0 && (best is null || choice.Net > best.Net))
                     {
-                        best = (c, helped, net, benefit, writeCost, size);
+                        best = choice;
                     }
                 }
                 finally
@@ -176,37 +206,45 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
                 break;
             }
 
-            var pick = best.Value;
-            var keep = await CreateHypotheticalAsync(conn, pick.Candidate.Definition, ct).ConfigureAwait(false); // stays for the next rounds
-            foreach (var (q, _, after) in pick.Helped)
+            await CreateHypotheticalAsync(conn, best.Candidate.Definition, ct).ConfigureAwait(false); // stays for the next rounds
+            foreach (var h in best.Helped)
             {
-                q.CurrentCost = after;
+                h.Query.CurrentCost = h.After;
             }
 
-            chosen.Add((pick.Candidate, keep, pick.Helped.Select(h => (h.Item1, h.Item2, h.Item3)).ToList(), pick.Benefit, pick.WriteCost, pick.Size));
-            remaining.Remove(pick.Candidate);
-            remaining.RemoveAll(c => c.Table == pick.Candidate.Table && Covers(pick.Candidate, c));
+            chosen.Add(best);
+            remaining.Remove(best.Candidate);
+            remaining.RemoveAll(c => c.Table == best.Candidate.Table && Covers(best.Candidate, c));
         }
 
-        // Final pass: drop a chosen index that a wider chosen one makes redundant, then cost the
-        // workload once with exactly the final set in place and attribute each query to the
-        // indexes its plan really uses.
-        var final = chosen.Where(x => !chosen.Any(y => !ReferenceEquals(x.Candidate, y.Candidate) && y.Candidate.Table == x.Candidate.Table
-                                                          && y.Candidate.Definition.Keys.Count > x.Candidate.Definition.Keys.Count && Covers(y.Candidate, x.Candidate)))
+        return chosen;
+    }
+
+    /// <summary>Phase 4a: a chosen index that a wider chosen one covers is left out.</summary>
+    private static List<Candidate> WithoutRedundant(List<Choice> chosen) =>
+        chosen.Where(x => !chosen.Any(y => !ReferenceEquals(x.Candidate, y.Candidate) && y.Candidate.Table == x.Candidate.Table
+                                           && y.Candidate.Definition.Keys.Count > x.Candidate.Definition.Keys.Count && Covers(y.Candidate, x.Candidate)))
             .Select(x => x.Candidate).ToList();
+
+    /// <summary>
+    /// Phase 4b: the workload costed once with exactly the final set in place; each query is
+    /// attributed to the indexes its plan really uses (shared equally when it uses several).
+    /// </summary>
+    private static async Task<List<Attribution>> AttributeAsync(GenericPlanExplainer explainer, List<Candidate> final, List<QueryState> queries, CancellationToken ct)
+    {
+        var conn = explainer.Connection;
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
-        var byOid = new Dictionary<long, (Candidate Candidate, long Size)>();
+        var byOid = new Dictionary<long, Attribution>();
         foreach (var c in final)
         {
             var oid = await CreateHypotheticalAsync(conn, c.Definition, ct).ConfigureAwait(false);
             if (oid != 0)
             {
-                byOid[oid] = (c, await ScalarLongAsync(conn, $"SELECT hypopg_relation_size({oid})", ct).ConfigureAwait(false));
+                byOid[oid] = new Attribution(c, await ScalarLongAsync(conn, $"SELECT hypopg_relation_size({oid})", ct).ConfigureAwait(false), []);
             }
         }
 
-        var served = byOid.Keys.ToDictionary(o => o, _ => new List<(QueryState Query, double After, int Sharing)>());
-        foreach (var q in work)
+        foreach (var q in queries)
         {
             var plan = await explainer.ExplainAsync(q.Statement.Query, ct).ConfigureAwait(false);
             if (!plan.Ok || plan.TotalCost >= q.BaselineCost * (1 - MinImprovement))
@@ -222,28 +260,31 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
                 .Where(byOid.ContainsKey).Distinct().ToList();
             foreach (var oid in used)
             {
-                served[oid].Add((q, plan.TotalCost, used.Count));
+                byOid[oid].Served.Add(new Served(q, plan.TotalCost, used.Count));
             }
         }
 
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+        return [.. byOid.Values.Where(a => a.Served.Count > 0)];
+    }
 
-        var recommendations = byOid.Where(kv => served[kv.Key].Count > 0).Select(kv =>
+    /// <summary>Phase 5: recommendations by net benefit, names made unique for a catalog.</summary>
+    private static List<IndexRecommendation> Recommend(List<Attribution> attributed, Dictionary<string, long> writtenRows)
+    {
+        var recommendations = attributed.Select(a =>
         {
-            var (c, size) = kv.Value;
-            var queries = served[kv.Key];
-            var benefit = queries.Sum(x => x.Query.Statement.TotalMs * (1 - x.After / x.Query.BaselineCost) / x.Sharing);
+            var (c, size) = (a.Candidate, a.Size);
+            var benefit = a.Served.Sum(x => x.Query.Statement.TotalMs * (1 - x.After / x.Query.BaselineCost) / x.Sharing);
             var writeCost = WriteCost(writtenRows.GetValueOrDefault(c.Table), size);
             return new IndexRecommendation(
                 c.Definition.Name, c.Table,
                 c.Definition.Keys.Select(k => k.Expression ?? k.Column! + (k.Descending ? " DESC" : string.Empty)).ToList(),
                 c.Definition.Where, c.Definition.Method.ToString().ToLowerInvariant(),
                 c.Definition.ToCreateSql(), size, Math.Round(benefit, 2), Math.Round(writeCost, 2),
-                queries.Select(x => new RecommendedQuery(x.Query.Statement.QueryId, x.Query.Statement.Query, x.Query.Statement.Calls, Math.Round(x.Query.BaselineCost, 2), Math.Round(x.After, 2))).ToList(),
+                a.Served.Select(x => new RecommendedQuery(x.Query.Statement.QueryId, x.Query.Statement.Query, x.Query.Statement.Calls, Math.Round(x.Query.BaselineCost, 2), Math.Round(x.After, 2))).ToList(),
                 c.Definition);
         }).OrderByDescending(r => r.Benefit - r.WriteCost).ToList();
 
-        // Names must be unique in a catalog: number any repeats.
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < recommendations.Count; i++)
         {
@@ -257,41 +298,39 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
             }
         }
 
-        foreach (var q in work)
+        return recommendations;
+    }
+
+    /// <summary>Phase 6: what the advisor concludes about one explained query, and why.</summary>
+    private QueryAdvice Verdict(QueryState q, List<IndexRecommendation> recommendations, Dictionary<string, TableFacts> tables)
+    {
+        var s = q.Statement;
+        var servedBy = recommendations.Where(r => r.Queries.Any(x => x.QueryId == s.QueryId)).ToList();
+        if (servedBy.Count > 0)
         {
-            var s = q.Statement;
-            var servedBy = recommendations.Where(r => r.Queries.Any(x => x.QueryId == s.QueryId)).ToList();
-            if (servedBy.Count > 0)
-            {
-                var first = servedBy[0].Queries.First(x => x.QueryId == s.QueryId);
-                var last = servedBy[^1].Queries.First(x => x.QueryId == s.QueryId);
-                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.Helped,
-                    $"by {string.Join(" + ", servedBy.Select(r => r.Name))}: cost {first.CostBefore:F1} → {last.CostAfter:F1}");
-            }
-            else if (!q.Uses.Values.Any(u => u.SeqScanned && tables[u.Table].Bytes >= options.SeqScanMinTableBytes))
-            {
-                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.AlreadyIndexed,
-                    "its plan reads no large table sequentially and no candidate lowers its cost by 10 % or more");
-            }
-            else if (q.Uses.Values.FirstOrDefault(u => u.TextSearch.Count > 0) is { } fts)
-            {
-                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
-                    $"its full-text condition needs a GIN index on {fts.TextSearch[0]}; HypoPG cannot cost GIN indexes, so add one to the catalog yourself (CREATE INDEX CONCURRENTLY ... ON {fts.Table} USING gin (({fts.TextSearch[0]})))");
-            }
-            else if (!q.Uses.Values.Any(u => u.HasAnything))
-            {
-                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
-                    "it has no filter, join or sort column an index could serve (it reads whole tables)");
-            }
-            else
-            {
-                advice[s.QueryId] = new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
-                    $"no candidate index on {string.Join(", ", q.Uses.Keys)} lowers its cost by 10 % or more (its conditions match too many rows for an index to pay off, or its write cost outweighs the gain)");
-            }
+            var first = servedBy[0].Queries.First(x => x.QueryId == s.QueryId);
+            var last = servedBy[^1].Queries.First(x => x.QueryId == s.QueryId);
+            return new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.Helped,
+                $"by {string.Join(" + ", servedBy.Select(r => r.Name))}: cost {first.CostBefore:F1} → {last.CostAfter:F1}");
         }
 
-        var ordered = statements.Where(s => advice.ContainsKey(s.QueryId)).Select(s => advice[s.QueryId]).ToList();
-        return new AdvisorReport(recommendations, ordered);
+        if (!q.Uses.Values.Any(u => u.SeqScanned && tables[u.Table].Bytes >= options.SeqScanMinTableBytes))
+        {
+            return new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.AlreadyIndexed,
+                "its plan reads no large table sequentially and no candidate lowers its cost by 10 % or more");
+        }
+
+        if (q.Uses.Values.FirstOrDefault(u => u.TextSearch.Count > 0) is { } fts)
+        {
+            return new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
+                $"its full-text condition needs a GIN index on {fts.TextSearch[0]}; HypoPG cannot cost GIN indexes, so add one to the catalog yourself (CREATE INDEX CONCURRENTLY ... ON {fts.Table} USING gin (({fts.TextSearch[0]})))");
+        }
+
+        return !q.Uses.Values.Any(u => u.HasAnything)
+            ? new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
+                "it has no filter, join or sort column an index could serve (it reads whole tables)")
+            : new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
+                $"no candidate index on {string.Join(", ", q.Uses.Keys)} lowers its cost by 10 % or more (its conditions match too many rows for an index to pay off, or its write cost outweighs the gain)");
     }
 
     /// <summary>True when index a makes candidate b pointless: same table, method and predicate, and b's keys lead a's.</summary>
@@ -462,6 +501,24 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
                     @"\s+", " "),
                 @"\s*([(),=<>])\s*", "$1").Trim().ToLowerInvariant();
     }
+
+    /// <summary>The explained workload: queries with their plans' table uses, rows written per table, statements without a plan.</summary>
+    private sealed record ExplainedWorkload(List<QueryState> Queries, Dictionary<string, long> WrittenRows, Dictionary<long, QueryAdvice> Unexplained);
+
+    /// <summary>A query whose cost an index lowers from <paramref name="Before"/> to <paramref name="After"/>.</summary>
+    private sealed record Improvement(QueryState Query, double Before, double After);
+
+    /// <summary>A candidate costed in one greedy round: the queries it helps, time saved, write cost and size.</summary>
+    private sealed record Choice(Candidate Candidate, List<Improvement> Helped, double Benefit, double WriteCost, long Size)
+    {
+        public double Net => Benefit - WriteCost;
+    }
+
+    /// <summary>A query a final index serves, at its cost with the final set, shared among <paramref name="Sharing"/> indexes.</summary>
+    private sealed record Served(QueryState Query, double After, int Sharing);
+
+    /// <summary>A final index with its hypothetical size and the queries whose plans use it.</summary>
+    private sealed record Attribution(Candidate Candidate, long Size, List<Served> Served);
 
     private sealed record TableFacts(string Schema, long Bytes, long Inserts, long Updates, long Deletes, long Rows)
     {

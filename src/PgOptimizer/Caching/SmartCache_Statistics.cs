@@ -1,0 +1,51 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using PgOptimizer.Connections;
+using StackExchange.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.Caching;
+
+// Statistics: counters per strategy and the keys each strategy holds in Redis.
+public sealed partial class SmartCache
+{
+    /// <summary>Keys of each strategy in Redis (SCAN; up to <paramref name="limit"/> per strategy), or null without Redis.</summary>
+    public async Task<IReadOnlyDictionary<string, long>?> CountRedisKeysAsync(RedisConnection redis, long limit = 1_000_000, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        var mux = await redis.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+        if (!UsesRedis || mux is not { IsConnected: true })
+        {
+            return null;
+        }
+
+        var server = mux.GetServers().First(s => s.IsConnected);
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var name in _strategies.Keys)
+        {
+            long n = 0;
+            await foreach (var _ in server.KeysAsync(pattern: $"*{_options.KeyPrefix}{name}:*", pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                if (++n >= limit)
+                {
+                    break;
+                }
+            }
+
+            result[name] = n;
+        }
+
+        return result;
+    }
+
+    /// <summary>Per-strategy counters since start.</summary>
+    public IReadOnlyList<CacheStrategyCounters> GetCounters() => _strategies.Values.Select(s => s.Stats.Snapshot()).ToList();
+}
