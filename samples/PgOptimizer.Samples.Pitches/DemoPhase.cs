@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PgOptimizer.Diagnostics;
 using PgOptimizer.LoadTesting;
 
 namespace PgOptimizer.Samples.Pitches;

@@ -161,7 +161,7 @@ public sealed class HealthCommand : AsyncCommand<HealthSettings>
             var a = new Table().Border(TableBorder.Rounded).AddColumn("Alert").AddColumn("Level").AddColumn("State").AddColumn("Message");
             foreach (var alert in h.Alerts)
             {
-                a.AddRow(Output.Esc(alert.Name), $"[{Color(alert.Severity)}]{alert.Severity.ToString().ToLowerInvariant()}[/]", alert.State, Output.Esc(alert.Message));
+                a.AddRow(Output.Esc(alert.Name), $"[{Color(alert.Severity)}]{alert.Severity.ToString().ToLowerInvariant()}[/]", alert.State.ToString().ToLowerInvariant(), Output.Esc(alert.Message));
             }
 
             AnsiConsole.Write(a);

@@ -232,11 +232,3 @@ public sealed partial class CacheInvalidationListener : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Invalidating {Tags} failed: {Reason}")]
     private static partial void LogInvalidationFailed(ILogger logger, string tags, string reason);
 }
-
-/// <summary>Tags a notification invalidated, and the time from its receipt to done.</summary>
-public sealed class CacheInvalidatedEventArgs(IReadOnlyList<string> tags, TimeSpan elapsed) : EventArgs
-{
-    public IReadOnlyList<string> Tags { get; } = tags;
-
-    public TimeSpan Elapsed { get; } = elapsed;
-}

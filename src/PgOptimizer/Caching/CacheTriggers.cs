@@ -190,6 +190,3 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
 
     private static string Literal(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }
-
-/// <summary>A table whose commits notify the cache, and the columns each notification carries.</summary>
-public sealed record InstalledTrigger(string Table, IReadOnlyList<string> Columns, string Channel);

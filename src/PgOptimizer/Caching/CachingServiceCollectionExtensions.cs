@@ -33,25 +33,3 @@ public static class CachingServiceCollectionExtensions
         return services;
     }
 }
-
-/// <summary>Warms the cache at start and runs the invalidation listener when tables are configured.</summary>
-internal sealed class CacheHostedService(IServiceProvider services, IOptions<CacheOptions> options) : IHostedService
-{
-    private CacheInvalidationListener? _listener;
-
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (options.Value.Tables.Count > 0)
-        {
-            _listener = services.GetRequiredService<CacheInvalidationListener>();
-            await _listener.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (options.Value.WarmupOnStart)
-        {
-            await services.GetRequiredService<SmartCache>().WarmupAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => _listener?.StopAsync(cancellationToken) ?? Task.CompletedTask;
-}

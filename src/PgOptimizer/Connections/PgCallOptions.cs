@@ -1,12 +1,5 @@
 namespace PgOptimizer.Connections;
 
-/// <summary>Where an operation may run: a read may go to a replica, a write goes to the primary.</summary>
-public enum DbIntent
-{
-    Read,
-    Write,
-}
-
 /// <summary>Per-call settings of <see cref="PgConnectionManager"/>.</summary>
 /// <param name="Idempotent">
 /// The operation may run twice without harm (an upsert, an update that sets absolute values).

@@ -5,13 +5,6 @@ using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Connections;
 
-/// <summary>The role of an endpoint.</summary>
-public enum EndpointRole
-{
-    Primary,
-    Replica,
-}
-
 /// <summary>
 /// One database endpoint: its pooled <see cref="NpgsqlDataSource"/>, its own circuit breaker and
 /// attempt timeout, and live figures (connections in use, circuit state). Created by

@@ -6,48 +6,6 @@ using Polly.Timeout;
 
 namespace PgOptimizer.Connections;
 
-/// <summary>SQLSTATE codes and classes the connection manager reasons about, named once.</summary>
-public static class SqlStates
-{
-    public const string ConnectionExceptionClass = "08";
-    public const string TransactionResolutionUnknown = "08007";
-    public const string SqlClientUnableToEstablishConnection = "08001";
-    public const string SqlServerRejectedConnection = "08004";
-    public const string SerializationFailure = "40001";
-    public const string DeadlockDetected = "40P01";
-    public const string StatementCompletionUnknown = "40003";
-    public const string InsufficientResourcesClass = "53";
-    public const string LockNotAvailable = "55P03";
-    public const string QueryCanceled = "57014";
-    public const string AdminShutdown = "57P01";
-    public const string CrashShutdown = "57P02";
-    public const string CannotConnectNow = "57P03";
-    public const string ReadOnlySqlTransaction = "25006";
-}
-
-/// <summary>How a failure bears on retrying the operation that raised it.</summary>
-public enum FailureKind
-{
-    /// <summary>Not transient (constraint, syntax, permission, ...): never retried.</summary>
-    Permanent,
-
-    /// <summary>Cancelled by the caller or by the server on request (57014): never retried.</summary>
-    Cancelled,
-
-    /// <summary>
-    /// Transient, and the server certainly did not apply the work: connecting failed, or the server
-    /// rolled the transaction back (40001, 40P01, 55P03, 53xxx, 57P03). Safe to retry any operation.
-    /// </summary>
-    TransientNotApplied,
-
-    /// <summary>
-    /// Transient, but whether the work was applied is unknown: the connection broke mid-operation
-    /// (08xxx, 57P01/57P02, I/O, timeouts) or the commit outcome is unknown (08007, 40003). Retried
-    /// only for reads and for operations the caller marks idempotent.
-    /// </summary>
-    TransientOutcomeUnknown,
-}
-
 /// <summary>Classifies exceptions from Npgsql and Polly for retry and circuit-breaker decisions.</summary>
 public static class PostgresErrorClassifier
 {

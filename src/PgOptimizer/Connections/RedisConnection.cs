@@ -133,6 +133,3 @@ public sealed partial class RedisConnection : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is not reachable; running without it until it returns")]
     private static partial void LogUnavailable(ILogger logger, string redis);
 }
-
-/// <summary>A Redis PING result.</summary>
-public sealed record RedisPing(TimeSpan Latency, string? ServerVersion);

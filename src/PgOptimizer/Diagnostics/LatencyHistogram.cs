@@ -12,9 +12,14 @@ namespace PgOptimizer.Diagnostics;
 /// </summary>
 public sealed class LatencyHistogram
 {
-    internal const long Lowest = 1;
-    internal const long Highest = 3_600_000_000; // 1 h in µs
-    internal const int Digits = 2;
+    /// <summary>Smallest recorded value: 1 µs.</summary>
+    public const long Lowest = 1;
+
+    /// <summary>Largest recorded value (longer ones are recorded as this): 1 h in µs.</summary>
+    public const long Highest = 3_600_000_000;
+
+    /// <summary>Significant decimal digits: 2, every percentile within 1 %.</summary>
+    public const int Digits = 2;
 
     /// <summary>Upper bounds (seconds) of the Prometheus buckets PgOptimizer exports.</summary>
     public static readonly double[] PrometheusBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -36,6 +41,12 @@ public sealed class LatencyHistogram
 
     /// <summary>A new empty histogram of the shared configuration.</summary>
     public static HistogramBase CreateEmpty() => new LongHistogram(Lowest, Highest, Digits);
+
+    /// <summary>A new empty histogram of the shared configuration that several threads may record into.</summary>
+    public static HistogramBase CreateConcurrent() => new LongConcurrentHistogram(Lowest, Highest, Digits);
+
+    /// <summary>A value in µs clamped to the recordable range.</summary>
+    public static long Clamp(long microseconds) => Math.Clamp(microseconds, Lowest, Highest);
 
     /// <summary>Count, mean, p50/p95/p99 and max in milliseconds.</summary>
     public LatencySummary Summarize() => Summarize(Snapshot());
@@ -156,10 +167,4 @@ public sealed class LatencyHistogram
             throw new FormatException("Not an encoded PgOptimizer latency histogram.", ex);
         }
     }
-}
-
-/// <summary>Latency figures in milliseconds.</summary>
-public sealed record LatencySummary(long Count, double MeanMs, double P50Ms, double P95Ms, double P99Ms, double MaxMs)
-{
-    public static readonly LatencySummary Empty = new(0, 0, 0, 0, 0, 0);
 }

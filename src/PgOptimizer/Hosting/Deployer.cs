@@ -6,15 +6,6 @@ using PgOptimizer.Indexing;
 
 namespace PgOptimizer.Hosting;
 
-/// <summary>One step of a deployment and how it went.</summary>
-public sealed record DeployStep(string Name, CheckStatus Status, string Detail, string? Fix = null);
-
-/// <summary>What a deployment did (or, with TestOnly, would do).</summary>
-public sealed record DeployReport(bool TestOnly, IReadOnlyList<DeployStep> Steps, IndexPlan? Plan, IndexApplyReport? Apply, IndexHealthReport? Health, TimeSpan Elapsed)
-{
-    public bool Succeeded => Steps.All(s => s.Status != CheckStatus.Error);
-}
-
 /// <summary>
 /// The deployment the specification's deploy script performs: validate (connectivity, server
 /// version, extensions, privileges, the space the new indexes need, replica lag), plan the index

@@ -4,37 +4,6 @@ using PgOptimizer.Connections;
 
 namespace PgOptimizer.Hosting;
 
-/// <summary>Outcome of one doctor check.</summary>
-public enum CheckStatus
-{
-    Ok,
-    Info,
-    Warning,
-    Error,
-}
-
-/// <summary>One finding: what was checked, what was found and, when not ok, how to fix it.</summary>
-public sealed record DoctorCheck(string Name, CheckStatus Status, string Detail, string? Fix = null);
-
-/// <summary>The server behind the primary endpoint.</summary>
-public sealed record ServerInfo(string Endpoint, string Version, int VersionNumber, string Database, string User, bool IsSuperuser, bool IsNeon, bool IsPooler, string? NeonEndpointId, TimeSpan ConnectLatency);
-
-/// <summary>An extension's state.</summary>
-public sealed record ExtensionInfo(string Name, bool Available, bool Installed, string? Version, bool? Preloaded);
-
-/// <summary>A replica as seen from itself and from the primary.</summary>
-public sealed record ReplicaInfo(string Name, string Endpoint, bool Reachable, bool? InRecovery, double? ReplayLagSeconds, long? LagBytes, string? Error);
-
-/// <summary>Redis reachability.</summary>
-public sealed record RedisInfo(bool Configured, string? Endpoint, bool Reachable, double? LatencyMs, string? Version);
-
-/// <summary>Everything <c>pgopt doctor</c> found.</summary>
-public sealed record DoctorReport(ServerInfo? Server, IReadOnlyList<ExtensionInfo> Extensions, IReadOnlyList<ReplicaInfo> Replicas, RedisInfo Redis, IReadOnlyList<DoctorCheck> Checks)
-{
-    /// <summary>No check failed (warnings allowed).</summary>
-    public bool Healthy => Checks.All(c => c.Status != CheckStatus.Error);
-}
-
 /// <summary>
 /// Checks that a database and its surroundings are ready for PgOptimizer: connectivity, server
 /// version, Neon and pooler detection, the extensions and privileges later commands need,

@@ -4,12 +4,6 @@ using Npgsql;
 
 namespace PgOptimizer.Indexing;
 
-/// <summary>An EXPLAIN result for one statement, or why there is none.</summary>
-public sealed record ExplainedPlan(double TotalCost, JsonElement Plan, string? Error)
-{
-    public bool Ok => Error is null;
-}
-
 /// <summary>
 /// Explains normalized statements ($1, $2, ... in place of values) with a generic plan: on
 /// PostgreSQL 16+ with EXPLAIN (GENERIC_PLAN); on 14–15 with PREPARE, plan_cache_mode =

@@ -5,41 +5,6 @@ using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
-[JsonConverter(typeof(JsonStringEnumConverter<QueryVerdict>))]
-public enum QueryVerdict
-{
-    Helped,
-    AlreadyIndexed,
-    NoUsefulIndex,
-    Unsupported,
-}
-
-/// <summary>A query an index recommendation serves, with its generic-plan cost before and after.</summary>
-public sealed record RecommendedQuery(long QueryId, string Query, long Calls, double CostBefore, double CostAfter);
-
-/// <summary>One recommended index; <see cref="Ddl"/> is the exact CREATE INDEX CONCURRENTLY statement.</summary>
-public sealed record IndexRecommendation(
-    string Name,
-    string Table,
-    IReadOnlyList<string> Columns,
-    string? Where,
-    string Method,
-    string Ddl,
-    long EstimatedSizeBytes,
-    double Benefit,
-    double WriteCost,
-    IReadOnlyList<RecommendedQuery> Queries,
-    [property: JsonIgnore] IndexDefinition Definition);
-
-/// <summary>What the advisor concluded about one query.</summary>
-public sealed record QueryAdvice(long QueryId, string Query, long Calls, double TotalMs, QueryVerdict Verdict, string Reason);
-
-public sealed record AdvisorReport(IReadOnlyList<IndexRecommendation> Recommendations, IReadOnlyList<QueryAdvice> Queries)
-{
-    /// <summary>The recommendations as a catalog, for apply.</summary>
-    public IndexCatalog ToCatalog() => new(Recommendations.Select((r, i) => r.Definition with { Priority = i + 1 }));
-}
-
 /// <summary>
 /// Recommends indexes for the whole workload: statements from pg_stat_statements (top by total
 /// time), each explained with a generic plan; candidates from what its plan filters, joins and
@@ -66,7 +31,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
     /// </summary>
     public async Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken ct = default)
     {
-        var samples = (sampleQueries ?? []).GroupBy(QueryShape.Of).ToDictionary(g => g.Key, g => g.First());
+        var samples = (sampleQueries ?? []).GroupBy(SqlNormalizer.Shape).ToDictionary(g => g.Key, g => g.First());
         await using var explainer = await GenericPlanExplainer.OpenAsync(dataSource, ct).ConfigureAwait(false);
         var conn = explainer.Connection;
         if (!await HasHypoPgAsync(conn, ct).ConfigureAwait(false))
@@ -106,7 +71,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
         var queries = new List<QueryState>();
         foreach (var original in statements)
         {
-            var s = samples.TryGetValue(QueryShape.Of(original.Query), out var sample) ? original with { Query = sample } : original;
+            var s = samples.TryGetValue(SqlNormalizer.Shape(original.Query), out var sample) ? original with { Query = sample } : original;
             var plan = await explainer.ExplainAsync(s.Query, ct).ConfigureAwait(false);
             if (!plan.Ok)
             {
@@ -338,7 +303,7 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
     {
         var da = a.Definition;
         var db = b.Definition;
-        return da.Method == db.Method && SqlNormalizer.Normalize(da.Where) == SqlNormalizer.Normalize(db.Where) && db.Keys.Count <= da.Keys.Count
+        return da.Method == db.Method && SqlNormalizer.Expression(da.Where) == SqlNormalizer.Expression(db.Where) && db.Keys.Count <= da.Keys.Count
                && db.Keys.Select((k, i) => k == da.Keys[i]).All(x => x);
     }
 
@@ -492,16 +457,6 @@ public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyL
     private static partial System.Text.RegularExpressions.Regex HypotheticalOid();
 
     /// <summary>A query's shape: literals and parameters as ?, white space folded, lower case.</summary>
-    internal static class QueryShape
-    {
-        public static string Of(string sql) =>
-            System.Text.RegularExpressions.Regex.Replace(
-                System.Text.RegularExpressions.Regex.Replace(
-                    System.Text.RegularExpressions.Regex.Replace(sql, @"'(?:[^']|'')*'(?:::[\w ]+)?|\$\d+|\b\d+(?:\.\d+)?\b", "?"),
-                    @"\s+", " "),
-                @"\s*([(),=<>])\s*", "$1").Trim().ToLowerInvariant();
-    }
-
     /// <summary>The explained workload: queries with their plans' table uses, rows written per table, statements without a plan.</summary>
     private sealed record ExplainedWorkload(List<QueryState> Queries, Dictionary<string, long> WrittenRows, Dictionary<long, QueryAdvice> Unexplained);
 

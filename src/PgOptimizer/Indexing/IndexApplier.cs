@@ -6,39 +6,6 @@ using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
 
-/// <summary>Progress of one index build, from pg_stat_progress_create_index.</summary>
-public readonly record struct IndexBuildProgress(string Index, int Number, int Total, string Phase, long BlocksDone, long BlocksTotal, long TuplesDone, long TuplesTotal)
-{
-    /// <summary>0–1 within this build (blocks while scanning, tuples while sorting/loading).</summary>
-    public double Fraction => BlocksTotal > 0 && TuplesTotal <= 0 ? (double)BlocksDone / BlocksTotal
-        : TuplesTotal > 0 ? (double)TuplesDone / TuplesTotal
-        : BlocksTotal > 0 ? (double)BlocksDone / BlocksTotal : 0;
-}
-
-/// <summary>What happened to one action.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<IndexApplyOutcome>))]
-public enum IndexApplyOutcome
-{
-    Created,
-    Rebuilt,
-    Replaced,
-    Failed,
-    Skipped,
-}
-
-public sealed record IndexApplyResult(string Name, string Table, IndexActionKind Action, IndexApplyOutcome Outcome, TimeSpan Elapsed, long SizeBytes, string? Error, int LockRetries);
-
-public sealed record IndexApplyReport(bool DryRun, IndexPlan Plan, IReadOnlyList<IndexApplyResult> Results, TimeSpan Elapsed, TimeSpan WaitedForLock)
-{
-    /// <summary>
-    /// Tables analyzed after the builds because they gained an expression index: the planner has
-    /// statistics for an index expression only after ANALYZE, and guesses its selectivity until then.
-    /// </summary>
-    public IReadOnlyList<string> Analyzed { get; init; } = [];
-
-    public bool Succeeded => Results.All(r => r.Outcome != IndexApplyOutcome.Failed);
-}
-
 /// <summary>
 /// Applies a plan: CREATE INDEX CONCURRENTLY one at a time in priority order, with lock_timeout and
 /// retries on lock timeouts, cleanup of the INVALID index a failed concurrent build leaves, a session

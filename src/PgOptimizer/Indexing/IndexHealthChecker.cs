@@ -5,35 +5,6 @@ using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
-[JsonConverter(typeof(JsonStringEnumConverter<IndexFindingKind>))]
-public enum IndexFindingKind
-{
-    Invalid,
-    Duplicate,
-    Redundant,
-    Unused,
-    Bloat,
-    SequentialScans,
-    UnindexedForeignKey,
-    LowCoverage,
-}
-
-/// <summary>One health finding with its evidence and the SQL that fixes it.</summary>
-public sealed record IndexFinding(IndexFindingKind Kind, HealthLevel Level, string Table, string? Index, string Detail, IReadOnlyDictionary<string, object?> Evidence, string? Fix);
-
-/// <summary>Share of the workload whose plans avoid sequential scans on large tables.</summary>
-public sealed record IndexCoverage(double ByCalls, double ByTime, int Statements, int Covered, IReadOnlyList<CoverageStatement> Uncovered, IReadOnlyList<UnexplainedStatement> Unexplainable);
-
-public sealed record UnexplainedStatement(long QueryId, string Query, string Reason);
-
-public sealed record CoverageStatement(long QueryId, string Query, long Calls, double TotalMs, IReadOnlyList<string> SeqScannedTables);
-
-/// <summary>Bloat estimate of one btree index; null figures mean unknown (and why).</summary>
-public sealed record IndexBloat(string Index, string Table, long SizeBytes, long? ExpectedBytes, double? BloatRatio, string? UnknownReason);
-
-/// <summary>The result of an index health check.</summary>
-public sealed record IndexHealthReport(HealthLevel Status, DateTimeOffset? StatsSince, IReadOnlyList<IndexFinding> Findings, IndexCoverage? Coverage, IReadOnlyList<IndexBloat> Bloat, string? CoverageUnavailable);
-
 /// <summary>
 /// PgHero's index checks and more: invalid, duplicate and redundant indexes with the DROP that fixes
 /// them, unused indexes (scans summed over the primary and every replica, since reads go there),
@@ -100,11 +71,11 @@ public static class IndexHealthChecker
     private static Dictionary<string, object?> Ev(params (string Key, object? Value)[] items) => items.ToDictionary(i => i.Key, i => i.Value);
 
     private static string Signature(LiveIndex l, int keyCount) =>
-        string.Join("|", l.Keys.Take(keyCount).Select((k, i) => $"{SqlNormalizer.Normalize(k)}:{l.Descending[i]}:{l.NullsFirst[i]}:{l.OpClasses[i]}"));
+        string.Join("|", l.Keys.Take(keyCount).Select((k, i) => $"{SqlNormalizer.Expression(k)}:{l.Descending[i]}:{l.NullsFirst[i]}:{l.OpClasses[i]}"));
 
     internal static IEnumerable<IndexFinding> DuplicatesAndRedundant(IReadOnlyList<LiveIndex> live)
     {
-        foreach (var group in live.GroupBy(l => (l.QualifiedTable, l.Method, Pred: SqlNormalizer.Normalize(l.Predicate))))
+        foreach (var group in live.GroupBy(l => (l.QualifiedTable, l.Method, Pred: SqlNormalizer.Expression(l.Predicate))))
         {
             var list = group.ToList();
             var reported = new HashSet<string>(StringComparer.Ordinal);
@@ -125,8 +96,8 @@ public static class IndexHealthChecker
                     }
 
                     var sameKeys = a.Keys.Count == b.Keys.Count && Signature(a, a.Keys.Count) == Signature(b, b.Keys.Count);
-                    var includeSame = a.Include.Select(SqlNormalizer.Normalize).OrderBy(x => x, StringComparer.Ordinal)
-                        .SequenceEqual(b.Include.Select(SqlNormalizer.Normalize).OrderBy(x => x, StringComparer.Ordinal));
+                    var includeSame = a.Include.Select(SqlNormalizer.Expression).OrderBy(x => x, StringComparer.Ordinal)
+                        .SequenceEqual(b.Include.Select(SqlNormalizer.Expression).OrderBy(x => x, StringComparer.Ordinal));
                     if (sameKeys && includeSame)
                     {
                         // Exact duplicates: drop the one that is not unique/constraint; between equals, the later name.
@@ -141,7 +112,7 @@ public static class IndexHealthChecker
                             IndexDdl.DropConcurrently(a.Schema, a.Name) + ";");
                     }
                     else if (a.Method == "btree" && a.Keys.Count < b.Keys.Count && Signature(a, a.Keys.Count) == Signature(b, a.Keys.Count)
-                             && a.Include.All(c => b.Keys.Concat(b.Include).Select(SqlNormalizer.Normalize).Contains(SqlNormalizer.Normalize(c))))
+                             && a.Include.All(c => b.Keys.Concat(b.Include).Select(SqlNormalizer.Expression).Contains(SqlNormalizer.Expression(c))))
                     {
                         reported.Add(a.Name);
                         yield return new IndexFinding(IndexFindingKind.Redundant, HealthLevel.Warning, a.QualifiedTable, a.Name,
@@ -244,7 +215,7 @@ public static class IndexHealthChecker
             var (schema, table, name, cols, refTable) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetFieldValue<string[]>(3), r.GetString(4));
             var covered = live.Any(l => l.Valid && l.Schema == schema && l.Table == table && l.Method == "btree" && ServesForeignKey(l.Predicate, cols)
                                         && l.Keys.Count >= cols.Length
-                                        && l.Keys.Take(cols.Length).Select(SqlNormalizer.Normalize).ToHashSet().SetEquals(cols.Select(SqlNormalizer.Normalize)));
+                                        && l.Keys.Take(cols.Length).Select(SqlNormalizer.Expression).ToHashSet().SetEquals(cols.Select(SqlNormalizer.Expression)));
             if (!covered)
             {
                 var indexName = $"idx_{table}_{string.Join("_", cols)}";
@@ -268,8 +239,8 @@ public static class IndexHealthChecker
         }
 
         var parts = System.Text.RegularExpressions.Regex.Split(predicate, @"\bAND\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)
-            .Select(SqlNormalizer.Normalize);
-        return parts.All(p => columns.Any(c => p == SqlNormalizer.Normalize(c) + "isnotnull"));
+            .Select(SqlNormalizer.Expression);
+        return parts.All(p => columns.Any(c => p == SqlNormalizer.Expression(c) + "isnotnull"));
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Npgsql;
 using PgOptimizer.Connections;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 
@@ -106,8 +107,8 @@ public static class IndexPlanner
             diff.Add(d.Unique ? "not unique → unique" : "unique → not unique");
         }
 
-        var wantKeys = d.Keys.Select(k => SqlNormalizer.Normalize(k.Expression ?? k.Column)).ToList();
-        var haveKeys = l.Keys.Select(SqlNormalizer.Normalize).ToList();
+        var wantKeys = d.Keys.Select(k => SqlNormalizer.Expression(k.Expression ?? k.Column)).ToList();
+        var haveKeys = l.Keys.Select(SqlNormalizer.Expression).ToList();
         if (!wantKeys.SequenceEqual(haveKeys))
         {
             diff.Add($"keys ({string.Join(", ", l.Keys)}) → ({string.Join(", ", d.Keys.Select(k => k.Expression ?? k.Column))})");
@@ -130,14 +131,14 @@ public static class IndexPlanner
             }
         }
 
-        var wantInclude = d.Include.Select(SqlNormalizer.Normalize).ToList();
-        var haveInclude = l.Include.Select(SqlNormalizer.Normalize).ToList();
+        var wantInclude = d.Include.Select(SqlNormalizer.Expression).ToList();
+        var haveInclude = l.Include.Select(SqlNormalizer.Expression).ToList();
         if (!wantInclude.SequenceEqual(haveInclude))
         {
             diff.Add($"INCLUDE ({string.Join(", ", l.Include)}) → ({string.Join(", ", d.Include)})");
         }
 
-        if (SqlNormalizer.Normalize(d.Where) != SqlNormalizer.Normalize(l.Predicate))
+        if (SqlNormalizer.Expression(d.Where) != SqlNormalizer.Expression(l.Predicate))
         {
             diff.Add($"predicate {l.Predicate ?? "(none)"} → {d.Where ?? "(none)"}");
         }

@@ -18,6 +18,3 @@ public interface IOperationExecutor
     /// <summary>Runs a read and returns its rows as JSON.</summary>
     ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken);
 }
-
-/// <summary>A read's result: its row count and the rows as a JSON array of objects.</summary>
-public sealed record QueryResult(int Rows, string Json);

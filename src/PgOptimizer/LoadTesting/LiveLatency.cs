@@ -1,6 +1,8 @@
 using HdrHistogram;
 using PgOptimizer.Workload;
 
+using PgOptimizer.Diagnostics;
+
 namespace PgOptimizer.LoadTesting;
 
 /// <summary>
@@ -11,12 +13,11 @@ namespace PgOptimizer.LoadTesting;
 internal sealed class LiveLatency(TimeSpan window, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
-    private const long Highest = 3_600_000_000; // one hour in microseconds
-    private readonly Recorder _recorder = new(1, Highest, 2, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
+    private readonly Recorder _recorder = new(LatencyHistogram.Lowest, LatencyHistogram.Highest, LatencyHistogram.Digits, (id, low, high, digits) => new LongHistogram(id, low, high, digits));
     private readonly Queue<(long At, HistogramBase Interval)> _intervals = new();
     private HistogramBase? _recycle;
 
-    public void Record(long micros) => _recorder.RecordValue(Math.Clamp(micros, 1, Highest));
+    public void Record(long micros) => _recorder.RecordValue(LatencyHistogram.Clamp(micros));
 
     /// <summary>p95 in milliseconds over the window, or null before anything was recorded in it.</summary>
     public double? P95Ms()
@@ -31,7 +32,7 @@ internal sealed class LiveLatency(TimeSpan window, TimeProvider? time = null)
             _recycle = _intervals.Dequeue().Interval;
         }
 
-        var sum = new LongHistogram(Highest, 2);
+        var sum = LatencyHistogram.CreateEmpty();
         foreach (var (_, h) in _intervals)
         {
             sum.Add(h);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using HdrHistogram;
 using Npgsql;
+using PgOptimizer.Diagnostics;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
@@ -13,8 +14,6 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public static class OpenLoopRunner
 {
-    private const long Highest = 3_600_000_000;
-
     public static async Task<OpenLoopReport> RunAsync(
         IWorkload workload,
         WorkloadMix mix,
@@ -33,8 +32,8 @@ public static class OpenLoopRunner
 
         var ops = workload.Operations;
         var index = ops.Select((o, i) => (o, i)).ToDictionary(x => x.o.Name, x => x.i);
-        var latency = ops.Select(_ => new LongConcurrentHistogram(1, Highest, 3)).ToArray();
-        var service = new LongConcurrentHistogram(1, Highest, 3);
+        var latency = ops.Select(_ => LatencyHistogram.CreateConcurrent()).ToArray();
+        var service = LatencyHistogram.CreateConcurrent();
         var calls = new long[ops.Count];
         var errors = new long[ops.Count];
         var rows = new long[ops.Count];
@@ -66,9 +65,9 @@ public static class OpenLoopRunner
 
                 if (measured)
                 {
-                    latency[slot].RecordValue(Math.Clamp((done - intended) * 1_000_000 / Stopwatch.Frequency, 1, Highest));
+                    latency[slot].RecordValue(LatencyHistogram.Clamp((done - intended) * 1_000_000 / Stopwatch.Frequency));
                     live?.Record((done - intended) * 1_000_000 / Stopwatch.Frequency);
-                    service.RecordValue(Math.Clamp((done - begun) * 1_000_000 / Stopwatch.Frequency, 1, Highest));
+                    service.RecordValue(LatencyHistogram.Clamp((done - begun) * 1_000_000 / Stopwatch.Frequency));
                     Interlocked.Increment(ref calls[slot]);
                     Interlocked.Add(ref rows[slot], n);
                     Interlocked.Increment(ref completed);
@@ -147,25 +146,18 @@ public static class OpenLoopRunner
         cancellationToken.ThrowIfCancellationRequested();
         var measuredSeconds = options.Duration.TotalSeconds;
         var perOp = new List<OperationReport>();
-        var all = new LongHistogram(Highest, 3);
+        var all = LatencyHistogram.CreateEmpty();
         for (var i = 0; i < ops.Count; i++)
         {
             all.Add(latency[i]);
             if (calls[i] + errors[i] > 0)
             {
-                perOp.Add(new OperationReport(ops[i].Name, ops[i].Intent, calls[i], errors[i], rows[i], LatencySummary.From(latency[i])) { FirstError = firstErrors[i] });
+                perOp.Add(new OperationReport(ops[i].Name, ops[i].Intent, calls[i], errors[i], rows[i], LatencyHistogram.Summarize(latency[i])) { FirstError = firstErrors[i] });
             }
         }
 
-        var report = new WorkloadReport(workload.Name, executor.Name, options.MaxInFlight, options.Duration, perOp, LatencySummary.From(all));
+        var report = new WorkloadReport(workload.Name, executor.Name, options.MaxInFlight, options.Duration, perOp, LatencyHistogram.Summarize(all));
         var written = ops.Select((o, i) => (o.Name, Rows: rowsAll[i])).Where(x => x.Rows > 0).ToDictionary(x => x.Name, x => x.Rows, StringComparer.Ordinal);
-        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencySummary.From(service), late, written);
+        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencyHistogram.Summarize(service), late, written);
     }
 }
-
-/// <summary>
-/// An open-loop run: latency from each request's intended start (in <see cref="Report"/>), service
-/// time from its actual start, the rate asked for and achieved, requests that had to wait for a
-/// free slot, and rows written per write operation including the warm-up (for checking against the database).
-/// </summary>
-public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, IReadOnlyDictionary<string, long> RowsWrittenIncludingWarmup);

@@ -3,13 +3,10 @@ using HdrHistogram;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using PgOptimizer.Diagnostics;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
-
-/// <summary>Live figures while a workload runs.</summary>
-/// <summary>Progress of a run: time, operations and errors so far, and the p95 latency of about the last second (null before any).</summary>
-public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Duration, long Operations, long Errors, double? RecentP95Ms = null);
 
 /// <summary>
 /// Replays a workload in a closed loop: each worker draws an operation from the mix and its
@@ -18,7 +15,6 @@ public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Durati
 /// </summary>
 public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = null)
 {
-    private const long HighestTrackableMicros = 3_600_000_000; // one hour
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
     public async Task<WorkloadReport> RunAsync(
@@ -107,10 +103,10 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         cancellationToken.ThrowIfCancellationRequested();
 
         var perOp = new List<OperationReport>();
-        var all = new LongHistogram(HighestTrackableMicros, 3);
+        var all = LatencyHistogram.CreateEmpty();
         for (var i = 0; i < workload.Operations.Count; i++)
         {
-            var h = new LongHistogram(HighestTrackableMicros, 3);
+            var h = LatencyHistogram.CreateEmpty();
             long calls = 0, errs = 0, rows = 0;
             string? firstError = null;
             foreach (var w in workers.Where(w => w is not null))
@@ -126,11 +122,11 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
             var op = workload.Operations[i];
             if (calls + errs > 0)
             {
-                perOp.Add(new OperationReport(op.Name, op.Intent, calls, errs, rows, LatencySummary.From(h)) { FirstError = firstError });
+                perOp.Add(new OperationReport(op.Name, op.Intent, calls, errs, rows, LatencyHistogram.Summarize(h)) { FirstError = firstError });
             }
         }
 
-        return new WorkloadReport(workload.Name, executor.Name, options.Concurrency, elapsed, perOp, LatencySummary.From(all));
+        return new WorkloadReport(workload.Name, executor.Name, options.Concurrency, elapsed, perOp, LatencyHistogram.Summarize(all));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Operation {Operation} failed: {Type}: {Message}")]
@@ -140,7 +136,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
     {
         public WorkerState(int ops)
         {
-            Histograms = Enumerable.Range(0, ops).Select(_ => new LongHistogram(HighestTrackableMicros, 3)).ToArray();
+            Histograms = Enumerable.Range(0, ops).Select(_ => LatencyHistogram.CreateEmpty()).ToArray();
             Calls = new long[ops];
             Errors = new long[ops];
             Rows = new long[ops];
@@ -149,7 +145,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
 
         public string?[] FirstErrors { get; }
 
-        public LongHistogram[] Histograms { get; }
+        public HistogramBase[] Histograms { get; }
 
         public long[] Calls { get; }
 
@@ -159,45 +155,9 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
 
         public void Record(int slot, long micros, int rows)
         {
-            Histograms[slot].RecordValue(Math.Clamp(micros, 1, HighestTrackableMicros));
+            Histograms[slot].RecordValue(LatencyHistogram.Clamp(micros));
             Calls[slot]++;
             Rows[slot] += rows;
         }
     }
-}
-
-/// <summary>Latency percentiles in milliseconds.</summary>
-public sealed record LatencySummary(double MeanMs, double P50Ms, double P95Ms, double P99Ms, double MaxMs)
-{
-    public static LatencySummary From(HistogramBase h)
-    {
-        ArgumentNullException.ThrowIfNull(h);
-        if (h.TotalCount == 0)
-        {
-            return new LatencySummary(0, 0, 0, 0, 0);
-        }
-
-        static double Ms(double micros) => Math.Round(micros / 1000.0, 3);
-        return new LatencySummary(Ms(h.GetMean()), Ms(h.GetValueAtPercentile(50)), Ms(h.GetValueAtPercentile(95)), Ms(h.GetValueAtPercentile(99)), Ms(h.GetMaxValue()));
-    }
-}
-
-/// <summary>Figures of one operation in a run.</summary>
-public sealed record OperationReport(string Name, Connections.DbIntent Intent, long Calls, long Errors, long Rows, LatencySummary Latency)
-{
-    /// <summary>The first failure's type and message (null when none failed): what to look at first.</summary>
-    public string? FirstError { get; init; }
-}
-
-/// <summary>The result of a workload run.</summary>
-public sealed record WorkloadReport(string Workload, string Executor, int Concurrency, TimeSpan Elapsed, IReadOnlyList<OperationReport> Operations, LatencySummary Latency)
-{
-    public long Calls => Operations.Sum(o => o.Calls);
-
-    public long Errors => Operations.Sum(o => o.Errors);
-
-    public double Throughput => Elapsed.TotalSeconds <= 0 ? 0 : Calls / Elapsed.TotalSeconds;
-
-    /// <summary>Rows written by successful write operations.</summary>
-    public long RowsWritten => Operations.Where(o => o.Intent == Connections.DbIntent.Write).Sum(o => o.Rows);
 }

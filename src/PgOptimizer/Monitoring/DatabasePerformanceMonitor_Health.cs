@@ -58,12 +58,12 @@ public sealed partial class DatabasePerformanceMonitor
             }
 
             var alerts = _alerts.Active;
-            var connectionStatus = alerts.Where(a => a.Name == AlertNames.ConnectionUsage && a.State == "firing").Select(a => a.Severity).DefaultIfEmpty(HealthLevel.Healthy).Max();
+            var connectionStatus = alerts.Where(a => a.Name == AlertNames.ConnectionUsage && a.State == AlertState.Firing).Select(a => a.Severity).DefaultIfEmpty(HealthLevel.Healthy).Max();
             ServerHealth? server = snapshot is null ? null : new ServerHealth(
                 snapshot.Connections.Total, snapshot.Connections.MaxConnections, snapshot.Connections.LongestTransactionSeconds, snapshot.Connections.Blocked,
                 interval?.Deadlocks ?? 0, snapshot.Replicas, snapshot.WraparoundAge, snapshot.DatabaseBytes, interval?.CommitsPerSecond);
             var recommendations = Recommendations.Build(alerts, client, snapshot, cache, _options, _connections, serverError);
-            var overall = alerts.Where(a => a.State == "firing").Select(a => a.Severity).DefaultIfEmpty(HealthLevel.Healthy).Max();
+            var overall = alerts.Where(a => a.State == AlertState.Firing).Select(a => a.Severity).DefaultIfEmpty(HealthLevel.Healthy).Max();
             if (serverError is not null)
             {
                 overall = HealthLevel.Critical;

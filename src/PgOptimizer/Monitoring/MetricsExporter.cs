@@ -107,7 +107,7 @@ public static class MetricsExporter
         }
 
         w.Family("pgopt_alert_firing", "gauge", "1 for each firing alert, by alert and severity.");
-        foreach (var a in report.Alerts.Where(a => a.State == "firing"))
+        foreach (var a in report.Alerts.Where(a => a.State == AlertState.Firing))
         {
             w.Sample("pgopt_alert_firing", 1, ("alert", a.Name), ("severity", a.Severity.ToString().ToLowerInvariant()));
         }
@@ -274,12 +274,3 @@ public static class MetricsExporter
         public override string ToString() => _sb.ToString();
     }
 }
-
-/// <summary>Everything one export contains.</summary>
-public sealed record MetricsReport(
-    ClientSnapshot Client,
-    ServerSnapshot? Server,
-    ServerInterval? Interval,
-    IReadOnlyList<Alert> Alerts,
-    HealthLevel? Overall,
-    int TopStatements = 10);

@@ -30,9 +30,3 @@ public static class MonitoringServiceCollectionExtensions
         return services;
     }
 }
-
-/// <summary>Runs <see cref="DatabasePerformanceMonitor.RunAsync"/> in a host.</summary>
-public sealed class MonitoringHostedService(DatabasePerformanceMonitor monitor) : BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => monitor.RunAsync(stoppingToken);
-}

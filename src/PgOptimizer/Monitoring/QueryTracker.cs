@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
+using PgOptimizer.Workload;
 
 namespace PgOptimizer.Monitoring;
 
@@ -145,13 +146,13 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
             return known;
         }
 
-        var normalized = QueryNormalizer.Normalize(sql);
-        var id = QueryNormalizer.StatementId(normalized);
+        var normalized = SqlNormalizer.Statement(sql);
+        var id = SqlNormalizer.StatementId(normalized);
         if (!_byId.TryGetValue(id, out var stats))
         {
             stats = _byId.Count < _options.MaxTrackedStatements
                 ? _byId.GetOrAdd(id, static (i, n) => new StatementStats(i, n), normalized)
-                : _byId.GetOrAdd(QueryNormalizer.StatementId(OtherStatement), static (i, n) => new StatementStats(i, n), OtherStatement);
+                : _byId.GetOrAdd(SqlNormalizer.StatementId(OtherStatement), static (i, n) => new StatementStats(i, n), OtherStatement);
         }
 
         // raw texts are cached up to a bound: an application that inlines constants would otherwise
@@ -250,70 +251,4 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
         _listener?.Dispose();
         _pools.Dispose();
     }
-}
-
-/// <summary>Live figures of one normalized statement.</summary>
-public sealed class StatementStats(string id, string sql)
-{
-    private readonly LatencyHistogram _latency = new();
-    private long _calls;
-    private long _errors;
-    private long _rows;
-    private long _totalMicros;
-    private long _maxMicros;
-
-    public string Id { get; } = id;
-
-    public string Sql { get; } = sql;
-
-    public long Calls => Interlocked.Read(ref _calls);
-
-    public long Errors => Interlocked.Read(ref _errors);
-
-    internal void Record(long micros, long rows, bool failed)
-    {
-        Interlocked.Increment(ref _calls);
-        if (failed)
-        {
-            Interlocked.Increment(ref _errors);
-        }
-
-        if (rows > 0)
-        {
-            Interlocked.Add(ref _rows, rows);
-        }
-
-        Interlocked.Add(ref _totalMicros, micros);
-        long max;
-        while (micros > (max = Interlocked.Read(ref _maxMicros)) && Interlocked.CompareExchange(ref _maxMicros, micros, max) != max)
-        {
-        }
-
-        _latency.RecordMicroseconds(micros);
-    }
-
-    public StatementSnapshot Snapshot() => new(
-        Id, Sql, Calls, Errors, Interlocked.Read(ref _rows), Interlocked.Read(ref _totalMicros) / 1000.0, Interlocked.Read(ref _maxMicros) / 1000.0,
-        LatencyHistogram.Encode(_latency.Snapshot()));
-}
-
-/// <summary>Live figures of one endpoint's commands.</summary>
-public sealed class EndpointQueryStats(string name)
-{
-    private readonly LatencyHistogram _latency = new();
-    private long _errors;
-
-    public string Name { get; } = name;
-
-    internal void Record(long micros, bool failed)
-    {
-        if (failed)
-        {
-            Interlocked.Increment(ref _errors);
-        }
-
-        _latency.RecordMicroseconds(micros);
-    }
-
-    public EndpointSnapshot Snapshot() => new(Name, _latency.Count, Interlocked.Read(ref _errors), LatencyHistogram.Encode(_latency.Snapshot()));
 }

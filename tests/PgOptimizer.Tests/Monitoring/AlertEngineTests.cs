@@ -14,7 +14,7 @@ public class AlertEngineTests
         var engine = new AlertEngine(AlertNames.Defaults(), "test");
         Assert.Empty(engine.Evaluate(Value(AlertNames.CacheHitRate, 95), T0));
         Assert.Empty(engine.Evaluate(Value(AlertNames.CacheHitRate, 70), T0.AddMinutes(1))); // pending: 5 min "for"
-        Assert.Equal("pending", Assert.Single(engine.Active).State);
+        Assert.Equal(AlertState.Pending, Assert.Single(engine.Active).State);
         var fired = Assert.Single(engine.Evaluate(Value(AlertNames.CacheHitRate, 72), T0.AddMinutes(6)));
         Assert.Equal(("fired", HealthLevel.Warning), (fired.Kind, fired.To));
         Assert.Empty(engine.Evaluate(Value(AlertNames.CacheHitRate, 85), T0.AddMinutes(7))); // 85 < 80 * 1.1: still firing

@@ -197,15 +197,15 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
         var h1 = await monitor.GetDatabaseHealthAsync();
         Assert.Equal(80, h1.Metrics.ConnectionHealth.ConnectionUsage);
         Assert.Equal(8, h1.Metrics.ConnectionHealth.ActiveConnections);
-        Assert.Equal("pending", Usage(h1)!.State);
+        Assert.Equal(AlertState.Pending, Usage(h1)!.State);
         Assert.Empty(events);
 
         time.Advance(TimeSpan.FromSeconds(59));
-        Assert.Equal("pending", Usage(await monitor.GetDatabaseHealthAsync())!.State);
+        Assert.Equal(AlertState.Pending, Usage(await monitor.GetDatabaseHealthAsync())!.State);
 
         time.Advance(TimeSpan.FromSeconds(2));
         var h2 = await monitor.GetDatabaseHealthAsync();
-        Assert.Equal(("firing", HealthLevel.Warning), (Usage(h2)!.State, Usage(h2)!.Severity));
+        Assert.Equal((AlertState.Firing, HealthLevel.Warning), (Usage(h2)!.State, Usage(h2)!.Severity));
         Assert.Equal(HealthLevel.Warning, h2.Metrics.ConnectionHealth.Status);
         Assert.True(h2.Overall >= HealthLevel.Warning);
         Assert.Contains(h2.Recommendations, r => r.Message == Usage(h2)!.Message && r.Action.Contains("MaxPoolSize", StringComparison.Ordinal));
@@ -214,7 +214,7 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
 
         await ReleaseAsync(1); // 70 %: at the threshold, inside the hysteresis margin (clears below 63 %)
         time.Advance(TimeSpan.FromSeconds(15));
-        Assert.Equal("firing", Usage(await monitor.GetDatabaseHealthAsync())!.State);
+        Assert.Equal(AlertState.Firing, Usage(await monitor.GetDatabaseHealthAsync())!.State);
 
         await ReleaseAsync(1); // 60 %: below 63 %
         time.Advance(TimeSpan.FromSeconds(15));

@@ -2,22 +2,29 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 
-namespace PgOptimizer.Monitoring;
+namespace PgOptimizer.Workload;
 
 /// <summary>
-/// Turns a statement's text into its normalized form, so that the same statement run with different
+/// The one place SQL text is normalized, in three forms for three comparisons:
+/// <see cref="Statement"/> for counting statements, <see cref="Shape"/> for matching an
+/// application's SQL to pg_stat_statements, and <see cref="Expression"/> for comparing index
+/// expressions and predicates with what PostgreSQL prints.
+/// </summary>
+/// <remarks>
+/// Statement form: turns a statement's text into its normalized form, so that the same statement run with different
 /// constants is counted as one: string, numeric, dollar-quoted and bit/hex literals become
 /// <c>?</c>; lists of constants or parameters (<c>IN (1, 2, 3)</c>, multi-row <c>VALUES</c>)
 /// collapse to one element; comments are dropped and whitespace is collapsed. Parameter
 /// placeholders ($1) and identifiers are kept. The statement id is a hash of the normalized text,
 /// the same in every process, so instances can merge their figures.
-/// </summary>
-public static class QueryNormalizer
+/// </remarks>
+internal static partial class SqlNormalizer
 {
     /// <summary>Longest normalized text kept; longer statements are cut (the id covers the whole text).</summary>
     public const int MaxLength = 2000;
 
-    public static string Normalize(string? sql)
+    /// <summary>The statement form: constants become ?, lists collapse, comments and extra whitespace go.</summary>
+    public static string Statement(string? sql)
     {
         if (string.IsNullOrWhiteSpace(sql))
         {
@@ -160,6 +167,24 @@ public static class QueryNormalizer
     }
 
     /// <summary>A stable 16-hex-digit id of a normalized statement (XxHash64 of its UTF-8 bytes).</summary>
+    /// <summary>
+    /// The shape form, for matching the application's SQL (with constants) to pg_stat_statements'
+    /// text (with $n): literals (with a cast), parameters and numbers become ?, whitespace collapses,
+    /// no spaces around punctuation, lower case. Lists are kept as they are, unlike the statement form.
+    /// </summary>
+    public static string Shape(string sql) =>
+        ShapePunctuation().Replace(Whitespace().Replace(ShapeValue().Replace(sql, "?"), " "), "$1").Trim().ToLowerInvariant();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:'(?:[^']|'')*'|\$\d+)(?:::\w+(?: varying)?(?:\[\])?)?|\b\d+(?:\.\d+)?\b")]
+    private static partial System.Text.RegularExpressions.Regex ShapeValue();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s+")]
+    private static partial System.Text.RegularExpressions.Regex Whitespace();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\s*([(),=<>])\s*")]
+    private static partial System.Text.RegularExpressions.Regex ShapePunctuation();
+
+    /// <summary>A stable id of a normalized statement, the same in every process.</summary>
     public static string StatementId(string normalized)
     {
         ArgumentNullException.ThrowIfNull(normalized);

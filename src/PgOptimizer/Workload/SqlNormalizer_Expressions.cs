@@ -1,16 +1,17 @@
 using System.Text;
 
-namespace PgOptimizer.Indexing;
+namespace PgOptimizer.Workload;
 
-/// <summary>
-/// Normalizes SQL expressions so that what a user wrote and what PostgreSQL prints compare equal:
-/// <c>status = 'active'</c> and <c>(status = 'active'::text)</c> both become <c>status='active'</c>.
-/// String literals are kept verbatim; outside them whitespace, parentheses, type casts and
-/// identifier quotes are dropped and letters lower-cased.
-/// </summary>
-public static class SqlNormalizer
+// The expression form.
+internal static partial class SqlNormalizer
 {
-    public static string Normalize(string? sql)
+    /// <summary>
+    /// The expression form, so that what a user wrote and what PostgreSQL prints compare equal:
+    /// <c>status = 'active'</c> and <c>(status = 'active'::text)</c> both become <c>status='active'</c>.
+    /// String literals are kept verbatim; outside them whitespace, parentheses, type casts and
+    /// identifier quotes are dropped and letters lower-cased.
+    /// </summary>
+    public static string Expression(string? sql)
     {
         if (string.IsNullOrWhiteSpace(sql))
         {

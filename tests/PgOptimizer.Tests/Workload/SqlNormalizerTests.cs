@@ -1,9 +1,10 @@
 using PgOptimizer.Diagnostics;
 using PgOptimizer.Monitoring;
+using PgOptimizer.Workload;
 
-namespace PgOptimizer.Tests.Monitoring;
+namespace PgOptimizer.Tests.Workload;
 
-public class QueryNormalizerTests
+public class SqlNormalizerTests
 {
     [Theory]
     [InlineData("SELECT * FROM users WHERE id = 42", "SELECT * FROM users WHERE id = ?")]
@@ -16,17 +17,17 @@ public class QueryNormalizerTests
     [InlineData("SELECT \"Col1\" FROM t3 WHERE c = $1", "SELECT \"Col1\" FROM t3 WHERE c = $1")]
     [InlineData("SELECT x::numeric(10,2) FROM t", "SELECT x::numeric(?) FROM t")]
     public void Replaces_constants_and_keeps_structure(string sql, string expected) =>
-        Assert.Equal(expected, QueryNormalizer.Normalize(sql));
+        Assert.Equal(expected, SqlNormalizer.Statement(sql));
 
     [Fact]
     public void The_same_statement_with_other_constants_gets_the_same_id()
     {
-        var a = QueryNormalizer.Normalize("SELECT * FROM pitches WHERE id = 1 AND status = 'open'");
-        var b = QueryNormalizer.Normalize("SELECT * FROM pitches WHERE id = 99 AND status = 'closed'");
+        var a = SqlNormalizer.Statement("SELECT * FROM pitches WHERE id = 1 AND status = 'open'");
+        var b = SqlNormalizer.Statement("SELECT * FROM pitches WHERE id = 99 AND status = 'closed'");
         Assert.Equal(a, b);
-        Assert.Equal(QueryNormalizer.StatementId(a), QueryNormalizer.StatementId(b));
-        Assert.Matches("^[0-9a-f]{16}$", QueryNormalizer.StatementId(a));
-        Assert.NotEqual(QueryNormalizer.StatementId(a), QueryNormalizer.StatementId(QueryNormalizer.Normalize("SELECT * FROM pitches WHERE id = 1")));
+        Assert.Equal(SqlNormalizer.StatementId(a), SqlNormalizer.StatementId(b));
+        Assert.Matches("^[0-9a-f]{16}$", SqlNormalizer.StatementId(a));
+        Assert.NotEqual(SqlNormalizer.StatementId(a), SqlNormalizer.StatementId(SqlNormalizer.Statement("SELECT * FROM pitches WHERE id = 1")));
     }
 
     [Fact]
@@ -55,4 +56,17 @@ public class QueryNormalizerTests
         Assert.Equal(100, window.TotalCount);
         Assert.InRange(LatencyHistogram.Summarize(window).P50Ms, 495, 505);
     }
+
+    [Theory]
+    [InlineData("SELECT id FROM pitches WHERE status = 'active' AND user_id = $1 ORDER BY published_at DESC LIMIT 20",
+                "SELECT id FROM pitches WHERE status = $1 AND user_id = $2 ORDER BY published_at DESC LIMIT $3")]
+    [InlineData("select * from t where to_tsvector('english', title) @@ plainto_tsquery('english', $1)",
+                "SELECT * FROM t WHERE to_tsvector($1, title) @@ plainto_tsquery($2, $3)")]
+    [InlineData("SELECT 1 FROM t WHERE kind = 'a'::text", "SELECT $1 FROM t WHERE kind = $2::text")]
+    public void The_shape_of_the_application_sql_matches_pg_stat_statements_text(string application, string normalizedByPostgres) =>
+        Assert.Equal(SqlNormalizer.Shape(normalizedByPostgres), SqlNormalizer.Shape(application));
+
+    [Fact]
+    public void Different_statements_have_different_shapes() =>
+        Assert.NotEqual(SqlNormalizer.Shape("SELECT id FROM a WHERE x = $1"), SqlNormalizer.Shape("SELECT id FROM b WHERE x = $1"));
 }

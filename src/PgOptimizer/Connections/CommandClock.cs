@@ -1,0 +1,12 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Npgsql;
+
+namespace PgOptimizer.Connections;
+
+/// <summary>The command in flight on one connection the manager handed out.</summary>
+internal sealed class CommandClock
+{
+    public string? Sql;
+    public long Started;
+}

@@ -1,0 +1,8 @@
+using System.Diagnostics;
+using Npgsql;
+using PgOptimizer.Connections;
+
+namespace PgOptimizer.Hosting;
+
+/// <summary>An extension's state.</summary>
+public sealed record ExtensionInfo(string Name, bool Available, bool Installed, string? Version, bool? Preloaded);

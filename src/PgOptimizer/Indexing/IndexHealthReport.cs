@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using Npgsql;
+using PgOptimizer.Connections;
+using PgOptimizer.Workload;
+
+namespace PgOptimizer.Indexing;
+
+/// <summary>The result of an index health check.</summary>
+public sealed record IndexHealthReport(HealthLevel Status, DateTimeOffset? StatsSince, IReadOnlyList<IndexFinding> Findings, IndexCoverage? Coverage, IReadOnlyList<IndexBloat> Bloat, string? CoverageUnavailable);

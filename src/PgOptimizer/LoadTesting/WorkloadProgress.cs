@@ -1,0 +1,13 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using PgOptimizer.Diagnostics;
+using PgOptimizer.Workload;
+
+namespace PgOptimizer.LoadTesting;
+
+/// <summary>Live figures while a workload runs.</summary>
+/// <summary>Progress of a run: time, operations and errors so far, and the p95 latency of about the last second (null before any).</summary>
+public readonly record struct WorkloadProgress(TimeSpan Elapsed, TimeSpan Duration, long Operations, long Errors, double? RecentP95Ms = null);

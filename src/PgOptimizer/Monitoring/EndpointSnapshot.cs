@@ -1,0 +1,7 @@
+using HdrHistogram;
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.Monitoring;
+
+/// <summary>Commands of one endpoint.</summary>
+public sealed record EndpointSnapshot(string Name, long Calls, long Errors, string Histogram);

@@ -1,0 +1,9 @@
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.Monitoring;
+
+public sealed record HealthMetrics(
+    ConnectionHealth ConnectionHealth,
+    QueryPerformance QueryPerformance,
+    CachePerformance CachePerformance,
+    ServerHealth? Server);

@@ -1,0 +1,15 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using PgOptimizer.Diagnostics;
+
+namespace PgOptimizer.Monitoring;
+
+/// <summary>Everything one export contains.</summary>
+public sealed record MetricsReport(
+    ClientSnapshot Client,
+    ServerSnapshot? Server,
+    ServerInterval? Interval,
+    IReadOnlyList<Alert> Alerts,
+    HealthLevel? Overall,
+    int TopStatements = 10);
