@@ -7,9 +7,12 @@ namespace PgOptimizer;
 /// </summary>
 public sealed class PgOptimizerConfigurationException : Exception
 {
+    /// <summary>An error with a message that says what is wrong and how to fix it.</summary>
     public PgOptimizerConfigurationException(string message) : base(message) { }
 
+    /// <summary>An error with a message that says what is wrong and how to fix it, and its cause.</summary>
     public PgOptimizerConfigurationException(string message, Exception? innerException) : base(message, innerException) { }
 
+    /// <summary>An error without a message (prefer the other constructors).</summary>
     public PgOptimizerConfigurationException() { }
 }

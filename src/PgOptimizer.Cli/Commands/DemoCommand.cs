@@ -1,9 +1,7 @@
 using System.ComponentModel;
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
-using PgOptimizer.LoadTesting;
 using PgOptimizer.Samples.Pitches;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
 using PgOptimizer.LoadTesting;
-using PgOptimizer.Monitoring;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Workload;
 using Spectre.Console;

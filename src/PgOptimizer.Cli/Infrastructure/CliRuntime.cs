@@ -102,11 +102,16 @@ public static class CliRuntime
     }
 
     /// <summary>Builds the service provider for a command.</summary>
+    /// <param name="resolved">The connection settings the command resolved.</param>
+    /// <param name="verbose">Log at information level (else errors only), to stderr.</param>
+    /// <param name="tune">Connection options the command's flags change (pool size).</param>
     /// <param name="longRunning">
     /// The command serves traffic like an application (load test, demo): Redis writes and backplane
     /// messages go in the background as in an application. Otherwise the process ends right after its
     /// work, so they are made in the foreground and nothing is left unsent.
     /// </param>
+    /// <param name="tuneCache">Cache options the command's flags change.</param>
+    /// <param name="configure">Anything else the command changes, before options are validated.</param>
     public static ServiceProvider BuildServices(Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<CacheOptions>? tuneCache = null, Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(resolved);

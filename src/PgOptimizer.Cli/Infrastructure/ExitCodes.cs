@@ -1,5 +1,4 @@
 using Npgsql;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace PgOptimizer.Cli.Infrastructure;

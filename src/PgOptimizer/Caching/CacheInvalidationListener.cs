@@ -31,6 +31,7 @@ public sealed partial class CacheInvalidationListener : BackgroundService
     private long _reconnects;
     private volatile bool _overflowed;
 
+    /// <summary>Creates the listener; <see cref="CacheOptions.Tables"/> say which tables' changes invalidate what.</summary>
     public CacheInvalidationListener(SmartCache cache, PgConnectionManager connections, IOptions<CacheOptions> options, ILogger<CacheInvalidationListener>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(connections);
@@ -69,6 +70,7 @@ public sealed partial class CacheInvalidationListener : BackgroundService
     /// <summary>Completes when the LISTEN session is (again) established.</summary>
     public Task WaitUntilListeningAsync(CancellationToken cancellationToken = default) => Volatile.Read(ref _listening).Task.WaitAsync(cancellationToken);
 
+    /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var consumer = ConsumeAsync(stoppingToken);

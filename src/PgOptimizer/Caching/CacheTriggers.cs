@@ -13,7 +13,9 @@ namespace PgOptimizer.Caching;
 /// </summary>
 public sealed class CacheTriggers(PgConnectionManager connections, IOptions<CacheOptions> options)
 {
+    /// <summary>Name of the trigger installed on each table.</summary>
     public const string TriggerName = "pgopt_cache_invalidate";
+    /// <summary>Name of the trigger function (one per schema).</summary>
     public const string FunctionName = "pgopt_cache_notify";
 
     /// <summary>Creates or replaces the trigger on <paramref name="table"/>; columns default to the primary key.</summary>

@@ -7,6 +7,7 @@ using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Caching;
 
+/// <summary>Wires the two-tier cache.</summary>
 public static class CachingServiceCollectionExtensions
 {
     /// <summary>

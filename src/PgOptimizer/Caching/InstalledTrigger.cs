@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Options;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Caching;
 
 /// <summary>A table whose commits notify the cache, and the columns each notification carries.</summary>

@@ -1,17 +1,11 @@
 using System.Collections.Frozen;
-using System.Diagnostics;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
 using StackExchange.Redis;
 using ZiggyCreatures.Caching.Fusion;
-using ZiggyCreatures.Caching.Fusion.Backplane.StackExchangeRedis;
-using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
-
-using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Caching;
 
@@ -31,6 +25,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     private readonly CacheOptions _options;
     private readonly ILogger _logger;
 
+    /// <summary>Creates the cache: a memory tier per strategy and, when Redis is configured and <see cref="CacheOptions.UseRedis"/>, Redis as the second tier and backplane.</summary>
     public SmartCache(IOptions<CacheOptions> options, RedisConnection redis, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -177,6 +172,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         return value;
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         foreach (var s in _strategies.Values)

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using Npgsql;
-
 namespace PgOptimizer.Connections;
 
 /// <summary>The command in flight on one connection the manager handed out.</summary>

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using Npgsql;
-
 namespace PgOptimizer.Connections;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.IO;
-using System.Net.Sockets;
-using Npgsql;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
-
 namespace PgOptimizer.Connections;
 
 /// <summary>How a failure bears on retrying the operation that raised it.</summary>

@@ -6,5 +6,6 @@ namespace PgOptimizer.Connections;
 /// </summary>
 public interface IReaderSelector
 {
+    /// <summary>The endpoint a read goes to: one of <paramref name="replicas"/>, or <paramref name="primary"/> when none can take it.</summary>
     PgEndpoint SelectReader(PgEndpoint primary, IReadOnlyList<PgEndpoint> replicas);
 }

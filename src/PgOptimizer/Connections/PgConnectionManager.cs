@@ -3,10 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using PgOptimizer.Diagnostics;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Connections;
 
@@ -31,6 +31,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     private readonly long _totalTimeoutTicks;
     private readonly PgEndpoint[] _replicas;
 
+    /// <summary>Creates the manager: one pooled data source per endpoint, with retry, breaker and timeouts per <see cref="ConnectionOptions"/>.</summary>
     public PgConnectionManager(IOptions<ConnectionOptions> options, IReaderSelector? readerSelector = null, ILogger<PgConnectionManager>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -306,6 +307,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         return b;
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         foreach (var endpoint in Endpoints)

@@ -1,7 +1,7 @@
 using Npgsql;
+using PgOptimizer.Diagnostics;
 using Polly;
 using Polly.CircuitBreaker;
-using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Connections;
 
@@ -68,6 +68,7 @@ public sealed class PgEndpoint : IAsyncDisposable
     /// <summary>"primary", "replica1", ...</summary>
     public string Name { get; }
 
+    /// <summary>Primary or replica.</summary>
     public EndpointRole Role { get; }
 
     /// <summary>What the host name says: Neon, PgBouncer pooler.</summary>
@@ -128,6 +129,7 @@ public sealed class PgEndpoint : IAsyncDisposable
     /// <summary>Most connections in use at once since start.</summary>
     public int PeakBusyConnections => Volatile.Read(ref _peakBusy);
 
+    /// <summary>Maximum connections of this endpoint's pool.</summary>
     public int MaxPoolSize { get; }
 
     /// <summary>Operations this endpoint has started through the connection manager.</summary>
@@ -145,7 +147,9 @@ public sealed class PgEndpoint : IAsyncDisposable
 
     internal void LeaveConnection() => Interlocked.Decrement(ref _busy);
 
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 
+    /// <inheritdoc />
     public override string ToString() => $"{Name} ({Description})";
 }

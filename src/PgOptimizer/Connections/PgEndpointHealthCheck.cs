@@ -11,6 +11,7 @@ namespace PgOptimizer.Connections;
 /// </summary>
 public sealed class PgEndpointHealthCheck(PgEndpoint endpoint) : IHealthCheck
 {
+    /// <inheritdoc />
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var data = new Dictionary<string, object>

@@ -1,4 +1,3 @@
-using System.IO;
 using System.Net.Sockets;
 using Npgsql;
 using Polly.CircuitBreaker;
@@ -7,7 +6,7 @@ using Polly.Timeout;
 namespace PgOptimizer.Connections;
 
 /// <summary>Classifies exceptions from Npgsql and Polly for retry and circuit-breaker decisions.</summary>
-public static class PostgresErrorClassifier
+internal static class PostgresErrorClassifier
 {
     /// <summary>Classifies <paramref name="exception"/>; <paramref name="beforeExecution"/> says the failure came while opening the connection.</summary>
     public static FailureKind Classify(Exception exception, bool beforeExecution = false)

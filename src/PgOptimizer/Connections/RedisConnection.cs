@@ -18,6 +18,7 @@ public sealed partial class RedisConnection : IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private ConnectionMultiplexer? _multiplexer;
 
+    /// <summary>Creates the connection; it connects in the background and reconnects by itself.</summary>
     public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -120,6 +121,7 @@ public sealed partial class RedisConnection : IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         if (_multiplexer is not null)

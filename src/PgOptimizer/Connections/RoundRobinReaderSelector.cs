@@ -1,7 +1,7 @@
 namespace PgOptimizer.Connections;
 
 /// <summary>Round robin over available replicas, else the primary.</summary>
-public sealed class RoundRobinReaderSelector : IReaderSelector
+internal sealed class RoundRobinReaderSelector : IReaderSelector
 {
     private uint _next;
 

@@ -1,13 +1,7 @@
-using System.IO;
-using System.Net.Sockets;
-using Npgsql;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
-
 namespace PgOptimizer.Connections;
 
 /// <summary>SQLSTATE codes and classes the connection manager reasons about, named once.</summary>
-public static class SqlStates
+internal static class SqlStates
 {
     public const string ConnectionExceptionClass = "08";
     public const string TransactionResolutionUnknown = "08007";

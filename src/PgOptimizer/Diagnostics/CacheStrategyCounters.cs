@@ -9,13 +9,16 @@ public sealed record CacheStrategyCounters(
     string Strategy, long MemoryHits, long DistributedHits, long Misses, long StaleServed, long Evictions,
     long Writes, long RawBytes, long StoredBytes, string FactoryHistogram)
 {
+    /// <summary>Hits in either tier.</summary>
     public long Hits => MemoryHits + DistributedHits;
 
+    /// <summary>Hits / lookups, or null before any lookup.</summary>
     public double? HitRatio => Hits + Misses == 0 ? null : (double)Hits / (Hits + Misses);
 
     /// <summary>Stored / raw bytes (below 1 when compression pays).</summary>
     public double? CompressionRatio => RawBytes == 0 ? null : (double)StoredBytes / RawBytes;
 
+    /// <summary>The counters of several instances summed under one strategy name.</summary>
     public static CacheStrategyCounters Sum(string strategy, IEnumerable<CacheStrategyCounters> items)
     {
         var list = items.ToList();

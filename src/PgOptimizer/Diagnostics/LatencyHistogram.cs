@@ -30,6 +30,7 @@ public sealed class LatencyHistogram
     /// <summary>Records a duration measured with <see cref="Stopwatch.GetTimestamp"/>.</summary>
     public void RecordTicks(long stopwatchTicks) => RecordMicroseconds((long)(stopwatchTicks * TicksToMicros));
 
+    /// <summary>Records a duration in microseconds (clamped to 1 µs – 1 h).</summary>
     public void RecordMicroseconds(long microseconds) =>
         _histogram.RecordValue(Math.Clamp(microseconds, Lowest, Highest));
 
@@ -51,6 +52,7 @@ public sealed class LatencyHistogram
     /// <summary>Count, mean, p50/p95/p99 and max in milliseconds.</summary>
     public LatencySummary Summarize() => Summarize(Snapshot());
 
+    /// <summary>Count, mean, p50/p95/p99 and max in milliseconds of a histogram of microseconds.</summary>
     public static LatencySummary Summarize(HistogramBase h)
     {
         ArgumentNullException.ThrowIfNull(h);

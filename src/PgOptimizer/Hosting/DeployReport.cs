@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Diagnostics;
 using PgOptimizer.Indexing;
 
 namespace PgOptimizer.Hosting;
@@ -9,5 +5,6 @@ namespace PgOptimizer.Hosting;
 /// <summary>What a deployment did (or, with TestOnly, would do).</summary>
 public sealed record DeployReport(bool TestOnly, IReadOnlyList<DeployStep> Steps, IndexPlan? Plan, IndexApplyReport? Apply, IndexHealthReport? Health, TimeSpan Elapsed)
 {
+    /// <summary>True when no step failed.</summary>
     public bool Succeeded => Steps.All(s => s.Status != CheckStatus.Error);
 }

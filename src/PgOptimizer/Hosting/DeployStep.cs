@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Diagnostics;
-using PgOptimizer.Indexing;
-
 namespace PgOptimizer.Hosting;
 
 /// <summary>One step of a deployment and how it went.</summary>

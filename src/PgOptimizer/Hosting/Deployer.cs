@@ -17,6 +17,7 @@ public sealed class Deployer(Doctor doctor, IndexManager indexes, PgConnectionMa
     /// <summary>Checks the doctor reports that deploying indexes needs; the others only warn here.</summary>
     private static readonly HashSet<string> Required = new(StringComparer.Ordinal) { "connection", "server version", "create on schema" };
 
+    /// <summary>Validates, plans and (unless <paramref name="testOnly"/>) applies <paramref name="catalog"/>, then checks index health; stops before changing anything when validation fails.</summary>
     public async Task<DeployReport> RunAsync(IndexCatalog catalog, bool testOnly, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(catalog);

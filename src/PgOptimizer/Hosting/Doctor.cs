@@ -17,6 +17,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
     /// <summary>Replication lag above which the doctor warns.</summary>
     public static readonly TimeSpan LagWarning = TimeSpan.FromSeconds(10);
 
+    /// <summary>Runs every check; never throws for an unreachable server, reporting it instead.</summary>
     public async Task<DoctorReport> RunAsync(CancellationToken cancellationToken = default)
     {
         var checks = new List<DoctorCheck>();

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Hosting;
 
 /// <summary>One finding: what was checked, what was found and, when not ok, how to fix it.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Hosting;
 
 /// <summary>An extension's state.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Hosting;
 
 /// <summary>A replica as seen from itself and from the primary.</summary>

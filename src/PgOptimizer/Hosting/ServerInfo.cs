@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Npgsql;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Hosting;
 
 /// <summary>The server behind the primary endpoint.</summary>

@@ -1,10 +1,8 @@
-using System.Globalization;
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
+/// <summary>The index advisor's answer.</summary>
+/// <param name="Recommendations">Indexes to build, by net benefit.</param>
+/// <param name="Queries">A verdict for every statement examined, most total time first.</param>
 public sealed record AdvisorReport(IReadOnlyList<IndexRecommendation> Recommendations, IReadOnlyList<QueryAdvice> Queries)
 {
     /// <summary>The recommendations as a catalog, for apply.</summary>

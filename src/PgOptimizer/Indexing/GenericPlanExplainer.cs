@@ -11,7 +11,7 @@ namespace PgOptimizer.Indexing;
 /// inside a read-only transaction that is rolled back, with its own statement names, so the
 /// application's prepared statements are never touched and nothing is executed.
 /// </summary>
-public sealed partial class GenericPlanExplainer : IAsyncDisposable
+internal partial class GenericPlanExplainer : IAsyncDisposable
 {
     private readonly NpgsqlConnection _connection;
     private readonly bool _genericPlanOption;

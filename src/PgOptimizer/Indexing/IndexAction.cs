@@ -12,6 +12,7 @@ public sealed record IndexAction(
     [property: JsonIgnore] IndexDefinition? Definition,
     [property: JsonIgnore] LiveIndex? Live)
 {
+    /// <summary>The catalog priority of the index (lower builds first).</summary>
     public int Priority => Definition?.Priority ?? int.MaxValue;
 
     /// <summary>True when apply changes something for this action.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Npgsql;
 using PgOptimizer.Workload;
 
@@ -15,7 +14,7 @@ namespace PgOptimizer.Indexing;
 /// existing and already chosen indexes in place, minus an estimated write cost on busy tables.
 /// It never builds anything: apply its catalog through <see cref="IndexManager.ApplyAsync"/>.
 /// </summary>
-public sealed partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<NpgsqlDataSource> replicas, IndexingOptions options)
+internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<NpgsqlDataSource> replicas, IndexingOptions options)
 {
     /// <summary>A query counts as helped when its cost falls by at least this share.</summary>
     public const double MinImprovement = 0.10;

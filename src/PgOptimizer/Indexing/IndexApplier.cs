@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PgOptimizer.Connections;
@@ -12,7 +11,7 @@ namespace PgOptimizer.Indexing;
 /// advisory lock so that two applies never overlap, and live progress from
 /// pg_stat_progress_create_index. Runs on a direct connection (not through a transaction pooler).
 /// </summary>
-public sealed partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOptions options, ILogger? logger = null)
+internal partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOptions options, ILogger? logger = null)
 {
     private readonly ILogger? _logger = logger;
 

@@ -1,11 +1,11 @@
-using System.Diagnostics;
-using System.Text.Json.Serialization;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Indexing;
 
+/// <summary>What an apply did (or, with <paramref name="DryRun"/>, would do).</summary>
+/// <param name="DryRun">True when nothing was executed.</param>
+/// <param name="Plan">The plan that was applied.</param>
+/// <param name="Results">One result per action, in the order run.</param>
+/// <param name="Elapsed">Time of the whole apply.</param>
+/// <param name="WaitedForLock">Time spent waiting for another apply on the same database.</param>
 public sealed record IndexApplyReport(bool DryRun, IndexPlan Plan, IReadOnlyList<IndexApplyResult> Results, TimeSpan Elapsed, TimeSpan WaitedForLock)
 {
     /// <summary>
@@ -14,5 +14,6 @@ public sealed record IndexApplyReport(bool DryRun, IndexPlan Plan, IReadOnlyList
     /// </summary>
     public IReadOnlyList<string> Analyzed { get; init; } = [];
 
+    /// <summary>True when no action failed.</summary>
     public bool Succeeded => Results.All(r => r.Outcome != IndexApplyOutcome.Failed);
 }

@@ -1,8 +1,3 @@
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>Bloat estimate of one btree index; null figures mean unknown (and why).</summary>

@@ -1,9 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Serialization;
-using Microsoft.Extensions.Logging;
-using Npgsql;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>Progress of one index build, from pg_stat_progress_create_index.</summary>

@@ -16,6 +16,7 @@ public sealed class IndexCatalog
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
+    /// <summary>A catalog of <paramref name="indexes"/>, validated (unique names, supported shapes).</summary>
     public IndexCatalog(IEnumerable<IndexDefinition> indexes)
     {
         ArgumentNullException.ThrowIfNull(indexes);
@@ -23,6 +24,7 @@ public sealed class IndexCatalog
         ValidateShape();
     }
 
+    /// <summary>The indexes, in the order given.</summary>
     public IReadOnlyList<IndexDefinition> Indexes { get; }
 
     /// <summary>Loads a catalog file.</summary>

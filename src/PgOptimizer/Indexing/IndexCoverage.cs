@@ -1,8 +1,3 @@
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>Share of the workload whose plans avoid sequential scans on large tables.</summary>

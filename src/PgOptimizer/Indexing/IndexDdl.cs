@@ -4,7 +4,7 @@ using PgOptimizer.Connections;
 namespace PgOptimizer.Indexing;
 
 /// <summary>DDL text for indexes. Identifiers are always quoted.</summary>
-public static class IndexDdl
+internal static class IndexDdl
 {
     public static string Create(IndexDefinition d, string? nameOverride = null, bool concurrently = true)
     {

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Serialization;
 using PgOptimizer.Connections;
 
@@ -10,15 +9,19 @@ namespace PgOptimizer.Indexing;
 /// </summary>
 public sealed record IndexDefinition
 {
+    /// <summary>The index name (at most 63 bytes).</summary>
     public required string Name { get; init; }
 
     /// <summary>Table name; may be schema-qualified ("app.users"). Default schema: the connection's.</summary>
     public required string Table { get; init; }
 
+    /// <summary>Key columns or expressions, in order.</summary>
     public required IReadOnlyList<IndexKey> Keys { get; init; }
 
+    /// <summary>Access method. Default btree.</summary>
     public IndexMethod Method { get; init; } = IndexMethod.Btree;
 
+    /// <summary>A unique index (btree only). Default false.</summary>
     public bool Unique { get; init; }
 
     /// <summary>Partial-index predicate, e.g. <c>status = 'active'</c>.</summary>

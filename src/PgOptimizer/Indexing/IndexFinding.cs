@@ -1,8 +1,3 @@
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>One health finding with its evidence and the SQL that fixes it.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Npgsql;
 using PgOptimizer.Connections;
 using PgOptimizer.Workload;
@@ -11,7 +10,7 @@ namespace PgOptimizer.Indexing;
 /// btree bloat estimates that say "unknown" rather than guess, tables read by heavy sequential
 /// scans, foreign keys without an index, and the workload's index coverage from generic plans.
 /// </summary>
-public static class IndexHealthChecker
+internal static class IndexHealthChecker
 {
     public static async Task<IndexHealthReport> CheckAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, IndexingOptions options, CancellationToken ct = default)
     {

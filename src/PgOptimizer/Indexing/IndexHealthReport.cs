@@ -1,8 +1,3 @@
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>The result of an index health check.</summary>

@@ -3,7 +3,7 @@ using Npgsql;
 namespace PgOptimizer.Indexing;
 
 /// <summary>Reads the live indexes of a database.</summary>
-public static class IndexInspector
+internal static class IndexInspector
 {
     private const string Sql = Diagnostics.PgOptimizerDiagnostics.SqlMarker + """
         SELECT n.nspname, t.relname, i.relname, am.amname,

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json.Serialization;
 using PgOptimizer.Connections;
 
 namespace PgOptimizer.Indexing;
@@ -22,9 +21,11 @@ public sealed record IndexKey
     /// <summary>Operator class, e.g. <c>jsonb_path_ops</c>, <c>text_pattern_ops</c>.</summary>
     public string? OpClass { get; init; }
 
+    /// <summary>A key on a column.</summary>
     public static IndexKey Col(string column, bool descending = false, string? opClass = null) =>
         new() { Column = column, Descending = descending, OpClass = opClass };
 
+    /// <summary>A key on an expression, e.g. <c>lower(email)</c>.</summary>
     public static IndexKey Expr(string expression, string? opClass = null) =>
         new() { Expression = expression, OpClass = opClass };
 
@@ -99,5 +100,6 @@ public sealed record IndexKey
         return sb.ToString();
     }
 
+    /// <inheritdoc />
     public override string ToString() => ToSql();
 }

@@ -61,7 +61,12 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     }
 
     /// <summary>Index recommendations for the workload in pg_stat_statements (HypoPG what-if costs). Builds nothing.</summary>
-    /// <param name="sampleQueries">The application's SQL with its constants (optional; see <see cref="IndexAdvisor.AdviseAsync"/>).</param>
+    /// <param name="sampleQueries">
+    /// The application's SQL with its constants (optional). pg_stat_statements replaces constants
+    /// with parameters, which hides what partial and expression indexes need; a sample whose shape
+    /// matches a statement is explained in its place.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the analysis; nothing is left behind (hypothetical indexes live in its session).</param>
     public Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken cancellationToken = default) =>
         new IndexAdvisor(DirectDataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options).AdviseAsync(sampleQueries, cancellationToken);
 

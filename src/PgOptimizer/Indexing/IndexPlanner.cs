@@ -9,7 +9,7 @@ namespace PgOptimizer.Indexing;
 /// uniqueness, keys with order, nulls and operator class, INCLUDE columns, predicate), with
 /// expressions and predicates normalized, never by comparing CREATE INDEX strings.
 /// </summary>
-public static class IndexPlanner
+internal static class IndexPlanner
 {
     /// <summary>Builds the plan. Call <see cref="IndexValidator.ValidateAsync"/> first.</summary>
     public static async Task<IndexPlan> PlanAsync(NpgsqlConnection connection, IndexCatalog catalog, IReadOnlyDictionary<string, string> schemaOfTable, CancellationToken cancellationToken = default)

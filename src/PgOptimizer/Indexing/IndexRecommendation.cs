@@ -1,7 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
 

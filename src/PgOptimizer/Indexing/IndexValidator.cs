@@ -9,7 +9,7 @@ namespace PgOptimizer.Indexing;
 /// predicates parse and type-check (in a read-only transaction that is rolled back), and names do
 /// not collide with other relations. Any problem refuses the whole run.
 /// </summary>
-public static class IndexValidator
+internal static class IndexValidator
 {
     /// <summary>Returns schema per catalog table name.</summary>
     /// <exception cref="PgOptimizerConfigurationException">One or more definitions are wrong; all are listed.</exception>

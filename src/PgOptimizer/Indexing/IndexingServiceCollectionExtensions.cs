@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Indexing;
 
+/// <summary>Wires index management.</summary>
 public static class IndexingServiceCollectionExtensions
 {
     /// <summary>Adds <see cref="IndexManager"/> (needs the connection manager).</summary>

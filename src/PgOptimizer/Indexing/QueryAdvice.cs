@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>What the advisor concluded about one query.</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Serialization;
-using Npgsql;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>A query an index recommendation serves, with its generic-plan cost before and after.</summary>

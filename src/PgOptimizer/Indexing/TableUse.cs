@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Indexing;
 
 /// <summary>What a plan says one table is filtered, joined and sorted by.</summary>

@@ -1,4 +1,3 @@
-using Npgsql;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Workload;
@@ -16,6 +15,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
     private long _requests;
     private long _firstRequests;
 
+    /// <inheritdoc />
     public string Name => inner.Name + "+cache";
 
     /// <summary>Cacheable reads run through this executor.</summary>
@@ -32,6 +32,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
     /// <summary>Counts a key as already loaded (e.g. by a warm-up), so that its first request is no compulsory miss.</summary>
     public void MarkLoaded(string key) => _seen.TryAdd(key, 0);
 
+    /// <inheritdoc />
     public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -49,6 +50,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         return rows;
     }
 
+    /// <inheritdoc />
     public ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);

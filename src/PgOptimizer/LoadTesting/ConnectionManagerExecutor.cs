@@ -1,4 +1,3 @@
-using Npgsql;
 using PgOptimizer.Connections;
 using PgOptimizer.Workload;
 
@@ -7,8 +6,10 @@ namespace PgOptimizer.LoadTesting;
 /// <summary>Runs operations through <see cref="PgConnectionManager"/>: routing, retries, breakers.</summary>
 public sealed class ConnectionManagerExecutor(PgConnectionManager manager) : IOperationExecutor
 {
+    /// <inheritdoc />
     public string Name => "pgoptimizer";
 
+    /// <inheritdoc />
     public ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -20,6 +21,7 @@ public sealed class ConnectionManagerExecutor(PgConnectionManager manager) : IOp
             cancellationToken);
     }
 
+    /// <inheritdoc />
     public ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);

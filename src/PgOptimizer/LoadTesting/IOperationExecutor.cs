@@ -1,5 +1,3 @@
-using Npgsql;
-using PgOptimizer.Connections;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
@@ -11,8 +9,10 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public interface IOperationExecutor
 {
+    /// <summary>The executor's name, in reports.</summary>
     string Name { get; }
 
+    /// <summary>Runs a write (or a read whose rows are not needed) and returns the rows it affected or read.</summary>
     ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken);
 
     /// <summary>Runs a read and returns its rows as JSON.</summary>

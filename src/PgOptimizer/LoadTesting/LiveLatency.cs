@@ -1,6 +1,4 @@
 using HdrHistogram;
-using PgOptimizer.Workload;
-
 using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.LoadTesting;

@@ -1,7 +1,4 @@
-using Npgsql;
-using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 
@@ -23,5 +20,6 @@ public sealed record LoadTestReport(
     /// <summary>Tables left out of the write check (written by INSERT ... ON CONFLICT, whose lost races the statistics count).</summary>
     public IReadOnlyList<string> UncheckedTables { get; init; } = [];
 
+    /// <summary>Share of requests that succeeded.</summary>
     public double SuccessRate => Run.Calls + Run.Errors == 0 ? 0 : (double)Run.Calls / (Run.Calls + Run.Errors);
 }

@@ -13,6 +13,7 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public static class LoadTester
 {
+    /// <summary>Runs the load test and checks its writes against the database's own counts.</summary>
     public static async Task<LoadTestReport> RunAsync(
         IWorkload workload,
         WorkloadMix mix,

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using HdrHistogram;
-using Npgsql;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 

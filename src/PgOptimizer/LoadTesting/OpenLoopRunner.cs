@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HdrHistogram;
 using Npgsql;
 using PgOptimizer.Diagnostics;
 using PgOptimizer.Workload;
@@ -12,7 +11,7 @@ namespace PgOptimizer.LoadTesting;
 /// that intended start, so a stall shows in the percentiles instead of silently lowering the load
 /// (coordinated omission). Service time (from the actual start) is reported beside it.
 /// </summary>
-public static class OpenLoopRunner
+internal static class OpenLoopRunner
 {
     public static async Task<OpenLoopReport> RunAsync(
         IWorkload workload,

@@ -1,10 +1,4 @@
-using System.Diagnostics;
-using HdrHistogram;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 

@@ -1,7 +1,3 @@
-using Npgsql;
-using PgOptimizer.Connections;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.LoadTesting;
 
 /// <summary>A read's result: its row count and the rows as a JSON array of objects.</summary>

@@ -7,6 +7,7 @@ namespace PgOptimizer.LoadTesting;
 /// <summary>Runs operations on a plain <see cref="NpgsqlDataSource"/>: the baseline.</summary>
 public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource) : IOperationExecutor
 {
+    /// <inheritdoc />
     public string Name => "raw-npgsql";
 
     /// <summary>
@@ -23,6 +24,7 @@ public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource) : IOperationE
         return b.ConnectionString;
     }
 
+    /// <inheritdoc />
     public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);
@@ -30,6 +32,7 @@ public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource) : IOperationE
         return await OperationCommand.RunAsync(conn, operation, parameters, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
     public async ValueTask<QueryResult> QueryAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(operation);

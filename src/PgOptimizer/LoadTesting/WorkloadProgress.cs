@@ -1,11 +1,3 @@
-using System.Diagnostics;
-using HdrHistogram;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
-using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.LoadTesting;
 
 /// <summary>Live figures while a workload runs.</summary>

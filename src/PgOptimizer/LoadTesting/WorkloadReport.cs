@@ -1,20 +1,17 @@
-using System.Diagnostics;
-using HdrHistogram;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.LoadTesting;
 
 /// <summary>The result of a workload run.</summary>
 public sealed record WorkloadReport(string Workload, string Executor, int Concurrency, TimeSpan Elapsed, IReadOnlyList<OperationReport> Operations, LatencySummary Latency)
 {
+    /// <summary>Successful operations.</summary>
     public long Calls => Operations.Sum(o => o.Calls);
 
+    /// <summary>Failed operations.</summary>
     public long Errors => Operations.Sum(o => o.Errors);
 
+    /// <summary>Successful operations per second.</summary>
     public double Throughput => Elapsed.TotalSeconds <= 0 ? 0 : Calls / Elapsed.TotalSeconds;
 
     /// <summary>Rows written by successful write operations.</summary>

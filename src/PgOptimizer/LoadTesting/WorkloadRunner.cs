@@ -17,6 +17,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
+    /// <summary>Runs the workload in a closed loop until the duration or operation limit is reached.</summary>
     public async Task<WorkloadReport> RunAsync(
         IWorkload workload,
         WorkloadMix mix,

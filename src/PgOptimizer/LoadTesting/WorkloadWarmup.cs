@@ -6,13 +6,14 @@ namespace PgOptimizer.LoadTesting;
 
 /// <summary>
 /// Warms the cache with the keys a sample of the workload's own traffic asks for — the way a service
-/// preloads what yesterday's traffic read most: <paramref name="sampleRequests"/> requests are drawn
+/// preloads what yesterday's traffic read most: a number of requests are drawn
 /// from the mix with the workload's skewed generators (so popular keys come up most), the cacheable
 /// reads are deduplicated by cache key, and each distinct key is loaded once through
 /// <see cref="SmartCache.WarmupOnceAsync{T}"/> (not registered for later warm-ups).
 /// </summary>
 public static class WorkloadWarmup
 {
+    /// <summary>Draws <paramref name="sampleRequests"/> requests, loads each distinct cacheable key once, and reports what was loaded.</summary>
     public static async Task<WarmupReport> RunAsync(
         IWorkload workload,
         WorkloadMix mix,

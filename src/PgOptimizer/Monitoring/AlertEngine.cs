@@ -4,7 +4,7 @@ namespace PgOptimizer.Monitoring;
 /// Evaluates alert rules over time: "for" durations, hysteresis, state changes reported as events.
 /// Not thread-safe; the monitor serializes evaluations.
 /// </summary>
-public sealed class AlertEngine(IReadOnlyDictionary<string, AlertThreshold> thresholds, string instance)
+internal sealed class AlertEngine(IReadOnlyDictionary<string, AlertThreshold> thresholds, string instance)
 {
     private readonly Dictionary<string, RuleState> _states = new(StringComparer.Ordinal);
 

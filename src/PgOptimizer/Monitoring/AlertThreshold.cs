@@ -11,8 +11,10 @@ namespace PgOptimizer.Monitoring;
 /// </summary>
 public sealed class AlertThreshold : IValidatableObject
 {
+    /// <summary>The value at which the alert becomes a warning.</summary>
     public double Warning { get; set; }
 
+    /// <summary>The value at which the alert becomes critical.</summary>
     public double Critical { get; set; }
 
     /// <summary>True for figures where lower is worse (cache hit rate).</summary>
@@ -29,6 +31,7 @@ public sealed class AlertThreshold : IValidatableObject
     /// <summary>Unit of the thresholds, for messages ("ms", "%", "/min", "s").</summary>
     public string Unit { get; set; } = "";
 
+    /// <summary>Evaluate this alert. Default true.</summary>
     public bool Enabled { get; set; } = true;
 
     internal HealthLevel Classify(double value) =>

@@ -1,5 +1,3 @@
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Hit, miss and eviction rates in % of lookups; <see cref="Source"/> says which cache.</summary>

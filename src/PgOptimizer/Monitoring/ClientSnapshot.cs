@@ -25,6 +25,7 @@ public sealed record ClientSnapshot(
     /// <summary>All commands of all endpoints.</summary>
     public long Calls => Endpoints.Sum(e => e.Calls);
 
+    /// <summary>Failed commands over all endpoints.</summary>
     public long Errors => Endpoints.Sum(e => e.Errors);
 
     /// <summary>Latency of all commands together.</summary>

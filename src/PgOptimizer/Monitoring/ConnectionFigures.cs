@@ -1,5 +1,3 @@
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Connections right now (pg_stat_activity), for this database and the whole server.</summary>

@@ -1,5 +1,3 @@
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Connections handed out by the connection manager's pools (all instances when aggregated).</summary>

@@ -1,5 +1,3 @@
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Cumulative counters of pg_stat_database for the current database.</summary>

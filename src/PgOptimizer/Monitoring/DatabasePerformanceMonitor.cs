@@ -1,15 +1,11 @@
 using System.Diagnostics.Metrics;
-using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using HdrHistogram;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
-using StackExchange.Redis;
 
 namespace PgOptimizer.Monitoring;
 
@@ -39,6 +35,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private HttpClient? _webhook;
     private readonly Dictionary<bool, CacheStrategyCounters> _lastCache = [];
 
+    /// <summary>Creates the monitor; <paramref name="cache"/>, when given, supplies the application cache's figures.</summary>
     public DatabasePerformanceMonitor(
         PgConnectionManager connections,
         QueryTracker tracker,
@@ -108,6 +105,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         _meter.Dispose();

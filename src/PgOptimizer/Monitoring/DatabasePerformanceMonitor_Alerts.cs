@@ -1,15 +1,5 @@
-using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text.Json;
-using HdrHistogram;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
-using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
-using StackExchange.Redis;
 
 namespace PgOptimizer.Monitoring;
 

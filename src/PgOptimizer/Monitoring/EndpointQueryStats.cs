@@ -1,14 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using Microsoft.Extensions.Options;
-using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Live figures of one endpoint's commands.</summary>
-public sealed class EndpointQueryStats(string name)
+internal sealed class EndpointQueryStats(string name)
 {
     private readonly LatencyHistogram _latency = new();
     private long _errors;

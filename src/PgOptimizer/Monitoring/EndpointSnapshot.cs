@@ -1,6 +1,3 @@
-using HdrHistogram;
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Commands of one endpoint.</summary>

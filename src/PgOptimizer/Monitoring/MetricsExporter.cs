@@ -10,7 +10,7 @@ namespace PgOptimizer.Monitoring;
 /// (base units, <c>pgopt_</c> prefix, counters ending in <c>_total</c>, ratios 0–1, low-cardinality
 /// labels) or as JSON.
 /// </summary>
-public static class MetricsExporter
+internal static class MetricsExporter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Monitoring;
 
+/// <summary>Wires monitoring.</summary>
 public static class MonitoringServiceCollectionExtensions
 {
     /// <summary>

@@ -1,5 +1,3 @@
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>One pool: busy, idle and max connections and the mean wait for a connection.</summary>

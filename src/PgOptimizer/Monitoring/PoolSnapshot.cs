@@ -1,6 +1,3 @@
-using HdrHistogram;
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>
@@ -9,5 +6,6 @@ namespace PgOptimizer.Monitoring;
 /// </summary>
 public sealed record PoolSnapshot(string Name, int Busy, int Idle, int Peak, int Max, long Operations, string Circuit, string WaitHistogram)
 {
+    /// <summary>Busy / max (0–1).</summary>
     public double Usage => Max == 0 ? 0 : (double)Busy / Max;
 }

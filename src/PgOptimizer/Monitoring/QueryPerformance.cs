@@ -1,5 +1,3 @@
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Client-side figures of the window since the previous evaluation (times in ms, rates in %).</summary>

@@ -41,6 +41,7 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private long _slowCount;
 
+    /// <summary>Creates the tracker; it starts timing commands at once when <see cref="MonitoringOptions.TrackQueries"/> is on.</summary>
     public QueryTracker(PgConnectionManager connections, IOptions<MonitoringOptions> options)
     {
         ArgumentNullException.ThrowIfNull(connections);
@@ -86,10 +87,10 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
     public long SlowQueryCount => Interlocked.Read(ref _slowCount);
 
     /// <summary>The statements seen so far.</summary>
-    public IEnumerable<StatementStats> Statements => _byId.Values;
+    internal IEnumerable<StatementStats> Statements => _byId.Values;
 
     /// <summary>Per-endpoint figures.</summary>
-    public IEnumerable<EndpointQueryStats> Endpoints => _endpoints.Values;
+    internal IEnumerable<EndpointQueryStats> Endpoints => _endpoints.Values;
 
     /// <summary>
     /// Records one command. Called by the Npgsql listener; callable directly for commands that do
@@ -241,6 +242,7 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
         Record(sql, endpoint ?? "other", activity.Duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond, rows, status);
     }
 
+    /// <inheritdoc />
     public void Dispose()
     {
         if (_connections is not null && ReferenceEquals(_connections.CommandObserver, this))

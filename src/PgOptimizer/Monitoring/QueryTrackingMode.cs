@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>How client-side query tracking times commands.</summary>

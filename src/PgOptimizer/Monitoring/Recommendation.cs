@@ -1,5 +1,3 @@
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Something to do, with the numbers that show why.</summary>

@@ -1,5 +1,3 @@
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>What changed between two snapshots, as rates and deltas (never "since stats reset").</summary>

@@ -1,6 +1,3 @@
-using HdrHistogram;
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>One slow query: normalized text only, never parameter values.</summary>

@@ -1,6 +1,3 @@
-using HdrHistogram;
-using PgOptimizer.Diagnostics;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>The most recent slow queries of this process, in a fixed-size ring.</summary>
@@ -11,6 +8,7 @@ public sealed class SlowQueryLog(int capacity)
     private readonly object _gate = new();
     private long _next;
 
+    /// <summary>Slow queries kept at most.</summary>
     public int Capacity => _ring.Length;
 
     internal void Add(SlowQuery query)

@@ -1,5 +1,3 @@
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>A statement's share of an interval.</summary>

@@ -1,14 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using Microsoft.Extensions.Options;
-using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.Monitoring;
 
 /// <summary>Live figures of one normalized statement.</summary>
-public sealed class StatementStats(string id, string sql)
+internal sealed class StatementStats(string id, string sql)
 {
     private readonly LatencyHistogram _latency = new();
     private long _calls;

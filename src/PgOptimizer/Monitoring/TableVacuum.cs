@@ -1,5 +1,3 @@
-using PgOptimizer.Workload;
-
 namespace PgOptimizer.Monitoring;
 
 /// <summary>A table's dead tuples and vacuum state.</summary>

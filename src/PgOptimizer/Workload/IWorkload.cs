@@ -1,5 +1,3 @@
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Workload;
 
 /// <summary>A workload: its operations and the key space they draw parameters from.</summary>

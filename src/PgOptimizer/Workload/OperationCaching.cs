@@ -1,5 +1,3 @@
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Workload;
 
 /// <summary>How a read's result is cached: the strategy, the key and the tags, from its parameters.</summary>

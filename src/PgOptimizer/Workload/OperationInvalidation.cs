@@ -1,5 +1,3 @@
-using PgOptimizer.Connections;
-
 namespace PgOptimizer.Workload;
 
 /// <summary>The tags a write makes stale (from its parameters) and the strategies that hold them.</summary>

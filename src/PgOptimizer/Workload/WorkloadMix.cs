@@ -8,6 +8,7 @@ public sealed class WorkloadMix
     private readonly WorkloadOperation[] _ops;
     private readonly double[] _cumulative;
 
+    /// <summary>A mix of operations with their relative weights.</summary>
     public WorkloadMix(IEnumerable<(WorkloadOperation Operation, double Weight)> weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
@@ -37,6 +38,7 @@ public sealed class WorkloadMix
     /// <summary>Share of reads (0–1).</summary>
     public double ReadShare => Shares.Where(s => s.Operation.Intent == Connections.DbIntent.Read).Sum(s => s.Share);
 
+    /// <summary>Draws the next operation by weight.</summary>
     public WorkloadOperation Next(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);

@@ -12,6 +12,7 @@ public sealed class ZipfSampler
     private readonly double _logN1;
     private readonly double _pow;
 
+    /// <summary>A sampler over ranks 1..<paramref name="n"/> with exponent <paramref name="s"/> (1: classic web popularity).</summary>
     public ZipfSampler(long n, double s = 1.0)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
@@ -29,6 +30,7 @@ public sealed class ZipfSampler
         return Math.Clamp((long)Math.Floor(x), 1, _n);
     }
 
+    /// <summary>Draws a rank.</summary>
     public long Next(Random random)
     {
         ArgumentNullException.ThrowIfNull(random);

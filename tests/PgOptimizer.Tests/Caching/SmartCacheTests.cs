@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;

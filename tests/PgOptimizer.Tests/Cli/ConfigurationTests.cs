@@ -4,11 +4,10 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Cli.Infrastructure;
 using PgOptimizer.Connections;
-using PgOptimizer.Hosting;
-using PgOptimizer.Tests.Infrastructure;
-
 using PgOptimizer.Diagnostics;
+using PgOptimizer.Hosting;
 using PgOptimizer.LoadTesting;
+using PgOptimizer.Tests.Infrastructure;
 
 namespace PgOptimizer.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
 using PgOptimizer.Samples.Pitches;
 using PgOptimizer.Tests.Infrastructure;

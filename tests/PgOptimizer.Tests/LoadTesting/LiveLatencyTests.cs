@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
 using PgOptimizer.LoadTesting;
-using PgOptimizer.Workload;
 
 namespace PgOptimizer.Tests.LoadTesting;
 

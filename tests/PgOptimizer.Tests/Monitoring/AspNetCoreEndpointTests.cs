@@ -2,12 +2,10 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PgOptimizer.AspNetCore;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
-using PgOptimizer.Monitoring;
 using PgOptimizer.Tests.Infrastructure;
 
 namespace PgOptimizer.Tests.Monitoring;

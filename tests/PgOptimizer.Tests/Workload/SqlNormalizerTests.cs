@@ -1,5 +1,4 @@
 using PgOptimizer.Diagnostics;
-using PgOptimizer.Monitoring;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.Tests.Workload;
