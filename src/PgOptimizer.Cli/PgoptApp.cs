@@ -70,7 +70,7 @@ public static class PgoptApp
                 .WithExample("deploy", "--test-only")
                 .WithExample("deploy", "--catalog", "indexes.json");
             config.AddCommand<LoadTestCommand>("loadtest")
-                .WithDescription("The demo workload under load: open loop at a fixed rate (--rps, coordinated omission corrected) or closed loop (--concurrency); --raw for plain Npgsql; the spec's report, per-operation table, peak connections, writes checked against the database.")
+                .WithDescription("The demo workload under load: open loop at a fixed rate (--rps, coordinated omission corrected) or closed loop (--concurrency); --raw for plain Npgsql; Total Requests, Success Rate, Average/P95/P99 Response Time and Error Rate, per-operation table, peak connections, writes checked against the database.")
                 .WithExample("loadtest", "--rps", "2000", "--duration", "30s")
                 .WithExample("loadtest", "--concurrency", "64", "--raw", "--json");
             config.AddCommand<TopCommand>("top")
@@ -82,7 +82,7 @@ public static class PgoptApp
                 .WithExample("metrics", "--format", "prometheus")
                 .WithExample("metrics", "--format", "json", "--interval", "5s");
             config.AddCommand<HealthCommand>("health")
-                .WithDescription("Database health as the specification defines it: connections, query performance of all application instances, cache, alerts, recommendations.")
+                .WithDescription("Database health: connections, query performance of all application instances, cache, alerts, recommendations.")
                 .WithExample("health")
                 .WithExample("health", "--watch", "--interval", "15s")
                 .WithExample("health", "--json", "--fail-on", "critical");

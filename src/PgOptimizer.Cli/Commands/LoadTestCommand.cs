@@ -50,7 +50,7 @@ public sealed class LoadTestSettings : DatabaseSettings
     public int CacheWarmup { get; init; }
 }
 
-/// <summary>pgopt loadtest: the demo workload under load, open or closed loop, with the spec's report.</summary>
+/// <summary>pgopt loadtest: the demo workload under load, open or closed loop, with its report (totals, success and error rate, latency percentiles, per operation).</summary>
 public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, LoadTestSettings settings, CancellationToken cancellationToken)

@@ -72,7 +72,7 @@ public sealed class HealthSettings : DatabaseSettings
 }
 
 /// <summary>
-/// pgopt health: the specification's DatabaseHealth — connections, query performance (client-side
+/// pgopt health: the DatabaseHealth answer — connections, query performance (client-side
 /// figures the application instances publish to Redis), cache, alerts and recommendations.
 /// </summary>
 public sealed class HealthCommand : AsyncCommand<HealthSettings>

@@ -5,7 +5,7 @@ using System.Text;
 namespace PgOptimizer.Caching;
 
 /// <summary>
-/// Key and tag helpers (the specification's CacheUtils): one spelling per kind of entry, so that
+/// Key and tag helpers: one spelling per kind of entry, so that
 /// the keys a reader caches and the tags a writer invalidates agree.
 /// </summary>
 public static class CacheKeys

@@ -10,7 +10,7 @@ using ZiggyCreatures.Caching.Fusion;
 namespace PgOptimizer.Caching;
 
 /// <summary>
-/// The two-tier cache (the specification's SmartCacheManager), built on FusionCache: one FusionCache
+/// The two-tier cache, built on FusionCache: one FusionCache
 /// per strategy (its own memory tier sized by the strategy's share, its own serializer, so
 /// compression is per strategy), Redis as the shared second tier and the backplane that carries
 /// invalidations to every instance's memory tier, stampede protection, fail-safe and timeouts from
@@ -49,7 +49,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     public IEnumerable<string> StrategyNames => _strategies.Keys;
 
     /// <summary>
-    /// Cache-aside (the specification's getCachedQuery): the value from memory, else Redis, else
+    /// Cache-aside: the value from memory, else Redis, else
     /// <paramref name="factory"/> — run once per key across concurrent callers — stored in both tiers.
     /// </summary>
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, Task<T>> factory, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
@@ -57,11 +57,9 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
         var s = Strategy(strategy);
-        // The hot path: a memory-tier hit completes synchronously without allocating. It must be the
-        // asynchronous API: checking an entry's tags can read a tag marker from Redis (after another
-        // instance invalidated it), and FusionCache's synchronous API would then block a thread-pool
-        // thread on Redis — under load that starves the pool, Redis replies wait for a thread, and
-        // every caller times out together (measured: 2 s stalls and the Redis tier switched off).
+        // The hot path: a memory-tier hit completes synchronously without allocating. Only the async
+        // API: checking an entry's tags may read a tag marker from Redis, and a synchronous read
+        // would block a thread-pool thread on Redis (under load, the pool starves).
         var pending = s.Cache.TryGetAsync<T>(key, s.MemoryOnly, cancellationToken);
         if (pending.IsCompletedSuccessfully)
         {

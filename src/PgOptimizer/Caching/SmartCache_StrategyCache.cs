@@ -62,9 +62,8 @@ public sealed partial class SmartCache
             };
             MemoryOnly = Entry.Duplicate();
             MemoryOnly.SkipDistributedCacheRead = true;
-            // No CacheKeyPrefix: FusionCache would concatenate it onto the key on every call, memory
-            // hits included (measured: a string allocation per hit). Each strategy has a memory tier
-            // of its own, and Redis keys get the prefix from the Redis tier's InstanceName instead.
+            // No CacheKeyPrefix: FusionCache would concatenate it onto every key, memory hits included.
+            // Each strategy has its own memory tier; Redis keys get the prefix from InstanceName.
             var fusionOptions = new FusionCacheOptions
             {
                 CacheName = name,
@@ -75,9 +74,8 @@ public sealed partial class SmartCache
                 WaitForInitialBackplaneSubscribe = true,
                 EnableAutoRecovery = true,
             };
-            // FusionCache tags every operation with a generated id once it has a logger — an allocation
-            // per call, memory hits included (measured) — so by default it gets none and the events
-            // that matter to an operator are logged here from its events instead.
+            // With a logger FusionCache allocates an operation id per call, memory hits included: by
+            // default it gets none, and what an operator needs is logged here from its events.
             Cache = new FusionCache(fusionOptions, _memory, options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
             if (multiplexer is not null)
             {

@@ -18,9 +18,9 @@ public sealed class RedisOptions : IValidatableObject
     /// <summary>
     /// Run the Redis client's socket I/O on the .NET thread pool rather than StackExchange.Redis's own
     /// dedicated threads. Default true: PgOptimizer only calls Redis asynchronously, and on small
-    /// machines the dedicated threads' spinning cost 18 % of a load test's client CPU (measured on 2
-    /// cores). Set false when the application blocks thread-pool threads (sync over async), so that
-    /// Redis replies are still read while the pool is starved.
+    /// machines the dedicated threads spin for a large share of the CPU. Set false when the
+    /// application blocks thread-pool threads (sync over async), so that Redis replies are still read
+    /// while the pool is starved.
     /// </summary>
     public bool UseThreadPool { get; set; } = true;
 

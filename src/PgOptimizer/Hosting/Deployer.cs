@@ -7,7 +7,7 @@ using PgOptimizer.Indexing;
 namespace PgOptimizer.Hosting;
 
 /// <summary>
-/// The deployment the specification's deploy script performs: validate (connectivity, server
+/// A safe deployment of an index catalog: validate (connectivity, server
 /// version, extensions, privileges, the space the new indexes need, replica lag), plan the index
 /// catalog, apply it with CREATE INDEX CONCURRENTLY unless test-only, run the index health check.
 /// Stops before changing anything when validation fails; test-only changes nothing at all.

@@ -61,9 +61,8 @@ internal partial class IndexApplier(NpgsqlDataSource dataSource, IndexingOptions
 
     private static async Task<IReadOnlyList<string>> AnalyzeExpressionTablesAsync(NpgsqlConnection build, List<IndexAction> changes, List<IndexApplyResult> results, CancellationToken ct)
     {
-        // Without this, a query on an index expression (to_tsvector(...) @@ q, lower(email) = $1) is
-        // planned with a default selectivity: a full-text term matching a quarter of the table is
-        // estimated at 0.5 % and gets a bitmap scan of every match instead of an ordered scan.
+        // Until ANALYZE, a condition on an index expression (to_tsvector(...) @@ q, lower(email) = $1)
+        // is planned with a default selectivity, so a common term looks rare and the plan is wrong.
         var tables = changes.Zip(results)
             .Where(p => p.Second.Outcome != IndexApplyOutcome.Failed && p.First.Definition is { } d && d.Keys.Any(k => k.Expression is not null))
             .Select(p => p.First.Table)

@@ -9,7 +9,6 @@ namespace PgOptimizer.Indexing;
 
 /// <summary>
 /// Indexes as code: plan a catalog against the database, apply it safely, check index health.
-/// The spec's <c>setupProductionIndexes</c> is <see cref="SetupProductionIndexesAsync"/>.
 /// Works on the primary's direct endpoint: session advisory locks and long concurrent builds do
 /// not belong behind a transaction-mode pooler.
 /// </summary>
@@ -45,7 +44,7 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     public Task<IndexApplyReport> ApplyAsync(IndexCatalog catalog, bool dryRun = false, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new IndexApplier(DirectDataSource, _options, _logger).ApplyAsync(catalog, dryRun, progress, cancellationToken);
 
-    /// <summary>The spec's performIndexHealthCheck: invalid, duplicate, redundant, unused, bloated indexes, heavy sequential scans, unindexed foreign keys, coverage.</summary>
+    /// <summary>Index health: invalid, duplicate, redundant, unused, bloated indexes, heavy sequential scans, unindexed foreign keys, coverage.</summary>
     public Task<IndexHealthReport> PerformIndexHealthCheckAsync(CancellationToken cancellationToken = default) =>
         IndexHealthChecker.CheckAsync(connections.Primary.DataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options, cancellationToken);
 
@@ -70,7 +69,7 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     public Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken cancellationToken = default) =>
         new IndexAdvisor(DirectDataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options).AdviseAsync(sampleQueries, cancellationToken);
 
-    /// <summary>The spec's setupProductionIndexes: apply the catalog.</summary>
+    /// <summary>Applies the catalog (the name teams migrating from a <c>setupProductionIndexes</c> script look for); same as <see cref="ApplyAsync"/> without progress.</summary>
     public Task<IndexApplyReport> SetupProductionIndexesAsync(IndexCatalog catalog, bool dryRun = false, CancellationToken cancellationToken = default) =>
         ApplyAsync(catalog, dryRun, null, cancellationToken);
 }

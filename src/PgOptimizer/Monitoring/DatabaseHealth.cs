@@ -1,8 +1,8 @@
 namespace PgOptimizer.Monitoring;
 
 /// <summary>
-/// The answer of <see cref="DatabasePerformanceMonitor.GetDatabaseHealthAsync"/>: the
-/// specification's DatabaseHealth shape. Percentages are 0–100 like the alert thresholds.
+/// The answer of <see cref="DatabasePerformanceMonitor.GetDatabaseHealthAsync"/>: overall level,
+/// the figures behind it, alerts and recommendations. Percentages are 0–100 like the alert thresholds.
 /// </summary>
 public sealed record DatabaseHealth(
     HealthLevel Overall,

@@ -70,7 +70,7 @@ public sealed class MonitoringOptions : IValidatableObject
 
     internal TimeSpan EffectiveInstanceTtl => InstanceTtl ?? TimeSpan.FromTicks(Math.Max(Interval.Ticks * MonitoringDefaults.InstanceTtlIntervals, MonitoringDefaults.MinInstanceTtl.Ticks));
 
-    /// <summary>Alert thresholds by name; the defaults are the specification's plus standard PostgreSQL rules.</summary>
+    /// <summary>Alert thresholds by name; the defaults are <see cref="AlertNames.Defaults"/>: application figures plus the usual PostgreSQL rules.</summary>
     public Dictionary<string, AlertThreshold> Alerts { get; set; } = AlertNames.Defaults();
 
     /// <summary>When set, every alert state change is POSTed here as JSON.</summary>

@@ -13,8 +13,8 @@ namespace PgOptimizer.Monitoring;
 /// hands out are timed by the manager (<see cref="ICommandObserver"/>: Npgsql's command filter
 /// marks each start, the next command or the end of the operation its end); other commands of its
 /// data sources — and of every data source with <see cref="MonitoringOptions.TrackAllDataSources"/>
-/// — through Npgsql's command activities, which cost several times more per command (both are
-/// measured in docs/benchmarks.md). It keeps, per normalized statement,
+/// — through Npgsql's command activities, which cost several times more per command. It keeps,
+/// per normalized statement,
 /// calls, errors, rows (where Npgsql reports them: COPY, or commands recorded through
 /// <see cref="Record"/>; its activities carry no row count for queries, which pg_stat_statements
 /// has server-side), total/max time and an HdrHistogram; per endpoint a latency histogram;

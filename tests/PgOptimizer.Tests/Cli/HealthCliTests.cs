@@ -16,7 +16,7 @@ public sealed class HealthCliTests
     };
 
     [Fact]
-    public async Task Health_json_has_the_specification_shape_and_server_figures()
+    public async Task Health_json_has_the_documented_shape_and_server_figures()
     {
         var r = await PgoptProcess.RunAsync(Env, "health", "--json", "--interval", "1s");
         Assert.True(r.ExitCode == 0, r.All);

@@ -329,7 +329,7 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Health_has_the_specification_shape()
+    public async Task Health_has_the_documented_shape()
     {
         var (monitor, connections) = await NewInstanceAsync("shape");
         await connections.ScalarAsync(DbIntent.Write, "SELECT count(*) FROM items");
