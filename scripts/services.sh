@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Local services for PgOptimizer: a PostgreSQL 15 primary, a streaming replica of it and Redis 7,
+# Local services for PgOptimizer: a PostgreSQL 15 primary, two streaming replicas of it and Redis 7,
 # all on loopback, all kept under the project's git-ignored state folder.
 #
 #   scripts/services.sh up        install what is missing, start everything, print exports
 #   scripts/services.sh down      stop what this script started (nothing else)
 #   scripts/services.sh status    say what runs
 #   scripts/services.sh env       print the connection settings as shell exports
-#   scripts/services.sh stop  primary|replica|redis    stop one server (tests use it for outages)
-#   scripts/services.sh start primary|replica|redis    start one server again
+#   scripts/services.sh stop  primary|replica|replica2|redis    stop one server (tests use it for outages)
+#   scripts/services.sh start primary|replica|replica2|redis    start one server again
 #
 # Ports and the folder can be changed with PGOPT_PG_PORT, PGOPT_REPLICA_PORT, PGOPT_REDIS_PORT and
 # PGOPT_STATE_DIR. Run as root (it installs packages and runs PostgreSQL as the postgres user).
@@ -17,11 +17,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${PGOPT_STATE_DIR:-$ROOT/.state}"
 PG_PORT="${PGOPT_PG_PORT:-55432}"
 REPLICA_PORT="${PGOPT_REPLICA_PORT:-55433}"
+REPLICA2_PORT="${PGOPT_REPLICA2_PORT:-$((REPLICA_PORT + 1))}"
 REDIS_PORT="${PGOPT_REDIS_PORT:-56379}"
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DB=pgopt_demo
 PRIMARY_DIR="$STATE/pg/primary"
 REPLICA_DIR="$STATE/pg/replica"
+REPLICA2_DIR="$STATE/pg/replica2"
 RUN_DIR="$STATE/pg/run"
 REDIS_DIR="$STATE/redis"
 PASSFILE="$STATE/pg/password"
@@ -128,39 +130,42 @@ start_primary() {
   wait_pg "$PG_PORT"
 }
 
-init_replica() {
-  [ -f "$REPLICA_DIR/PG_VERSION" ] && return 0
-  log "cloning replica with pg_basebackup into $REPLICA_DIR"
-  rm -rf "$REPLICA_DIR"
+init_replica() { # dir port slot
+  local dir="$1" port="$2" slot="$3"
+  [ -f "$dir/PG_VERSION" ] && return 0
+  log "cloning $slot with pg_basebackup into $dir"
+  rm -rf "$dir"
+  psql_primary -d postgres -c "SELECT pg_create_physical_replication_slot('$slot') WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = '$slot')" >/dev/null
   local pgpass; pgpass="$(mktemp)"
   printf '127.0.0.1:%s:*:postgres:%s\n' "$PG_PORT" "$(password)" > "$pgpass"
   chown postgres "$pgpass"; chmod 600 "$pgpass"
   as_pg env PGPASSFILE="$pgpass" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
-    -D "$REPLICA_DIR" -R -X stream -S pgopt_replica -c fast >/dev/null
+    -D "$dir" -R -X stream -S "$slot" -c fast >/dev/null
   rm -f "$pgpass"
   # pg_basebackup -R writes primary_conninfo with a passfile path that is gone now: put the
   # password in the replica's own (mode 0600) auto.conf instead.
-  as_pg sed -i "/^primary_conninfo/d" "$REPLICA_DIR/postgresql.auto.conf"
-  printf "primary_conninfo = 'host=127.0.0.1 port=%s user=postgres password=%s application_name=pgopt_replica'\nport = %s\n" \
-    "$PG_PORT" "$(password)" "$REPLICA_PORT" | as_pg tee -a "$REPLICA_DIR/postgresql.auto.conf" >/dev/null
-  as_pg chmod 600 "$REPLICA_DIR/postgresql.auto.conf"
+  as_pg sed -i "/^primary_conninfo/d" "$dir/postgresql.auto.conf"
+  printf "primary_conninfo = 'host=127.0.0.1 port=%s user=postgres password=%s application_name=%s'\nport = %s\n" \
+    "$PG_PORT" "$(password)" "$slot" "$port" | as_pg tee -a "$dir/postgresql.auto.conf" >/dev/null
+  as_pg chmod 600 "$dir/postgresql.auto.conf"
 }
 
-start_replica() {
-  init_replica
-  if ! pg_running "$REPLICA_DIR"; then
-    log "starting replica on 127.0.0.1:$REPLICA_PORT"
-    as_pg "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$STATE/pg/replica.log" -w -t 60 start >/dev/null
+start_replica() { # dir port slot
+  local dir="$1" port="$2" slot="$3"
+  init_replica "$dir" "$port" "$slot"
+  if ! pg_running "$dir"; then
+    log "starting $slot on 127.0.0.1:$port"
+    as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir.log" -w -t 60 start >/dev/null
   fi
-  wait_pg "$REPLICA_PORT"
+  wait_pg "$port"
   local i
   for i in $(seq 1 120); do
-    if [ "$(psql_primary -d postgres -tAc "SELECT count(*) FROM pg_stat_replication WHERE application_name='pgopt_replica' AND state='streaming'")" = 1 ]; then
+    if [ "$(psql_primary -d postgres -tAc "SELECT count(*) FROM pg_stat_replication WHERE application_name='$slot' AND state='streaming'")" = 1 ]; then
       return 0
     fi
     sleep 0.5
   done
-  die "the replica did not start streaming within 60 s (see $STATE/pg/replica.log)"
+  die "$slot did not start streaming within 60 s (see $dir.log)"
 }
 
 redis_running() { [ -f "$REDIS_DIR/redis.pid" ] && kill -0 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; }
@@ -204,7 +209,7 @@ print_env() {
   local pw; pw="$(password)"
   cat <<ENV
 export PGOPT_CONNECTION='postgresql://postgres:${pw}@127.0.0.1:${PG_PORT}/${PG_DB}'
-export PGOPT_REPLICA_CONNECTIONS='postgresql://postgres:${pw}@127.0.0.1:${REPLICA_PORT}/${PG_DB}'
+export PGOPT_REPLICA_CONNECTIONS='postgresql://postgres:${pw}@127.0.0.1:${REPLICA_PORT}/${PG_DB} postgresql://postgres:${pw}@127.0.0.1:${REPLICA2_PORT}/${PG_DB}'
 export REDIS_URL='redis://127.0.0.1:${REDIS_PORT}/0'
 ENV
 }
@@ -213,6 +218,7 @@ status() {
   local rc=0
   if pg_running "$PRIMARY_DIR"; then echo "primary  127.0.0.1:$PG_PORT  running"; else echo "primary  127.0.0.1:$PG_PORT  stopped"; rc=1; fi
   if pg_running "$REPLICA_DIR"; then echo "replica  127.0.0.1:$REPLICA_PORT  running"; else echo "replica  127.0.0.1:$REPLICA_PORT  stopped"; rc=1; fi
+  if pg_running "$REPLICA2_DIR"; then echo "replica2 127.0.0.1:$REPLICA2_PORT  running"; else echo "replica2 127.0.0.1:$REPLICA2_PORT  stopped"; rc=1; fi
   if redis_running; then echo "redis    127.0.0.1:$REDIS_PORT  running"; else echo "redis    127.0.0.1:$REDIS_PORT  stopped"; rc=1; fi
   return $rc
 }
@@ -220,9 +226,10 @@ status() {
 one() { # start|stop name
   case "$2" in
     primary) if [ "$1" = start ]; then start_primary; else stop_pg "$PRIMARY_DIR" primary; fi ;;
-    replica) if [ "$1" = start ]; then start_replica; else stop_pg "$REPLICA_DIR" replica; fi ;;
+    replica) if [ "$1" = start ]; then start_replica "$REPLICA_DIR" "$REPLICA_PORT" pgopt_replica; else stop_pg "$REPLICA_DIR" replica; fi ;;
+    replica2) if [ "$1" = start ]; then start_replica "$REPLICA2_DIR" "$REPLICA2_PORT" pgopt_replica2; else stop_pg "$REPLICA2_DIR" replica2; fi ;;
     redis)   if [ "$1" = start ]; then start_redis; else stop_redis; fi ;;
-    *) echo "usage: $0 $1 primary|replica|redis" >&2; exit 2 ;;
+    *) echo "usage: $0 $1 primary|replica|replica2|redis" >&2; exit 2 ;;
   esac
 }
 
@@ -232,18 +239,20 @@ case "${1:-}" in
     ensure_packages
     mkdir -p "$STATE"
     start_primary
-    start_replica
+    start_replica "$REPLICA_DIR" "$REPLICA_PORT" pgopt_replica
+    start_replica "$REPLICA2_DIR" "$REPLICA2_PORT" pgopt_replica2
     start_redis
     print_env > "$STATE/env"; chmod 600 "$STATE/env"
     print_env
     ;;
   down)
     stop_redis
+    stop_pg "$REPLICA2_DIR" replica2
     stop_pg "$REPLICA_DIR" replica
     stop_pg "$PRIMARY_DIR" primary
     ;;
   status) status ;;
   env) print_env ;;
-  start|stop) [ $# -ge 2 ] || { echo "usage: $0 $1 primary|replica|redis" >&2; exit 2; }; one "$1" "$2" ;;
+  start|stop) [ $# -ge 2 ] || { echo "usage: $0 $1 primary|replica|replica2|redis" >&2; exit 2; }; one "$1" "$2" ;;
   *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

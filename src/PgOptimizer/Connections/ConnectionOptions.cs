@@ -9,8 +9,34 @@ public sealed class ConnectionOptions : IValidatableObject
     /// <summary>The primary (read-write) endpoint: a postgresql:// URI or a Key=Value string. Required.</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Read replicas, each a URI or Key=Value string. Reads go to them when present.</summary>
+    /// <summary>Read replicas, each a URI or Key=Value string (the short form of <see cref="Replicas"/>). Reads go to them when present.</summary>
     public IList<string> ReplicaConnectionStrings { get; } = [];
+
+    /// <summary>Read replicas with a name, weight, region and the query types they serve. Default none.</summary>
+    [ValidateEnumeratedItems]
+    public IList<ReplicaOptions> Replicas { get; } = [];
+
+    /// <summary>How often each replica's lag (seconds and bytes behind) is measured. Default 1 s.</summary>
+    [DurationRange("00:00:00.050", "01:00:00")]
+    public TimeSpan LagProbeInterval { get; set; } = ConnectionDefaults.LagProbeInterval;
+
+    /// <summary>Time constant of the latency averages per endpoint (the weight of a sample halves in about 0.7 of it). Default 5 s.</summary>
+    [DurationRange("00:00:00.100", "01:00:00")]
+    public TimeSpan LatencyDecay { get; set; } = ConnectionDefaults.LatencyDecay;
+
+    /// <summary>How long a session's read-your-writes position is kept after its latest write. Default 60 s.</summary>
+    [DurationRange("00:00:01", "1.00:00:00")]
+    public TimeSpan ReadYourWritesTtl { get; set; } = ConnectionDefaults.ReadYourWritesTtl;
+
+    /// <summary>Prefix of the Redis keys that share read-your-writes positions across instances. Default "pgopt:session:".</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string SessionKeyPrefix { get; set; } = ConnectionDefaults.SessionKeyPrefix;
+
+    /// <summary>Every replica, the short form first, with its name.</summary>
+    internal IReadOnlyList<ReplicaOptions> AllReplicas() =>
+        ReplicaConnectionStrings.Select(cs => new ReplicaOptions { ConnectionString = cs }).Concat(Replicas)
+            .Select((r, i) => r.Name is { Length: > 0 } ? r : new ReplicaOptions { ConnectionString = r.ConnectionString, Name = $"replica{i + 1}", Weight = r.Weight, Region = r.Region, QueryTypes = r.QueryTypes })
+            .ToList();
 
     /// <summary>Retries after the first attempt for transient failures. Default 3.</summary>
     [Range(0, 20)]
@@ -79,6 +105,15 @@ public sealed class ConnectionOptions : IValidatableObject
         if (RetryMaxDelay < RetryBaseDelay)
         {
             yield return new ValidationResult($"RetryMaxDelay ({RetryMaxDelay}) must be at least RetryBaseDelay ({RetryBaseDelay}).", [nameof(RetryMaxDelay)]);
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var replica in AllReplicas())
+        {
+            if (!names.Add(replica.Name!))
+            {
+                yield return new ValidationResult($"Replica name '{replica.Name}' is used twice; give each replica its own name.", [nameof(Replicas)]);
+            }
         }
 
         if (TotalTimeout < AttemptTimeout)

@@ -1,7 +1,11 @@
 namespace PgOptimizer.Connections;
 
 /// <summary>What a host name says about where the database runs.</summary>
-public sealed record HostKind(bool IsNeon, bool IsPooler, string? EndpointId)
+/// <param name="IsNeon">A Neon host.</param>
+/// <param name="IsPooler">Neon's PgBouncer pooler in transaction mode (<c>-pooler</c>).</param>
+/// <param name="EndpointId">Neon's endpoint id (<c>ep-...</c>), or null.</param>
+/// <param name="Region">The region a Neon host names (<c>us-east-2.aws</c> in <c>ep-x.us-east-2.aws.neon.tech</c>), or null.</param>
+public sealed record HostKind(bool IsNeon, bool IsPooler, string? EndpointId, string? Region = null)
 {
     /// <summary>
     /// Recognises Neon hosts (<c>ep-name-123456.region.aws.neon.tech</c>) and their PgBouncer
@@ -24,6 +28,9 @@ public sealed record HostKind(bool IsNeon, bool IsPooler, string? EndpointId)
             endpointId = isPooler ? label[..^"-pooler".Length] : label;
         }
 
-        return new HostKind(isNeon, isPooler, endpointId);
+        // ep-x.<region>.<cloud>.neon.tech: the labels between the endpoint and the domain
+        var labels = first.Split('.');
+        var region = isNeon && labels.Length > 3 ? string.Join('.', labels[1..^2]) : null;
+        return new HostKind(isNeon, isPooler, endpointId, region);
     }
 }

@@ -1,11 +1,15 @@
 namespace PgOptimizer.Connections;
 
 /// <summary>
-/// Chooses the endpoint for one read attempt. The default round-robins over replicas that accept
-/// requests (circuit closed, or due for a probe) and falls back to the primary; replica routing replaces it with a lag-aware balancer.
+/// Chooses the endpoint for one read attempt. Without replica routing (AddPgRouting) the manager
+/// round-robins over replicas that accept requests and falls back to the primary.
 /// </summary>
 public interface IReaderSelector
 {
-    /// <summary>The endpoint a read goes to: one of <paramref name="replicas"/>, or <paramref name="primary"/> when none can take it.</summary>
-    PgEndpoint SelectReader(PgEndpoint primary, IReadOnlyList<PgEndpoint> replicas);
+    /// <summary>
+    /// The endpoint the read goes to: one of the request's replicas, or its primary when none
+    /// qualifies. When the chosen endpoint's circuit is not closed, the selector claims its probe
+    /// (<see cref="PgEndpoint.TryClaimProbe"/>) before returning it.
+    /// </summary>
+    PgEndpoint SelectReader(in ReadRequest request);
 }

@@ -24,15 +24,22 @@ namespace PgOptimizer.Connections;
 public sealed partial class PgConnectionManager : IAsyncDisposable
 {
     private static readonly ResiliencePropertyKey<CallInfo> CallInfoKey = new("pgopt.call");
+    private static readonly AsyncLocal<string?> AmbientSession = new();
 
     private readonly ILogger _logger;
     private readonly IReaderSelector _readers;
     private readonly ResiliencePipeline _retrying;
     private readonly long _totalTimeoutTicks;
     private readonly PgEndpoint[] _replicas;
+    private readonly ReplicaLagProbe _lagProbe;
+    private readonly SessionPositions _sessions;
 
     /// <summary>Creates the manager: one pooled data source per endpoint, with retry, breaker and timeouts per <see cref="ConnectionOptions"/>.</summary>
-    public PgConnectionManager(IOptions<ConnectionOptions> options, IReaderSelector? readerSelector = null, ILogger<PgConnectionManager>? logger = null)
+    /// <param name="options">Endpoints, retry, breaker, timeouts.</param>
+    /// <param name="readerSelector">Chooses the endpoint of each read; default round robin over replicas (AddPgRouting registers the lag-aware router).</param>
+    /// <param name="logger">Retries and circuit changes.</param>
+    /// <param name="redis">Shares read-your-writes positions across instances; without it they hold in this process only.</param>
+    public PgConnectionManager(IOptions<ConnectionOptions> options, IReaderSelector? readerSelector = null, ILogger<PgConnectionManager>? logger = null, RedisConnection? redis = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
@@ -42,9 +49,12 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         _readers = readerSelector ?? new RoundRobinReaderSelector();
 
         Primary = new PgEndpoint("primary", EndpointRole.Primary, BuildSettings(o.ConnectionString!, o, "connection string"), o, OnCircuitChange);
-        _replicas = o.ReplicaConnectionStrings
-            .Select((cs, i) => new PgEndpoint($"replica{i + 1}", EndpointRole.Replica, BuildSettings(cs, o, $"replica connection string #{i + 1}"), o, OnCircuitChange))
+        _replicas = o.AllReplicas()
+            .Select(r => new PgEndpoint(r.Name!, EndpointRole.Replica, BuildSettings(r.ConnectionString!, o, $"connection string of replica {r.Name}"), o, OnCircuitChange, r))
             .ToArray();
+        _lagProbe = new ReplicaLagProbe(Primary, _replicas, o.LagProbeInterval, _logger);
+        _lagProbe.Start();
+        _sessions = new SessionPositions(redis, o.SessionKeyPrefix, o.ReadYourWritesTtl);
 
         _totalTimeoutTicks = (long)(o.TotalTimeout.TotalSeconds * Stopwatch.Frequency);
         _retrying = o.MaxRetryAttempts == 0
@@ -82,6 +92,26 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     /// <summary>Primary first, then replicas.</summary>
     public IEnumerable<PgEndpoint> Endpoints => _replicas.Prepend(Primary);
 
+    /// <summary>The read-your-writes session of this async flow (set by <see cref="BeginSession"/>), or null.</summary>
+    public static string? CurrentSession => AmbientSession.Value;
+
+    /// <summary>
+    /// Makes <paramref name="session"/> (a user id, a request id) the read-your-writes session of
+    /// every call in this async flow until disposed: writes record the primary's WAL position for
+    /// it, reads go only to replicas that have replayed that far. ASP.NET Core middleware can begin
+    /// one per request for the signed-in user.
+    /// </summary>
+    public static IDisposable BeginSession(string session)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(session);
+        var previous = AmbientSession.Value;
+        AmbientSession.Value = session;
+        return new SessionScope(previous);
+    }
+
+    /// <summary>Measures every replica's lag now (the background probe does it every <see cref="ConnectionOptions.LagProbeInterval"/>).</summary>
+    public Task RefreshLagAsync(CancellationToken cancellationToken = default) => _lagProbe.ProbeAsync(cancellationToken);
+
     /// <summary>
     /// Runs <paramref name="operation"/> on a connection from the endpoint <paramref name="intent"/>
     /// selects. The connection is opened before and returned to the pool after the delegate.
@@ -101,7 +131,18 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             {
                 Idempotent = intent == DbIntent.Read || options.Idempotent,
                 Deadline = Stopwatch.GetTimestamp() + _totalTimeoutTicks,
+                QueryType = options.QueryType,
+                Strategy = options.Strategy,
+                MinWalPosition = options.MinWalPosition,
+                Session = options.Session ?? AmbientSession.Value,
             };
+            if (intent == DbIntent.Read && info.Session is { } session && info.QueryType != QueryType.Consistent && _replicas.Length > 0
+                && await _sessions.FloorAsync(session).ConfigureAwait(false) is { } floor
+                && (info.MinWalPosition is not { } given || (ulong)floor > (ulong)given))
+            {
+                info.MinWalPosition = floor;
+            }
+
             context.Properties.Set(CallInfoKey, info);
             var call = new Call<TState, TResult>(this, intent, state, operation, info);
             // Polly's Outcome API: failures travel as values, not rethrown through every layer. Results
@@ -162,15 +203,20 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Chooses the endpoint a read would use now.</summary>
-    public PgEndpoint SelectEndpoint(DbIntent intent) =>
-        intent == DbIntent.Write ? Primary : _readers.SelectReader(Primary, _replicas);
+    /// <summary>Chooses the endpoint a read (of the given type) would use now; writes always use the primary.</summary>
+    public PgEndpoint SelectEndpoint(DbIntent intent, QueryType queryType = QueryType.ReadOnly) =>
+        intent == DbIntent.Write ? Primary : _readers.SelectReader(new ReadRequest(Primary, _replicas, queryType, null, null, 0, null));
 
     private ValueTask<Outcome<object?>> AttemptAsync<TState, TResult>(ResilienceContext context, Call<TState, TResult> call)
     {
-        var endpoint = SelectEndpoint(call.Intent);
-        call.Info.Endpoint = endpoint.Name;
-        call.Info.BeforeExecution = true;
+        var info = call.Info;
+        var endpoint = call.Intent == DbIntent.Write || _replicas.Length == 0
+            ? Primary
+            : _readers.SelectReader(new ReadRequest(Primary, _replicas, info.QueryType, info.Strategy, info.MinWalPosition, info.Attempt, info.LastFailed));
+        info.Attempt++;
+        info.Endpoint = endpoint.Name;
+        info.LastFailed = endpoint; // cleared below on success: a retry avoids where this attempt failed
+        info.BeforeExecution = true;
         return endpoint.Pipeline.ExecuteOutcomeAsync(
             static async (ctx, s) =>
             {
@@ -195,7 +241,14 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                     endpoint.ConnectionWait.RecordTicks(waited);
                     PgOptimizerDiagnostics.ConnectionWait.Record((double)waited / Stopwatch.Frequency, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
                     call.Info.BeforeExecution = false;
-                    return Outcome.FromResult<object?>(await call.Operation(connection, call.State, ctx.CancellationToken).ConfigureAwait(false));
+                    var result = await call.Operation(connection, call.State, ctx.CancellationToken).ConfigureAwait(false);
+                    if (call.Intent == DbIntent.Write && call.Info.Session is { } session && call.Manager._replicas.Length > 0)
+                    {
+                        await call.Manager.RecordWritePositionAsync(connection, session, ctx.CancellationToken).ConfigureAwait(false);
+                    }
+
+                    call.Info.LastFailed = null;
+                    return Outcome.FromResult<object?>(result);
                 }
                 catch (Exception ex)
                 {
@@ -209,12 +262,21 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                         endpoint.Commands.Untrack(connection, clock, failure);
                     }
 
+                    endpoint.RecordAttempt(Stopwatch.GetTimestamp() - started, failure is not null);
                     endpoint.LeaveConnection();
                     await connection.DisposeAsync().ConfigureAwait(false);
                 }
             },
             context,
             (endpoint, call));
+    }
+
+    /// <summary>After a committed write of a session: the primary's WAL insert position, for the session's reads.</summary>
+    private async ValueTask RecordWritePositionAsync(NpgsqlConnection connection, string session, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT pg_current_wal_insert_lsn()", connection);
+        var position = (NpgsqlTypes.NpgsqlLogSequenceNumber)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        await _sessions.RecordAsync(session, position).ConfigureAwait(false);
     }
 
     private static bool ShouldRetry(ResilienceContext context, Exception? exception)
@@ -308,6 +370,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _lagProbe.DisposeAsync().ConfigureAwait(false);
         foreach (var endpoint in Endpoints)
         {
             await endpoint.DisposeAsync().ConfigureAwait(false);
@@ -334,5 +397,16 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         public bool BeforeExecution;
         public string Endpoint = "?";
         public long Deadline;
+        public QueryType QueryType;
+        public string? Strategy;
+        public NpgsqlTypes.NpgsqlLogSequenceNumber? MinWalPosition;
+        public string? Session;
+        public int Attempt;
+        public PgEndpoint? LastFailed;
+    }
+
+    private sealed class SessionScope(string? previous) : IDisposable
+    {
+        public void Dispose() => AmbientSession.Value = previous;
     }
 }

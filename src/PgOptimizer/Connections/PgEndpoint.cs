@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Npgsql;
+using NpgsqlTypes;
 using PgOptimizer.Diagnostics;
 using Polly;
 using Polly.CircuitBreaker;
@@ -18,13 +20,19 @@ public sealed class PgEndpoint : IAsyncDisposable
     private int _peakBusy;
     private long _probeAfterMs;
     private long _operations;
+    private long _errors;
+    private ReplicaLagReading? _lag;
     private static int s_sequence;
 
-    internal PgEndpoint(string name, EndpointRole role, NpgsqlConnectionStringBuilder settings, ConnectionOptions options, Action<PgEndpoint, CircuitState>? onCircuitChange)
+    internal PgEndpoint(string name, EndpointRole role, NpgsqlConnectionStringBuilder settings, ConnectionOptions options, Action<PgEndpoint, CircuitState>? onCircuitChange, ReplicaOptions? replica = null)
     {
         Name = name;
         Role = role;
         Host = HostKind.Of(settings.Host);
+        Weight = replica?.Weight ?? 1;
+        Region = replica?.Region ?? Host.Region;
+        QueryTypes = replica?.QueryTypes.ToArray() ?? [];
+        Latency = new LatencyEwma(options.LatencyDecay);
         Settings = settings;
         Description = ConnectionStringParser.Describe(settings);
         MaxPoolSize = settings.MaxPoolSize;
@@ -101,11 +109,24 @@ public sealed class PgEndpoint : IAsyncDisposable
     public bool IsAvailable => CircuitState == CircuitState.Closed;
 
     /// <summary>
-    /// Whether a selector may send this request here: always when the circuit is closed; when it is
-    /// open or half-open, only for one probe per break duration (the breaker moves to half-open
-    /// only when a call reaches it, so without a probe an open endpoint would never be retried).
+    /// Whether a selector may send a request here, without claiming anything: always when the
+    /// circuit is closed; when it is open or half-open, only once a probe is due (one per break
+    /// duration). Selectors that look at every endpoint ask this, then claim with
+    /// <see cref="TryClaimProbe"/> only the endpoint they choose.
     /// </summary>
-    public bool CanAcceptRequest()
+    public bool AcceptsRequests => CircuitState switch
+    {
+        CircuitState.Closed => true,
+        CircuitState.Isolated => false,
+        _ => Environment.TickCount64 >= Volatile.Read(ref _probeAfterMs),
+    };
+
+    /// <summary>
+    /// Claims the right to send a request here: always granted while the circuit is closed; when it
+    /// is not, granted to one caller per break duration (the breaker moves to half-open only when a
+    /// call reaches it, so without a probe an open endpoint would never be tried again).
+    /// </summary>
+    public bool TryClaimProbe()
     {
         var state = CircuitState;
         if (state == CircuitState.Closed)
@@ -121,6 +142,54 @@ public sealed class PgEndpoint : IAsyncDisposable
         var now = Environment.TickCount64;
         var after = Volatile.Read(ref _probeAfterMs);
         return now >= after && Interlocked.CompareExchange(ref _probeAfterMs, now + _breakMs, after) == after;
+    }
+
+    /// <summary>Asks and claims at once: <see cref="AcceptsRequests"/> then <see cref="TryClaimProbe"/>.</summary>
+    public bool CanAcceptRequest() => AcceptsRequests && TryClaimProbe();
+
+    /// <summary>Relative share of reads for weighted strategies (a replica's configured weight; 1 for the primary).</summary>
+    public int Weight { get; }
+
+    /// <summary>Where the endpoint runs, for geographic routing: configured, or a Neon host's region; null when unknown.</summary>
+    public string? Region { get; }
+
+    /// <summary>The query types a replica is configured for; empty for all but Consistent.</summary>
+    public IReadOnlyList<QueryType> QueryTypes { get; }
+
+    /// <summary>Time-decayed latency averages of attempts on this endpoint, as the manager timed them.</summary>
+    internal LatencyEwma Latency { get; }
+
+    /// <summary>Mean attempt latency (time-decayed average), ms; null before any attempt.</summary>
+    public double? LatencyEwmaMs => Latency.AverageMs;
+
+    /// <summary>The latest lag reading of a replica (null for the primary and before the first probe).</summary>
+    public ReplicaLagReading? Lag => Volatile.Read(ref _lag);
+
+    /// <summary>The WAL position this replica has replayed, as of the latest probe; null when unknown.</summary>
+    public NpgsqlLogSequenceNumber? ReplayPosition => Lag?.ReplayPosition;
+
+    /// <summary>True when this endpoint has replayed at least to <paramref name="position"/> (as of the latest lag probe); always true without a position.</summary>
+    public bool HasReplayed(NpgsqlLogSequenceNumber? position) =>
+        position is not { } p || Role == EndpointRole.Primary || (ReplayPosition is { } r && (ulong)r >= (ulong)p);
+
+    /// <summary>Attempts that failed on this endpoint.</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    internal void SetLag(ReplicaLagReading reading) => Volatile.Write(ref _lag, reading);
+
+    /// <summary>Duration of successful attempts on this endpoint as the manager timed them, connection wait included (microseconds).</summary>
+    public LatencyHistogram AttemptLatency { get; } = new();
+
+    internal void RecordAttempt(long elapsedTicks, bool failed)
+    {
+        if (failed)
+        {
+            Interlocked.Increment(ref _errors); // a fast failure must not make an endpoint look fast
+            return;
+        }
+
+        Latency.Observe(elapsedTicks, Stopwatch.GetTimestamp());
+        AttemptLatency.RecordTicks(elapsedTicks);
     }
 
     /// <summary>Connections currently handed out by the connection manager.</summary>

@@ -1,30 +1,33 @@
 namespace PgOptimizer.Connections;
 
-/// <summary>Round robin over available replicas, else the primary.</summary>
+/// <summary>Round robin over replicas that accept requests (a retry avoids the one that failed), else the primary.</summary>
 internal sealed class RoundRobinReaderSelector : IReaderSelector
 {
     private uint _next;
 
-    public PgEndpoint SelectReader(PgEndpoint primary, IReadOnlyList<PgEndpoint> replicas)
+    public PgEndpoint SelectReader(in ReadRequest request)
     {
-        ArgumentNullException.ThrowIfNull(primary);
-        ArgumentNullException.ThrowIfNull(replicas);
+        var replicas = request.Replicas;
         var count = replicas.Count;
-        if (count == 0)
+        if (count == 0 || request.QueryType == QueryType.Consistent)
         {
-            return primary;
+            return request.Primary;
         }
 
         var start = Interlocked.Increment(ref _next);
-        for (var i = 0; i < count; i++)
+        for (var pass = 0; pass < 2; pass++)
         {
-            var candidate = replicas[(int)((start + (uint)i) % (uint)count)];
-            if (candidate.CanAcceptRequest())
+            for (var i = 0; i < count; i++)
             {
-                return candidate;
+                var candidate = replicas[(int)((start + (uint)i) % (uint)count)];
+                if ((pass == 1 || !ReferenceEquals(candidate, request.LastFailed)) && candidate.HasReplayed(request.MinWalPosition)
+                    && candidate.AcceptsRequests && candidate.TryClaimProbe())
+                {
+                    return candidate;
+                }
             }
         }
 
-        return primary;
+        return request.Primary;
     }
 }

@@ -6,6 +6,7 @@ using PgOptimizer.Connections;
 using PgOptimizer.Indexing;
 using PgOptimizer.LoadTesting;
 using PgOptimizer.Monitoring;
+using PgOptimizer.Routing;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.Hosting;
@@ -23,6 +24,8 @@ public static class PgOptimizerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(sectionName);
         services.AddPgConnections(section);
+        services.AddPgRouting();
+        services.Configure<RoutingOptions>(section.GetSection("Routing"));
         services.AddPgIndexing();
         services.Configure<IndexingOptions>(section.GetSection("Indexing"));
         services.AddPgWorkload();
@@ -57,6 +60,7 @@ public static class PgOptimizerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
+        services.AddPgRouting();
         services.AddPgIndexing();
         services.AddPgWorkload();
         services.AddPgLoadTesting();

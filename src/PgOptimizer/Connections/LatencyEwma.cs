@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace PgOptimizer.Connections;
+
+/// <summary>
+/// Exponentially weighted moving averages of an endpoint's attempt latency, decayed by time (not
+/// by sample count, so a busy and a quiet endpoint age alike): a plain average, and a peak-sensitive
+/// one that jumps to any slower sample at once and decays toward zero while the endpoint is idle,
+/// so a slow endpoint is avoided within a request or two and tried again after a while.
+/// </summary>
+internal sealed class LatencyEwma(TimeSpan decay)
+{
+    private readonly object _gate = new();
+    private readonly double _tauTicks = Math.Max(1, decay.TotalSeconds * Stopwatch.Frequency);
+    private double _average;
+    private double _peak;
+    private long _stamp;
+    private long _samples;
+
+    /// <summary>Samples observed.</summary>
+    public long Samples => Interlocked.Read(ref _samples);
+
+    /// <summary>Records one attempt's duration.</summary>
+    public void Observe(long elapsedTicks, long now)
+    {
+        var ms = elapsedTicks * 1000.0 / Stopwatch.Frequency;
+        lock (_gate)
+        {
+            if (_samples == 0)
+            {
+                (_average, _peak) = (ms, ms);
+            }
+            else
+            {
+                var w = Math.Exp(-Math.Max(0, now - _stamp) / _tauTicks);
+                _average = (_average * w) + (ms * (1 - w));
+                _peak = ms > _peak ? ms : (_peak * w) + (ms * (1 - w));
+            }
+
+            _stamp = now;
+            _samples++;
+        }
+    }
+
+    /// <summary>The plain average in milliseconds (null before a sample).</summary>
+    public double? AverageMs
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _samples == 0 ? null : _average;
+            }
+        }
+    }
+
+    /// <summary>The peak-sensitive average in milliseconds, decayed toward zero for the time since the last sample.</summary>
+    public double PeakMs(long now)
+    {
+        lock (_gate)
+        {
+            return _samples == 0 ? 0 : _peak * Math.Exp(-Math.Max(0, now - _stamp) / _tauTicks);
+        }
+    }
+}
