@@ -16,6 +16,11 @@ if (args.Length > 0 && args[0] == "workload")
     return await WorkloadComparison.RunAsync(args);
 }
 
+if (args.Length > 0 && args[0] == "routing")
+{
+    return await RoutingComparison.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "invalidation")
 {
     return await InvalidationLatency.RunAsync(args);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Hosting;
@@ -51,8 +50,8 @@ internal static class WorkloadComparison
         var keys = await PitchesDemo.ReadKeySpaceAsync(manager.Primary.DataSource) ?? throw new InvalidOperationException("No demo data: run pgopt seed first.");
         var workload = new PitchesWorkload(keys);
         var mix = WorkloadMix.Default(workload);
-        await using var rawPrimary = new NpgsqlDataSourceBuilder(RawNpgsqlExecutor.ConnectionStringLike(manager)).Build();
-        var raw = new RawNpgsqlExecutor(rawPrimary);
+        await using var rawPrimary = RawNpgsqlExecutor.BuildDataSource(manager);
+        var raw = RawNpgsqlExecutor.Create(rawPrimary);
         var options = new LoadTestOptions { Duration = TimeSpan.FromSeconds(seconds), Concurrency = concurrency, Warmup = TimeSpan.FromSeconds(2), Seed = 1 };
 
         Console.WriteLine($"demo workload (scale {keys.Scale.ToString(CultureInfo.InvariantCulture)}), closed loop, {concurrency} workers, {rounds} rounds of {seconds}s per variant; toolkit rounds start from a cleared cache warmed with {sample} sampled requests");

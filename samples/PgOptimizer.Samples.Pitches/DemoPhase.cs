@@ -48,6 +48,9 @@ public sealed record DemoPhase([property: JsonIgnore] string Name, [property: Js
     /// <summary>Per-operation figures.</summary>
     public IReadOnlyList<OperationReport> Operations => Load.Run.Operations;
 
+    /// <summary>The endpoints and pool sizes the run used.</summary>
+    public string RunsOn => Result.RunsOn;
+
     /// <summary>Share of requests that succeeded.</summary>
     [JsonIgnore]
     public double SuccessRate => Load.SuccessRate;

@@ -43,6 +43,7 @@ public sealed record DemoReport(
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, open (busy + idle in the pools) | {b.PeakDatabaseConnections} | {a.PeakDatabaseConnections} | | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Requests:N0} | {a.Requests:N0} | | |");
         sb.AppendLine().AppendLine("### The toolkit against plain Npgsql (same run, same indexes, same workers)").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"PgOptimizer: {a.RunsOn}. Raw: {r.RunsOn}.").AppendLine();
         sb.AppendLine("| Metric | PgOptimizer (connection manager + cache) | Raw Npgsql (no cache) | PgOptimizer ÷ raw |");
         sb.AppendLine("|---|---:|---:|---:|");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Throughput | {a.Throughput:N0} req/s | {r.Throughput:N0} req/s | {Ratio(r.Throughput, a.Throughput)} |");

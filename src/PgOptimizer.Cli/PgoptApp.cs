@@ -73,6 +73,8 @@ public static class PgoptApp
                 .WithDescription("The demo workload under load: open loop at a fixed rate (--rps, coordinated omission corrected) or closed loop (--concurrency); --raw for plain Npgsql; Total Requests, Success Rate, Average/P95/P99 Response Time and Error Rate, per-operation table, peak connections, writes checked against the database.")
                 .WithExample("loadtest", "--rps", "2000", "--duration", "30s")
                 .WithExample("loadtest", "--concurrency", "64", "--raw", "--json");
+            config.AddCommand<ReplicasCommand>("replicas")
+                .WithDescription("Each endpoint's routing state (in rotation, lagging, unreachable, circuit open), lag in seconds and bytes, and the share of commands the application instances sent it. --watch to follow a load.");
             config.AddCommand<TopCommand>("top")
                 .WithDescription("Live: the statements that took the most time in the last interval, with commit, cache, deadlock, connection and replica-lag figures.")
                 .WithExample("top", "--interval", "5s")

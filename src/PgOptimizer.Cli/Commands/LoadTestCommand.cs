@@ -92,7 +92,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             var warmed = result.Warmup;
             Output.WriteJson(new
             {
-                report.Mode, executor = result.Executor, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
+                report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
                 report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = result.Coverage?.ByCalls, uncoveredOperations = result.Coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
                 report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
@@ -141,6 +141,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         var l = r.Run.Latency;
         var total = r.Run.Calls + r.Run.Errors;
         AnsiConsole.MarkupLine($"[bold]Load test[/] — {r.Mode}{(r.IntendedRate is { } rate ? $" at {Output.N(rate)} req/s" : $", {r.Run.Concurrency} workers")}, {executor}, {r.Run.Elapsed.TotalSeconds:F0} s measured");
+        AnsiConsole.WriteLine($"Runs on: {result.RunsOn}");
         AnsiConsole.WriteLine($"Total Requests: {total.ToString("N0", CultureInfo.InvariantCulture)}");
         AnsiConsole.WriteLine($"Success Rate: {r.SuccessRate:P2}");
         AnsiConsole.WriteLine($"Average Response Time: {l.MeanMs:F2}ms");

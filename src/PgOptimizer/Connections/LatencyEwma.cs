@@ -3,10 +3,12 @@ using System.Diagnostics;
 namespace PgOptimizer.Connections;
 
 /// <summary>
-/// Exponentially weighted moving averages of an endpoint's attempt latency, decayed by time (not
-/// by sample count, so a busy and a quiet endpoint age alike): a plain average, and a peak-sensitive
-/// one that jumps to any slower sample at once and decays toward zero while the endpoint is idle,
-/// so a slow endpoint is avoided within a request or two and tried again after a while.
+/// Exponentially weighted moving averages of an endpoint's attempt latency, decayed by time so a
+/// busy and a quiet endpoint age alike, but with each sample weighing at least
+/// <see cref="MinSampleWeight"/> so that a one-off spike (a JIT compile, a GC pause) is forgotten
+/// within a few dozen requests: a plain average, and a peak-sensitive one that jumps to any slower
+/// sample at once and decays toward zero while the endpoint is idle, so a slow endpoint is avoided
+/// within a request or two and tried again after a while.
 /// </summary>
 internal sealed class LatencyEwma(TimeSpan decay)
 {
@@ -16,6 +18,9 @@ internal sealed class LatencyEwma(TimeSpan decay)
     private double _peak;
     private long _stamp;
     private long _samples;
+
+    /// <summary>The least weight of one sample in the averages.</summary>
+    internal const double MinSampleWeight = 0.05;
 
     /// <summary>Samples observed.</summary>
     public long Samples => Interlocked.Read(ref _samples);
@@ -32,7 +37,7 @@ internal sealed class LatencyEwma(TimeSpan decay)
             }
             else
             {
-                var w = Math.Exp(-Math.Max(0, now - _stamp) / _tauTicks);
+                var w = Math.Min(Math.Exp(-Math.Max(0, now - _stamp) / _tauTicks), 1 - MinSampleWeight);
                 _average = (_average * w) + (ms * (1 - w));
                 _peak = ms > _peak ? ms : (_peak * w) + (ms * (1 - w));
             }

@@ -229,6 +229,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
+                    endpoint.RecordAttempt(0, failed: true);
                     return Outcome.FromException<object?>(ex);
                 }
 
@@ -237,7 +238,9 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 Exception? failure = null;
                 try
                 {
-                    var waited = Stopwatch.GetTimestamp() - started;
+                    var opened = Stopwatch.GetTimestamp();
+                    var waited = opened - started;
+                    started = opened; // the endpoint's latency is its work, not the pool's (a physical connect is rare and not representative)
                     endpoint.ConnectionWait.RecordTicks(waited);
                     PgOptimizerDiagnostics.ConnectionWait.Record((double)waited / Stopwatch.Frequency, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
                     call.Info.BeforeExecution = false;

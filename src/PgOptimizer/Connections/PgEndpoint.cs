@@ -177,7 +177,7 @@ public sealed class PgEndpoint : IAsyncDisposable
 
     internal void SetLag(ReplicaLagReading reading) => Volatile.Write(ref _lag, reading);
 
-    /// <summary>Duration of successful attempts on this endpoint as the manager timed them, connection wait included (microseconds).</summary>
+    /// <summary>Duration of successful attempts on this endpoint as the manager timed them, from connection to result (microseconds).</summary>
     public LatencyHistogram AttemptLatency { get; } = new();
 
     internal void RecordAttempt(long elapsedTicks, bool failed)

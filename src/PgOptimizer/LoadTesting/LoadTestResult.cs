@@ -19,6 +19,9 @@ public sealed record LoadTestResult(
     double? IdealCacheHitRate,
     IndexCoverage? Coverage)
 {
+    /// <summary>The endpoints and pool sizes the executor used.</summary>
+    public string RunsOn { get; init; } = string.Empty;
+
     /// <summary>Hit rate of the run, or null when the cache was not used.</summary>
     public double? CacheHitRate => Cache.HitRatio;
 }

@@ -24,10 +24,8 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfNegative(plan.CacheWarmupRequests);
 
-        await using var raw = plan.Executor == LoadTestExecutor.RawNpgsql
-            ? new NpgsqlDataSourceBuilder(RawNpgsqlExecutor.ConnectionStringLike(connections)).Build()
-            : null;
-        IOperationExecutor database = raw is null ? new ConnectionManagerExecutor(connections) : new RawNpgsqlExecutor(raw);
+        await using var raw = plan.Executor == LoadTestExecutor.RawNpgsql ? RawNpgsqlExecutor.BuildDataSource(connections) : null;
+        IOperationExecutor database = raw is null ? new ConnectionManagerExecutor(connections) : RawNpgsqlExecutor.Create(raw);
         var cached = plan.Executor == LoadTestExecutor.Toolkit ? new CachedExecutor(database, cache) : null;
         var executor = cached ?? database;
 
@@ -55,7 +53,10 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
             connections.Replicas.Select(r => r.DataSource).ToList(), cancellationToken).ConfigureAwait(false);
         var cacheTotals = cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore);
         var coverage = await CoverageAsync(workload, report, cancellationToken).ConfigureAwait(false);
-        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage);
+        var runsOn = raw is not null
+            ? RawNpgsqlExecutor.Describe(connections)
+            : $"connection manager on the primary and {connections.Replicas.Count} replica(s), pool {connections.Primary.MaxPoolSize} per endpoint";
+        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage) { RunsOn = runsOn };
     }
 
     /// <summary>

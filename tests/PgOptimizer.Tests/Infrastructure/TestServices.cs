@@ -15,7 +15,10 @@ public static class TestServices
 
     public static string PrimaryConnection => Get("PGOPT_CONNECTION");
 
-    public static string ReplicaConnection => Get("PGOPT_REPLICA_CONNECTIONS").Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+    public static string ReplicaConnection => Replicas[0];
+
+    /// <summary>Every local replica (scripts/services.sh starts two).</summary>
+    public static IReadOnlyList<string> Replicas => Get("PGOPT_REPLICA_CONNECTIONS").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     public static string RedisUrl => Get("REDIS_URL");
 
@@ -25,6 +28,9 @@ public static class TestServices
     public static string PrimaryFor(string database) => WithDatabase(PrimaryConnection, database);
 
     public static string ReplicaFor(string database) => WithDatabase(ReplicaConnection, database);
+
+    /// <summary>Replica number <paramref name="index"/> (0-based) pointed at another database.</summary>
+    public static string ReplicaFor(string database, int index) => WithDatabase(Replicas[index], database);
 
     private static string WithDatabase(string uri, string database)
     {

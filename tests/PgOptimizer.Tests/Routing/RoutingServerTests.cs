@@ -1,0 +1,224 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using PgOptimizer.Connections;
+using PgOptimizer.Routing;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Routing;
+
+/// <summary>
+/// Routing on the real primary and its two streaming replicas. Replay is paused on the second
+/// replica in some tests, so they run alone (the outage collection).
+/// </summary>
+[Collection(OutageCollection.Name)]
+public sealed class RoutingServerTests : IAsyncLifetime
+{
+    private readonly TempDatabase _db = new();
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    public async Task InitializeAsync()
+    {
+        await _db.InitializeAsync();
+        await _db.ExecAsync("CREATE TABLE kv (id int PRIMARY KEY, v int NOT NULL); INSERT INTO kv VALUES (1, 0)");
+        foreach (var i in new[] { 0, 1 })
+        {
+            await TestServices.WaitUntilAsync(async () =>
+            {
+                try
+                {
+                    await using var source = NpgsqlDataSource.Create(TestServices.ReplicaFor(_db.Name, i));
+                    await using var cmd = source.CreateCommand("SELECT count(*) FROM kv");
+                    return (long)(await cmd.ExecuteScalarAsync())! == 1;
+                }
+                catch (NpgsqlException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(20), $"the table to reach replica {i + 1}");
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await SetReplayAsync(paused: false);
+        foreach (var o in _owned)
+        {
+            await o.DisposeAsync();
+        }
+
+        await _db.DisposeAsync();
+    }
+
+    private async Task<(PgConnectionManager Manager, ReplicaRouter Router)> ManagerAsync(Action<RoutingOptions>? routing = null, RedisConnection? redis = null)
+    {
+        var options = new RoutingOptions { Strategy = LoadBalancingStrategy.RoundRobin, MaxLag = TimeSpan.FromSeconds(1) };
+        routing?.Invoke(options);
+        var router = new ReplicaRouter(Options.Create(options));
+        var connection = new ConnectionOptions { ConnectionString = _db.Connection, LagProbeInterval = TimeSpan.FromMilliseconds(200) };
+        connection.ReplicaConnectionStrings.Add(TestServices.ReplicaFor(_db.Name, 0));
+        connection.ReplicaConnectionStrings.Add(TestServices.ReplicaFor(_db.Name, 1));
+        var manager = new PgConnectionManager(Options.Create(connection), router, null, redis);
+        _owned.Add(manager);
+        await manager.RefreshLagAsync();
+        return (manager, router);
+    }
+
+    private static async Task SetReplayAsync(bool paused)
+    {
+        await using var source = NpgsqlDataSource.Create(TestServices.ReplicaFor("postgres", 1));
+        await using var cmd = source.CreateCommand(paused ? "SELECT pg_wal_replay_pause()" : "SELECT pg_wal_replay_resume()");
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static ValueTask<int> ReadAsync(PgConnectionManager m, string? session = null) =>
+        m.ExecuteAsync(DbIntent.Read, 0, static async (conn, _, ct) =>
+        {
+            await using var cmd = new NpgsqlCommand("SELECT v FROM kv WHERE id = 1", conn);
+            return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        }, new PgCallOptions(Session: session));
+
+    private static ValueTask<int> WriteAsync(PgConnectionManager m, int value, string? session = null) =>
+        m.ExecuteAsync(DbIntent.Write, value, static async (conn, v, ct) =>
+        {
+            await using var cmd = new NpgsqlCommand("UPDATE kv SET v = $1 WHERE id = 1", conn) { Parameters = { new NpgsqlParameter<int> { TypedValue = v } } };
+            return await cmd.ExecuteNonQueryAsync(ct);
+        }, new PgCallOptions(Idempotent: true, Session: session));
+
+    private static long ReadsOn(ReplicaRouter router, PgConnectionManager m, string name) =>
+        router.GetReplicaStatistics(m).Single(s => s.Name == name).Reads;
+
+    [Fact]
+    public async Task Reads_spread_over_both_replicas_and_consistent_reads_stay_on_the_primary()
+    {
+        var (m, router) = await ManagerAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            await ReadAsync(m);
+        }
+
+        Assert.InRange(ReadsOn(router, m, "replica1"), 80, 120);
+        Assert.InRange(ReadsOn(router, m, "replica2"), 80, 120);
+        Assert.Equal(ReplicaState.InRotation, router.GetReplicaStatistics(m).Single(s => s.Name == "replica1").State);
+        Assert.Equal(0, ReadsOn(router, m, "primary"));
+        Assert.Equal(0, await m.ExecuteAsync(DbIntent.Read, 0, static async (conn, _, ct) =>
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_is_in_recovery()::int", conn);
+            return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        }, PgCallOptions.Read(QueryType.Consistent)));
+    }
+
+    [Fact]
+    public async Task A_replica_whose_replay_is_paused_leaves_rotation_within_a_probe_and_returns_after_resume()
+    {
+        var (m, router) = await ManagerAsync();
+        await SetReplayAsync(paused: true);
+        try
+        {
+            var value = 0;
+            await TestServices.WaitUntilAsync(async () =>
+            {
+                await WriteAsync(m, ++value); // WAL it receives but does not replay
+                return router.GetReplicaStatistics(m).Single(s => s.Name == "replica2").State == ReplicaState.Lagging;
+            }, TimeSpan.FromSeconds(15), "replica2 to be out of rotation for lag");
+
+            var before = ReadsOn(router, m, "replica2");
+            for (var i = 0; i < 100; i++)
+            {
+                await ReadAsync(m);
+            }
+
+            Assert.Equal(before, ReadsOn(router, m, "replica2"));
+        }
+        finally
+        {
+            await SetReplayAsync(paused: false);
+        }
+
+        await TestServices.WaitUntilAsync(() => Task.FromResult(router.GetReplicaStatistics(m).Single(s => s.Name == "replica2").State == ReplicaState.InRotation),
+            TimeSpan.FromSeconds(15), "replica2 back in rotation after resume");
+        var back = ReadsOn(router, m, "replica2");
+        for (var i = 0; i < 100; i++)
+        {
+            await ReadAsync(m);
+        }
+
+        Assert.True(ReadsOn(router, m, "replica2") > back);
+    }
+
+    [Fact]
+    public async Task A_session_reads_its_own_writes_on_every_instance_while_one_replica_does_not_replay()
+    {
+        await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
+        await redis.TryGetDatabaseAsync();
+        var (a, routerA) = await ManagerAsync(o => o.MaxLag = TimeSpan.FromHours(1), redis); // lag alone would not protect the session
+        var (b, _) = await ManagerAsync(o => o.MaxLag = TimeSpan.FromHours(1), redis);
+        var session = "user:" + Guid.NewGuid().ToString("N");
+        await SetReplayAsync(paused: true);
+        try
+        {
+            for (var i = 1; i <= 1000; i++)
+            {
+                await WriteAsync(a, i, session);
+                Assert.Equal(i, await ReadAsync(a, session));
+                if (i % 50 == 0)
+                {
+                    Assert.Equal(i, await ReadAsync(b, session)); // another instance, through Redis
+                }
+            }
+
+            // Without the session the paused replica still serves (stale) reads: the protection came from the session.
+            var stale = 0;
+            for (var i = 0; i < 50; i++)
+            {
+                stale += await ReadAsync(a) < 1000 ? 1 : 0;
+            }
+
+            Assert.True(stale > 0, "reads without the session should have reached the paused replica");
+            Assert.True(routerA.SessionFallbacks > 0);
+        }
+        finally
+        {
+            await SetReplayAsync(paused: false);
+        }
+    }
+
+    [Theory]
+    [InlineData(LoadBalancingStrategy.Adaptive)]
+    [InlineData(LoadBalancingStrategy.LatencyBased)]
+    public async Task Latency_aware_strategies_move_reads_away_from_a_replica_behind_a_slow_network(LoadBalancingStrategy strategy)
+    {
+        var slowTarget = ConnectionStringParser.Parse(TestServices.ReplicaFor(_db.Name, 1));
+        await using var proxy = new DelayProxy(slowTarget!.Host!, slowTarget.Port, TimeSpan.FromMilliseconds(5));
+        slowTarget.Port = proxy.Port;
+        var connection = new ConnectionOptions { ConnectionString = _db.Connection, LagProbeInterval = TimeSpan.FromMilliseconds(200) };
+        connection.Replicas.Add(new ReplicaOptions { Name = "fast", ConnectionString = TestServices.ReplicaFor(_db.Name, 0) });
+        connection.Replicas.Add(new ReplicaOptions { Name = "slow", ConnectionString = slowTarget.ConnectionString });
+        var router = new ReplicaRouter(Options.Create(new RoutingOptions { Strategy = strategy }));
+        await using var m = new PgConnectionManager(Options.Create(connection), router);
+        await m.RefreshLagAsync();
+        foreach (var replica in m.Replicas)
+        {
+            // The first queries in a new database on a standby load its catalog caches (hundreds of
+            // ms here): warm both first, outside the manager, so only the network path differs.
+            for (var i = 0; i < 20; i++)
+            {
+                await using var cmd = replica.DataSource.CreateCommand("SELECT v FROM kv WHERE id = 1");
+                await cmd.ExecuteScalarAsync();
+            }
+        }
+
+        // Four callers, as a small service would; 800 reads.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                await ReadAsync(m);
+            }
+        }));
+
+        var fast = ReadsOn(router, m, "fast");
+        var slow = ReadsOn(router, m, "slow");
+        Assert.True(fast >= 0.8 * (fast + slow), $"{strategy}: fast {fast}, slow {slow}; " +
+            string.Join("; ", router.GetReplicaStatistics(m).Select(s => $"{s.Name} ewma {s.LatencyEwmaMs} p99 {s.LatencyP99Ms} state {s.State} lag {s.LagSeconds}")));
+    }
+}
