@@ -6,7 +6,7 @@ public sealed class HelpCliTests
     public static TheoryData<string> Commands() => new()
     {
         "", "doctor", "seed", "workload run", "workload list", "indexes plan", "indexes apply", "indexes health", "indexes advise",
-        "indexes catalog", "deploy", "loadtest", "top", "metrics", "health", "slow", "cache stats", "cache invalidate",
+        "indexes catalog", "deploy", "loadtest", "replicas", "top", "metrics", "health", "slow", "cache stats", "cache invalidate",
         "cache triggers", "demo",
     };
 
