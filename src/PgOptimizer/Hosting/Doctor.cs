@@ -194,40 +194,28 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
             }
         }
 
+        // The one lag probe that routing and monitoring read too.
+        await connections.RefreshLagAsync(ct).ConfigureAwait(false);
         foreach (var replica in connections.Replicas)
         {
-            try
+            var lag = replica.Lag;
+            if (lag is null || lag.Error is not null)
             {
-                await using var cmd = replica.DataSource.CreateCommand(
-                    Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT pg_is_in_recovery(), " +
-                    "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8, " +
-                    "pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint");
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                await r.ReadAsync(ct).ConfigureAwait(false);
-                var inRecovery = r.GetBoolean(0);
-                double? seconds = r.IsDBNull(1) ? null : r.GetDouble(1);
-                long? bytes = r.IsDBNull(2) ? null : r.GetInt64(2);
-                var info = new ReplicaInfo(replica.Name, replica.Description, true, inRecovery, seconds, bytes, null);
-                result.Add(info);
-                if (!inRecovery)
-                {
-                    checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Error, $"{replica.Description} is not in recovery: it is a primary, not a replica",
-                        "Point the replica setting at a standby (pg_is_in_recovery() = true), or remove it."));
-                }
-                else if (seconds is { } s && s > LagWarning.TotalSeconds)
-                {
-                    checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Warning, $"{replica.Description} lags {s:F1} s ({bytes ?? 0} bytes) behind", "Check the standby's load and network; reads routed to it see old data."));
-                }
-                else
-                {
-                    checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Ok, $"{replica.Description} streaming, lag {seconds ?? 0:F2} s / {bytes ?? 0} bytes"));
-                }
+                var why = lag?.Error ?? "no answer";
+                var notStandby = why.StartsWith("not a standby", StringComparison.Ordinal);
+                result.Add(new ReplicaInfo(replica.Name, replica.Description, notStandby, notStandby ? false : null, null, null, why));
+                checks.Add(notStandby
+                    ? new DoctorCheck(replica.Name, CheckStatus.Error, $"{replica.Description} is not in recovery: it is a primary, not a replica",
+                        "Point the replica setting at a standby (pg_is_in_recovery() = true), or remove it.")
+                    : new DoctorCheck(replica.Name, CheckStatus.Warning, $"cannot reach {replica.Description}: {why}; reads will fall back to the primary",
+                        "Check that the replica runs and accepts connections from here with these credentials."));
+                continue;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                result.Add(new ReplicaInfo(replica.Name, replica.Description, false, null, null, null, Message(ex)));
-                checks.Add(new DoctorCheck($"{replica.Name}", CheckStatus.Warning, $"cannot connect to {replica.Description}: {Message(ex)}; reads will fall back to the primary", ConnectFix(ex, replica)));
-            }
+
+            result.Add(new ReplicaInfo(replica.Name, replica.Description, true, true, lag.Seconds, lag.Bytes, null));
+            checks.Add(lag.Seconds is { } s && s > LagWarning.TotalSeconds
+                ? new DoctorCheck(replica.Name, CheckStatus.Warning, $"{replica.Description} lags {s:F1} s ({lag.Bytes ?? 0} bytes) behind", "Check the standby's load and network; reads routed to it see old data.")
+                : new DoctorCheck(replica.Name, CheckStatus.Ok, $"{replica.Description} streaming, lag {lag.Seconds ?? 0:F2} s / {lag.Bytes ?? 0} bytes"));
         }
 
         if (connections.Replicas.Count == 0)

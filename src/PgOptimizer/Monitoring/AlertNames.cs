@@ -39,6 +39,9 @@ public static class AlertNames
     /// <summary>Transaction id age of the oldest database (500 M / 1.5 G).</summary>
     public const string Wraparound = "wraparound";
 
+    /// <summary>Replicas out of rotation (lagging, unreachable, circuit open), % of those configured (50 / 100: all reads on the primary).</summary>
+    public const string ReplicasOutOfRotation = "replicas_out_of_rotation";
+
     /// <summary>A new dictionary of the built-in alerts with their warning and critical thresholds.</summary>
     public static Dictionary<string, AlertThreshold> Defaults() => new(StringComparer.Ordinal)
     {
@@ -53,6 +56,7 @@ public static class AlertNames
         [Deadlocks] = new() { Warning = 1, Critical = 10, Unit = "/interval", For = TimeSpan.Zero, Hysteresis = 0 },
         [DeadTupleRatio] = new() { Warning = 20, Critical = 50, Unit = "%", For = TimeSpan.Zero },
         [ReplicationLag] = new() { Warning = 30, Critical = 300, Unit = "s" },
+        [ReplicasOutOfRotation] = new() { Warning = 50, Critical = 100, Unit = "%", For = TimeSpan.Zero, Hysteresis = 0 },
         [Wraparound] = new() { Warning = 500_000_000, Critical = 1_500_000_000, Unit = "xids", For = TimeSpan.Zero, Hysteresis = 0.01 },
     };
 }

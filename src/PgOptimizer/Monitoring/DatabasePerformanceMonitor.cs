@@ -27,6 +27,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ICacheStatisticsSource? _cache;
+    private readonly IReplicaRotationSource? _rotation;
     private readonly AlertEngine _alerts;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DateTimeOffset _started;
@@ -35,7 +36,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private HttpClient? _webhook;
     private readonly Dictionary<bool, CacheStrategyCounters> _lastCache = [];
 
-    /// <summary>Creates the monitor; <paramref name="cache"/>, when given, supplies the application cache's figures.</summary>
+    /// <summary>Creates the monitor; <paramref name="cache"/> and <paramref name="rotation"/>, when given, supply the application cache's figures and the replicas in rotation.</summary>
     public DatabasePerformanceMonitor(
         PgConnectionManager connections,
         QueryTracker tracker,
@@ -44,7 +45,8 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         IOptions<MonitoringOptions> options,
         ILogger<DatabasePerformanceMonitor>? logger = null,
         TimeProvider? timeProvider = null,
-        ICacheStatisticsSource? cache = null)
+        ICacheStatisticsSource? cache = null,
+        IReplicaRotationSource? rotation = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _connections = connections ?? throw new ArgumentNullException(nameof(connections));
@@ -56,6 +58,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _cache = cache;
+        _rotation = rotation;
         _alerts = new AlertEngine(_options.Alerts, _options.InstanceId);
         _started = _time.GetUtcNow();
         _meter = new Meter(PgOptimizerDiagnostics.Name);

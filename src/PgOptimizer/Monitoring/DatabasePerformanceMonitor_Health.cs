@@ -44,6 +44,12 @@ public sealed partial class DatabasePerformanceMonitor
                 new PoolHealth(p.Name, p.Busy, p.Idle, p.Max, Math.Round(p.Usage * 100, 1), LatencyHistogram.Summarize(LatencyHistogram.Decode(p.WaitHistogram)).P95Ms, p.Circuit)).ToList();
             var usage = pools.Count == 0 ? 0 : pools.Max(p => p.Usage);
             var inputs = Inputs(query, usage, pools, cache, snapshot, interval);
+            if (_rotation?.GetRotation() is { Configured: > 0 } rotation)
+            {
+                inputs[AlertNames.ReplicasOutOfRotation] = new(rotation.OutPercent, rotation.Out.Count == 0 ? null : string.Join(", ", rotation.Out),
+                    Evidence(("configured", rotation.Configured), ("inRotation", rotation.InRotation)));
+            }
+
             foreach (var e in _alerts.Evaluate(inputs, now, how.IgnoreForDurations))
             {
                 OnAlertEvent(e);

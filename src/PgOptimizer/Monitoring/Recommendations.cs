@@ -90,6 +90,8 @@ internal static class Recommendations
                     $"Run `VACUUM (ANALYZE) {table}` and let autovacuum visit it more often: `ALTER TABLE {table} SET (autovacuum_vacuum_scale_factor = 0.05)`.");
             case AlertNames.ReplicationLag:
                 return new(a.Severity, a.Message, ev, "Check the standby's I/O and network and long queries on it (hot_standby_feedback); reads that need fresh data should go to the primary meanwhile.");
+            case AlertNames.ReplicasOutOfRotation:
+                return new(a.Severity, a.Message, ev, $"Reads of {a.Subject ?? "the replicas"} go to the primary meanwhile: run `pgopt replicas` for why (lag, unreachable, circuit open) and `pgopt doctor` for the fix; raise Routing:MaxLag only if reads may be that old.");
             case AlertNames.Wraparound:
                 return new(a.Severity, a.Message, ev, "Run `VACUUM (FREEZE, VERBOSE)` on the oldest tables (pg_class.relfrozenxid) and make sure no long transaction or abandoned replication slot holds the xmin back.");
             default:

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Routing;
 
@@ -13,7 +14,7 @@ namespace PgOptimizer.Routing;
 /// the previous attempt failed on → the strategy's choice, whose breaker probe is claimed only then.
 /// When no replica qualifies the read goes to the primary, counted and logged once per change.
 /// </summary>
-public sealed partial class ReplicaRouter : IReaderSelector
+public sealed partial class ReplicaRouter : IReaderSelector, IReplicaRotationSource
 {
     [ThreadStatic]
     private static List<PgEndpoint>? t_candidates;
@@ -152,6 +153,28 @@ public sealed partial class ReplicaRouter : IReaderSelector
                 reads, Math.Round((double)reads / total, 4), e.Errors, e.BusyConnections, e.LatencyEwmaMs is { } ms ? Math.Round(ms, 3) : null, p99,
                 e.Lag?.Seconds, e.Lag?.Bytes, e.Lag?.Error);
         }).ToList();
+    }
+
+    /// <inheritdoc />
+    public ReplicaRotation? GetRotation()
+    {
+        var replicas = Volatile.Read(ref _states).Values.Where(s => s.Endpoint.Role == EndpointRole.Replica).ToList();
+        if (replicas.Count == 0)
+        {
+            return null;
+        }
+
+        var outOf = new List<string>();
+        foreach (var s in replicas)
+        {
+            Evaluate(s);
+            if (StateName(s.Endpoint, s) != ReplicaState.InRotation)
+            {
+                outOf.Add(s.Endpoint.Name);
+            }
+        }
+
+        return new ReplicaRotation(replicas.Count, replicas.Count - outOf.Count, outOf);
     }
 
     /// <summary>Adds the replicas that qualify; returns true when one was left out only for not having replayed the read's floor.</summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Routing;
 
@@ -24,6 +25,7 @@ public static class RoutingServiceCollectionExtensions
 
         services.TryAddSingleton<ReplicaRouter>();
         services.Replace(ServiceDescriptor.Singleton<IReaderSelector>(sp => sp.GetRequiredService<ReplicaRouter>()));
+        services.TryAddSingleton<IReplicaRotationSource>(sp => sp.GetRequiredService<ReplicaRouter>());
         return services;
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using PgOptimizer.Connections;
+using PgOptimizer.Diagnostics;
 using PgOptimizer.Monitoring;
 using PgOptimizer.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -411,6 +412,41 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
 
         public void Dispose() => _listener.Close();
     }
+
+
+    [Fact]
+    public async Task Every_replica_out_of_rotation_is_a_critical_alert_with_what_to_do()
+    {
+        var options = new MonitoringOptions { InstanceId = "rotation", RedisKeyPrefix = _prefix };
+        var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
+        _owned.Add(redis);
+        var tracker = new QueryTracker(_m.Connections, Options.Create(options));
+        var rotation = new FixedRotation { Rotation = new ReplicaRotation(2, 1, ["replica2"]) };
+        var monitor = new DatabasePerformanceMonitor(_m.Connections, tracker, new ServerStatsCollector(_m.Connections, Options.Create(options)), redis, Options.Create(options), rotation: rotation);
+        _owned.Add(new Disposer(() => { monitor.Dispose(); tracker.Dispose(); }));
+
+        var half = await monitor.EvaluateAsync(new HealthEvaluation { IgnoreForDurations = true });
+        var alert = Assert.Single(half.Alerts, a => a.Name == AlertNames.ReplicasOutOfRotation);
+        Assert.Equal(HealthLevel.Warning, alert.Severity);
+        Assert.Equal("replica2", alert.Subject);
+
+        rotation.Rotation = new ReplicaRotation(2, 0, ["replica1", "replica2"]);
+        var all = await monitor.EvaluateAsync(new HealthEvaluation { IgnoreForDurations = true });
+        Assert.Equal(HealthLevel.Critical, Assert.Single(all.Alerts, a => a.Name == AlertNames.ReplicasOutOfRotation).Severity);
+        Assert.Contains(all.Recommendations, r => r.Action.Contains("pgopt replicas", StringComparison.Ordinal));
+
+        rotation.Rotation = new ReplicaRotation(2, 2, []);
+        var back = await monitor.EvaluateAsync(new HealthEvaluation { IgnoreForDurations = true });
+        Assert.DoesNotContain(back.Alerts, a => a.Name == AlertNames.ReplicasOutOfRotation);
+    }
+
+    private sealed class FixedRotation : IReplicaRotationSource
+    {
+        public ReplicaRotation? Rotation { get; set; }
+
+        public ReplicaRotation? GetRotation() => Rotation;
+    }
+
 }
 
 /// <summary>Runs promtool check metrics on an exposition.</summary>
