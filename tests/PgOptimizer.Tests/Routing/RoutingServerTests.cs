@@ -221,4 +221,52 @@ public sealed class RoutingServerTests : IAsyncLifetime
         Assert.True(fast >= 0.8 * (fast + slow), $"{strategy}: fast {fast}, slow {slow}; " +
             string.Join("; ", router.GetReplicaStatistics(m).Select(s => $"{s.Name} ewma {s.LatencyEwmaMs} p99 {s.LatencyP99Ms} state {s.State} lag {s.LagSeconds}")));
     }
+
+    [Fact]
+    public async Task A_replica_killed_and_restarted_under_a_read_load_costs_no_failed_read()
+    {
+        var (m, router) = await ManagerAsync(o => o.Strategy = LoadBalancingStrategy.Adaptive);
+        using var stop = new CancellationTokenSource();
+        long reads = 0, failures = 0;
+        string? firstFailure = null;
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await ReadAsync(m);
+                    Interlocked.Increment(ref reads);
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.Increment(ref failures);
+                    Interlocked.CompareExchange(ref firstFailure, ex.GetType().Name + ": " + ex.Message, null);
+                }
+            }
+        })).ToList();
+
+        await TestServices.WaitUntilAsync(() => Task.FromResult(Interlocked.Read(ref reads) > 200), TimeSpan.FromSeconds(10), "the read load to run");
+        try
+        {
+            await TestServices.ServicesAsync("stop", "replica2");
+            var during = Interlocked.Read(ref reads);
+            await TestServices.WaitUntilAsync(() => Task.FromResult(Interlocked.Read(ref reads) > during + 500), TimeSpan.FromSeconds(20), "reads to go on while replica2 is down");
+        }
+        finally
+        {
+            await TestServices.ServicesAsync("start", "replica2");
+        }
+
+        await TestServices.WaitUntilAsync(async () =>
+        {
+            await m.RefreshLagAsync();
+            return router.GetReplicaStatistics(m).Single(s => s.Name == "replica2").State == ReplicaState.InRotation;
+        }, TimeSpan.FromSeconds(30), "replica2 back in rotation");
+        var back = ReadsOn(router, m, "replica2");
+        await TestServices.WaitUntilAsync(() => Task.FromResult(ReadsOn(router, m, "replica2") > back), TimeSpan.FromSeconds(30), "reads on replica2 again");
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+        Assert.True(failures == 0, $"{failures} failed reads of {reads}; first: {firstFailure}");
+    }
 }
