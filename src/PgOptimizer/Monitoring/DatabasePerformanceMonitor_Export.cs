@@ -26,7 +26,9 @@ public sealed partial class DatabasePerformanceMonitor
             }
         }
 
-        var report = new MetricsReport(client, _collector.Last, _collector.LastInterval, _alerts.Active, LastHealth?.Overall, _options.TopStatements);
+        var rotation = _rotation?.GetRotation();
+        var routing = _connections.Replicas.Select(r => new EndpointRouting(r.Name, r.Lag?.Seconds, r.Lag?.Bytes, rotation is null ? null : !rotation.Out.Contains(r.Name))).ToList();
+        var report = new MetricsReport(client, _collector.Last, _collector.LastInterval, _alerts.Active, LastHealth?.Overall, _options.TopStatements) { Routing = routing };
         return format == MetricsFormat.Json ? MetricsExporter.ToJson(report) : MetricsExporter.ToPrometheus(report);
     }
 

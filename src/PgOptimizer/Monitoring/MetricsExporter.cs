@@ -171,6 +171,27 @@ internal static class MetricsExporter
             Gauge(w, "pgopt_db_cache_hit_ratio", "Buffer cache hit ratio over the last interval (0-1).", hit);
         }
 
+        if (report.Routing.Count > 0)
+        {
+            w.Family("pgopt_endpoint_lag_seconds", "gauge", "Seconds a replica endpoint is behind, from this instance's lag probe.");
+            foreach (var r in report.Routing.Where(r => r.LagSeconds is not null))
+            {
+                w.Sample("pgopt_endpoint_lag_seconds", r.LagSeconds!.Value, ("endpoint", r.Endpoint));
+            }
+
+            w.Family("pgopt_endpoint_lag_bytes", "gauge", "WAL bytes a replica endpoint is behind the primary, from this instance's lag probe.");
+            foreach (var r in report.Routing.Where(r => r.LagBytes is not null))
+            {
+                w.Sample("pgopt_endpoint_lag_bytes", r.LagBytes!.Value, ("endpoint", r.Endpoint));
+            }
+
+            w.Family("pgopt_endpoint_in_rotation", "gauge", "1 when this instance sends reads to the replica endpoint, 0 when it is out of rotation.");
+            foreach (var r in report.Routing.Where(r => r.InRotation is not null))
+            {
+                w.Sample("pgopt_endpoint_in_rotation", r.InRotation!.Value ? 1 : 0, ("endpoint", r.Endpoint));
+            }
+        }
+
         return w.ToString();
     }
 
@@ -206,6 +227,7 @@ internal static class MetricsExporter
             }),
             alerts = report.Alerts,
             overall = report.Overall,
+            routing = report.Routing,
             server = report.Server,
             interval = report.Interval is not { } i ? null : new
             {

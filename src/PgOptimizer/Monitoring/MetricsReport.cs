@@ -7,4 +7,8 @@ public sealed record MetricsReport(
     ServerInterval? Interval,
     IReadOnlyList<Alert> Alerts,
     HealthLevel? Overall,
-    int TopStatements = 10);
+    int TopStatements = 10)
+{
+    /// <summary>This instance's replicas: lag from its probe and whether its router sends them reads.</summary>
+    public IReadOnlyList<EndpointRouting> Routing { get; init; } = [];
+}

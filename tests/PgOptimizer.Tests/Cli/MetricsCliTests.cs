@@ -19,6 +19,7 @@ public sealed class MetricsCliTests
         Assert.True(r.ExitCode == 0, r.All);
         Assert.Contains("pgopt_replica_lag_bytes{replica=\"pgopt_replica\"}", r.Stdout, StringComparison.Ordinal);
         Assert.Contains("# TYPE pgopt_db_commits_total counter", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("pgopt_endpoint_lag_seconds{endpoint=\"replica1\"}", r.Stdout, StringComparison.Ordinal); // the routing lag probe
         Assert.Contains("pgopt_db_cache_hit_ratio ", r.Stdout, StringComparison.Ordinal);
         var password = PgOptimizer.Connections.ConnectionStringParser.Parse(TestServices.PrimaryConnection).Password!;
         Assert.DoesNotContain(password, r.All, StringComparison.Ordinal);
