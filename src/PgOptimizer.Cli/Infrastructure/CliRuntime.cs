@@ -90,7 +90,7 @@ public static class CliRuntime
 
         for (var i = 0; i < replicas.Count; i++)
         {
-            ConnectionStringParser.Parse(replicas[i], $"replica connection string #{i + 1}");
+            ConnectionStringParser.Parse(ReplicaOptions.Parse(replicas[i]).ConnectionString!, $"replica connection string #{i + 1}");
         }
 
         if (!string.IsNullOrWhiteSpace(redis))
@@ -136,6 +136,18 @@ public static class CliRuntime
         if (!longRunning)
         {
             services.PostConfigure<CacheOptions>(o => o.BackgroundDistributedOperations = false);
+        }
+        else
+        {
+            // A load test is watched live from another terminal (pgopt replicas --watch, health):
+            // publish every 2 s unless the configuration chose an interval.
+            services.PostConfigure<PgOptimizer.Monitoring.MonitoringOptions>(o =>
+            {
+                if (o.Interval == PgOptimizer.Monitoring.MonitoringDefaults.Interval)
+                {
+                    o.Interval = TimeSpan.FromSeconds(2);
+                }
+            });
         }
 
         if (tuneCache is not null)

@@ -9,7 +9,10 @@ public sealed class ConnectionOptions : IValidatableObject
     /// <summary>The primary (read-write) endpoint: a postgresql:// URI or a Key=Value string. Required.</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Read replicas, each a URI or Key=Value string (the short form of <see cref="Replicas"/>). Reads go to them when present.</summary>
+    /// <summary>
+    /// Read replicas, each a URI or Key=Value string (the short form of <see cref="Replicas"/>; a URI
+    /// may carry attributes after #, see <see cref="ReplicaOptions.Parse"/>). Reads go to them when present.
+    /// </summary>
     public IList<string> ReplicaConnectionStrings { get; } = [];
 
     /// <summary>Read replicas with a name, weight, region and the query types they serve. Default none.</summary>
@@ -34,7 +37,7 @@ public sealed class ConnectionOptions : IValidatableObject
 
     /// <summary>Every replica, the short form first, with its name.</summary>
     internal IReadOnlyList<ReplicaOptions> AllReplicas() =>
-        ReplicaConnectionStrings.Select(cs => new ReplicaOptions { ConnectionString = cs }).Concat(Replicas)
+        ReplicaConnectionStrings.Select(ReplicaOptions.Parse).Concat(Replicas)
             .Select((r, i) => r.Name is { Length: > 0 } ? r : new ReplicaOptions { ConnectionString = r.ConnectionString, Name = $"replica{i + 1}", Weight = r.Weight, Region = r.Region, QueryTypes = r.QueryTypes })
             .ToList();
 

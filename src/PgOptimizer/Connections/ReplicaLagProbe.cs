@@ -7,8 +7,8 @@ namespace PgOptimizer.Connections;
 
 /// <summary>
 /// The one measurement of replica lag, which routing, monitoring and the doctor all read: every
-/// interval, each replica's replay position and seconds behind, and the primary's WAL position for
-/// the bytes behind. Results land on each replica's <see cref="PgEndpoint.Lag"/>.
+/// interval, each replica's replay position and seconds behind, and the primary's flushed WAL
+/// position (what can have been sent) for the bytes behind. Results land on each replica's <see cref="PgEndpoint.Lag"/>.
 /// </summary>
 internal sealed partial class ReplicaLagProbe : IAsyncDisposable
 {
@@ -88,7 +88,7 @@ internal sealed partial class ReplicaLagProbe : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(ProbeTimeout);
             await using var conn = await _primary.DataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT pg_current_wal_lsn()", conn);
+            await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT pg_current_wal_flush_lsn()", conn);
             return (NpgsqlLogSequenceNumber)(await cmd.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false))!;
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException && !ct.IsCancellationRequested)
@@ -114,8 +114,10 @@ internal sealed partial class ReplicaLagProbe : IAsyncDisposable
             }
 
             var replayed = r.GetFieldValue<NpgsqlLogSequenceNumber>(0);
-            var seconds = Math.Round(r.GetDouble(1), 3);
             long? bytes = primary is { } p ? Math.Max(0, (long)((ulong)p - Math.Min((ulong)p, (ulong)replayed))) : null;
+            // A standby can hold received WAL it has nothing to replay from (an idle primary's
+            // bookkeeping records): once it has replayed all the primary flushed, it is not behind.
+            var seconds = bytes == 0 ? 0 : Math.Round(r.GetDouble(1), 3);
             replica.SetLag(new ReplicaLagReading(seconds, bytes, replayed, DateTimeOffset.UtcNow));
         }
         catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException && !ct.IsCancellationRequested)

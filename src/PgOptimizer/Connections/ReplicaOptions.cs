@@ -24,4 +24,54 @@ public sealed class ReplicaOptions
     /// A replica listed for Analytics or Reporting takes those reads before the others do.
     /// </summary>
     public IList<QueryType> QueryTypes { get; set; } = [];
+
+    /// <summary>
+    /// A replica from one string, as the command line and PGOPT_REPLICA_CONNECTIONS give it: a
+    /// connection string, and for a URI optionally its attributes after <c>#</c>:
+    /// <c>postgresql://u:p@host/db#name=eu1&amp;weight=3&amp;region=eu-west&amp;types=analytics,reporting</c>.
+    /// </summary>
+    /// <exception cref="PgOptimizerConfigurationException">An attribute is unknown or its value is not valid.</exception>
+    public static ReplicaOptions Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var hash = ConnectionStringParser.IsUri(text.Trim()) ? text.IndexOf('#', StringComparison.Ordinal) : -1;
+        var replica = new ReplicaOptions { ConnectionString = hash < 0 ? text : text[..hash] };
+        if (hash < 0)
+        {
+            return replica;
+        }
+
+        foreach (var pair in text[(hash + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            var (key, value) = eq < 0 ? (pair, string.Empty) : (pair[..eq], Uri.UnescapeDataString(pair[(eq + 1)..]));
+            switch (key.ToLowerInvariant())
+            {
+                case "name":
+                    replica.Name = value;
+                    break;
+                case "weight" when int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var w) && w is >= 1 and <= 1000:
+                    replica.Weight = w;
+                    break;
+                case "weight":
+                    throw new PgOptimizerConfigurationException($"A replica's weight '{value}' is not a whole number from 1 to 1000 (in #weight=...).");
+                case "region":
+                    replica.Region = value;
+                    break;
+                case "types":
+                    foreach (var t in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    {
+                        replica.QueryTypes.Add(Enum.TryParse<QueryType>(t, ignoreCase: true, out var type) && Enum.IsDefined(type)
+                            ? type
+                            : throw new PgOptimizerConfigurationException($"A replica's query type '{t}' is not one of {string.Join(", ", Enum.GetNames<QueryType>())} (in #types=...)."));
+                    }
+
+                    break;
+                default:
+                    throw new PgOptimizerConfigurationException($"A replica attribute '{key}' is unknown; after # give name=, weight=, region= or types=, joined by &.");
+            }
+        }
+
+        return replica;
+    }
 }
