@@ -269,4 +269,25 @@ public sealed class RoutingServerTests : IAsyncLifetime
         await Task.WhenAll(load);
         Assert.True(failures == 0, $"{failures} failed reads of {reads}; first: {firstFailure}");
     }
+
+    [Fact]
+    public async Task An_idle_replica_that_replayed_everything_is_not_behind_however_old_its_last_transaction()
+    {
+        var (m, router) = await ManagerAsync(); // MaxLag 1 s
+        for (var i = 0; i < 20; i++)
+        {
+            await WriteAsync(m, i);
+        }
+
+        // Idle for longer than the limit: the last replayed transaction ages, the replicas do not fall behind.
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the idle time itself is what is tested
+        await TestServices.WaitUntilAsync(async () =>
+        {
+            await m.RefreshLagAsync(); // a bookkeeping record flushed just now may still be on its way
+            return m.Replicas.All(r => r.Lag is { Bytes: 0, Seconds: 0 });
+        }, TimeSpan.FromSeconds(5), "both replicas at 0 s and 0 bytes behind");
+
+        Assert.All(router.GetReplicaStatistics(m).Where(s => s.Role == EndpointRole.Replica), s => Assert.Equal(ReplicaState.InRotation, s.State));
+    }
 }
+
