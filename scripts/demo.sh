@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: starts local PostgreSQL 15 (primary + streaming replica) and Redis 7, seeds the
+# The main job: starts local PostgreSQL 15 (primary + two streaming replicas) and Redis 7, seeds the
 # demo pitch platform, checks the setup with 'pgopt doctor' and replays the workload.
 # Arguments go to 'pgopt demo' (e.g. --scale 0.1, --duration 60s, --json).
 set -euo pipefail

@@ -70,7 +70,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         var local = string.IsNullOrWhiteSpace(resolved.Connection);
         if (local)
         {
-            console.Line("Starting local PostgreSQL 15 (primary + streaming replica) and Redis 7");
+            console.Line("Starting local PostgreSQL 15 (primary + two streaming replicas) and Redis 7");
             var env = await LocalServices.UpAsync(console.Note, cancellationToken).ConfigureAwait(false);
             resolved = CliRuntime.Resolve(settings, env);
         }
