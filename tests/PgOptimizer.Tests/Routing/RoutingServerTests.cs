@@ -289,5 +289,52 @@ public sealed class RoutingServerTests : IAsyncLifetime
 
         Assert.All(router.GetReplicaStatistics(m).Where(s => s.Role == EndpointRole.Replica), s => Assert.Equal(ReplicaState.InRotation, s.State));
     }
+
+    [Fact]
+    public async Task With_every_replica_down_reads_go_to_the_primary_with_an_alert_and_return_when_they_are_back()
+    {
+        var (m, router) = await ManagerAsync();
+        await ReadAsync(m); // routing has seen the replicas
+        var monitoring = new PgOptimizer.Monitoring.MonitoringOptions { InstanceId = "replicas-down", RedisKeyPrefix = "pgopt:test:" + Guid.NewGuid().ToString("N")[..8] + ":" };
+        await using var redis = new RedisConnection(Options.Create(new RedisOptions()));
+        using var tracker = new PgOptimizer.Monitoring.QueryTracker(m, Options.Create(monitoring));
+        using var monitor = new PgOptimizer.Monitoring.DatabasePerformanceMonitor(m, tracker, new PgOptimizer.Monitoring.ServerStatsCollector(m, Options.Create(monitoring)), redis,
+            Options.Create(monitoring), rotation: router);
+        try
+        {
+            await TestServices.ServicesAsync("stop", "replica2");
+            await TestServices.ServicesAsync("stop", "replica");
+            await TestServices.WaitUntilAsync(async () =>
+            {
+                await m.RefreshLagAsync();
+                return router.GetRotation() is { InRotation: 0 };
+            }, TimeSpan.FromSeconds(15), "both replicas out of rotation");
+
+            var before = ReadsOn(router, m, "primary");
+            for (var i = 0; i < 50; i++)
+            {
+                await ReadAsync(m); // no failure: the primary serves
+            }
+
+            Assert.Equal(before + 50, ReadsOn(router, m, "primary"));
+            var health = await monitor.EvaluateAsync(new PgOptimizer.Monitoring.HealthEvaluation { IgnoreForDurations = true });
+            var alert = Assert.Single(health.Alerts, a => a.Name == PgOptimizer.Monitoring.AlertNames.ReplicasOutOfRotation);
+            Assert.Equal(HealthLevel.Critical, alert.Severity);
+        }
+        finally
+        {
+            await TestServices.ServicesAsync("start", "replica");
+            await TestServices.ServicesAsync("start", "replica2");
+        }
+
+        await TestServices.WaitUntilAsync(async () =>
+        {
+            await m.RefreshLagAsync();
+            await ReadAsync(m); // a read lets an open circuit probe
+            return router.GetRotation() is { InRotation: 2 };
+        }, TimeSpan.FromSeconds(30), "both replicas back in rotation");
+        var cleared = await monitor.EvaluateAsync(new PgOptimizer.Monitoring.HealthEvaluation { IgnoreForDurations = true });
+        Assert.DoesNotContain(cleared.Alerts, a => a.Name == PgOptimizer.Monitoring.AlertNames.ReplicasOutOfRotation);
+    }
 }
 
