@@ -38,7 +38,7 @@ public sealed class ConnectionOptions : IValidatableObject
     /// <summary>Every replica, the short form first, with its name.</summary>
     internal IReadOnlyList<ReplicaOptions> AllReplicas() =>
         ReplicaConnectionStrings.Select(ReplicaOptions.Parse).Concat(Replicas)
-            .Select((r, i) => r.Name is { Length: > 0 } ? r : new ReplicaOptions { ConnectionString = r.ConnectionString, Name = $"replica{i + 1}", Weight = r.Weight, Region = r.Region, QueryTypes = r.QueryTypes })
+            .Select((r, i) => r.Name is { Length: > 0 } ? r : new ReplicaOptions { ConnectionString = r.ConnectionString, Name = $"replica{i + 1}", Weight = r.Weight, Region = r.Region, QueryTypes = r.QueryTypes, StatementTimeout = r.StatementTimeout })
             .ToList();
 
     /// <summary>Retries after the first attempt for transient failures. Default 3.</summary>

@@ -50,7 +50,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
 
         Primary = new PgEndpoint("primary", EndpointRole.Primary, BuildSettings(o.ConnectionString!, o, "connection string"), o, OnCircuitChange);
         _replicas = o.AllReplicas()
-            .Select(r => new PgEndpoint(r.Name!, EndpointRole.Replica, BuildSettings(r.ConnectionString!, o, $"connection string of replica {r.Name}"), o, OnCircuitChange, r))
+            .Select(r => new PgEndpoint(r.Name!, EndpointRole.Replica, WithStatementTimeout(BuildSettings(r.ConnectionString!, o, $"connection string of replica {r.Name}"), r.StatementTimeout), o, OnCircuitChange, r))
             .ToArray();
         _lagProbe = new ReplicaLagProbe(Primary, _replicas, o.LagProbeInterval, _logger);
         _lagProbe.Start();
@@ -311,6 +311,16 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     {
         PgOptimizerDiagnostics.CircuitTransitions.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint.Name), new KeyValuePair<string, object?>("state", state.ToString()));
         LogCircuit(_logger, endpoint.Name, state);
+    }
+
+    private static NpgsqlConnectionStringBuilder WithStatementTimeout(NpgsqlConnectionStringBuilder b, TimeSpan? timeout)
+    {
+        if (timeout is { } t)
+        {
+            b.CommandTimeout = Math.Max(1, (int)Math.Ceiling(t.TotalSeconds));
+        }
+
+        return b;
     }
 
     /// <summary>

@@ -26,6 +26,14 @@ public sealed class ReplicaOptions
     public IList<QueryType> QueryTypes { get; set; } = [];
 
     /// <summary>
+    /// The statement timeout of reads on this replica (Npgsql's Command Timeout, which cancels the
+    /// statement on the server), for replicas pinned to long analytical or reporting reads.
+    /// Default: <see cref="ConnectionOptions.AttemptTimeout"/> (unless its connection string sets one).
+    /// </summary>
+    [DurationRange("00:00:01", "1.00:00:00")]
+    public TimeSpan? StatementTimeout { get; set; }
+
+    /// <summary>
     /// A replica from one string, as the command line and PGOPT_REPLICA_CONNECTIONS give it: a
     /// connection string, and for a URI optionally its attributes after <c>#</c>:
     /// <c>postgresql://u:p@host/db#name=eu1&amp;weight=3&amp;region=eu-west&amp;types=analytics,reporting</c>.
@@ -58,6 +66,11 @@ public sealed class ReplicaOptions
                 case "region":
                     replica.Region = value;
                     break;
+                case "timeout" when int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= 86_400:
+                    replica.StatementTimeout = TimeSpan.FromSeconds(seconds);
+                    break;
+                case "timeout":
+                    throw new PgOptimizerConfigurationException($"A replica's statement timeout '{value}' is not a whole number of seconds from 1 to 86400 (in #timeout=...).");
                 case "types":
                     foreach (var t in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     {
@@ -68,7 +81,7 @@ public sealed class ReplicaOptions
 
                     break;
                 default:
-                    throw new PgOptimizerConfigurationException($"A replica attribute '{key}' is unknown; after # give name=, weight=, region= or types=, joined by &.");
+                    throw new PgOptimizerConfigurationException($"A replica attribute '{key}' is unknown; after # give name=, weight=, region=, types= or timeout= (seconds), joined by &.");
             }
         }
 
