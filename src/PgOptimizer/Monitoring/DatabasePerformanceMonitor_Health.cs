@@ -44,6 +44,14 @@ public sealed partial class DatabasePerformanceMonitor
                 new PoolHealth(p.Name, p.Busy, p.Idle, p.Max, Math.Round(p.Usage * 100, 1), LatencyHistogram.Summarize(LatencyHistogram.Decode(p.WaitHistogram)).P95Ms, p.Circuit)).ToList();
             var usage = pools.Count == 0 ? 0 : pools.Max(p => p.Usage);
             var inputs = Inputs(query, usage, pools, cache, snapshot, interval);
+            // Replicas the application reads from: the lag probe that routing and the doctor use
+            // (the primary's pg_stat_replication view stays for standbys it does not read from).
+            var probed = _connections.Replicas.Where(r => r.Lag?.Seconds is not null).MaxBy(r => r.Lag!.Seconds);
+            if (probed is not null)
+            {
+                inputs[AlertNames.ReplicationLag] = new(probed.Lag!.Seconds!.Value, probed.Name, Evidence(("lagBytes", probed.Lag.Bytes), ("source", "lag probe")));
+            }
+
             if (_rotation?.GetRotation() is { Configured: > 0 } rotation)
             {
                 inputs[AlertNames.ReplicasOutOfRotation] = new(rotation.OutPercent, rotation.Out.Count == 0 ? null : string.Join(", ", rotation.Out),

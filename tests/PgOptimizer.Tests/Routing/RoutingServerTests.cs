@@ -128,6 +128,15 @@ public sealed class RoutingServerTests : IAsyncLifetime
             }
 
             Assert.Equal(before, ReadsOn(router, m, "replica2"));
+
+            // Monitoring's replication-lag alert reads the same probe and names the same replica.
+            var monitoring = new PgOptimizer.Monitoring.MonitoringOptions { InstanceId = "lag-alert", RedisKeyPrefix = "pgopt:test:" + Guid.NewGuid().ToString("N")[..8] + ":" };
+            monitoring.Alerts[PgOptimizer.Monitoring.AlertNames.ReplicationLag] = new PgOptimizer.Monitoring.AlertThreshold { Warning = 0.5, Critical = 100_000, Unit = "s", For = TimeSpan.Zero };
+            await using var redis = new RedisConnection(Options.Create(new RedisOptions()));
+            using var tracker = new PgOptimizer.Monitoring.QueryTracker(m, Options.Create(monitoring));
+            using var monitor = new PgOptimizer.Monitoring.DatabasePerformanceMonitor(m, tracker, new PgOptimizer.Monitoring.ServerStatsCollector(m, Options.Create(monitoring)), redis, Options.Create(monitoring));
+            var health = await monitor.EvaluateAsync(new PgOptimizer.Monitoring.HealthEvaluation { IgnoreForDurations = true });
+            Assert.Equal("replica2", Assert.Single(health.Alerts, a => a.Name == PgOptimizer.Monitoring.AlertNames.ReplicationLag).Subject);
         }
         finally
         {
@@ -335,6 +344,72 @@ public sealed class RoutingServerTests : IAsyncLifetime
         }, TimeSpan.FromSeconds(30), "both replicas back in rotation");
         var cleared = await monitor.EvaluateAsync(new PgOptimizer.Monitoring.HealthEvaluation { IgnoreForDurations = true });
         Assert.DoesNotContain(cleared.Alerts, a => a.Name == PgOptimizer.Monitoring.AlertNames.ReplicasOutOfRotation);
+    }
+
+    private string ReplicaUri(int index)
+    {
+        var uri = new UriBuilder(TestServices.Replicas[index]) { Path = "/" + _db.Name };
+        return uri.Uri.GetComponents(UriComponents.AbsoluteUri, UriFormat.UriEscaped);
+    }
+
+    private async Task<(PgConnectionManager Manager, ReplicaRouter Router)> ManagerWithAttributesAsync(string first, string second, Action<RoutingOptions> routing)
+    {
+        var options = new RoutingOptions();
+        routing(options);
+        var router = new ReplicaRouter(Options.Create(options));
+        var connection = new ConnectionOptions { ConnectionString = _db.Connection };
+        connection.ReplicaConnectionStrings.Add(ReplicaUri(0) + "#" + first); // attributes ride on URIs, as on the command line
+        connection.ReplicaConnectionStrings.Add(ReplicaUri(1) + "#" + second);
+        var manager = new PgConnectionManager(Options.Create(connection), router);
+        _owned.Add(manager);
+        await manager.RefreshLagAsync();
+        return (manager, router);
+    }
+
+    [Fact]
+    public async Task Weighted_round_robin_spreads_real_reads_three_to_one_within_ten_percent()
+    {
+        var (m, router) = await ManagerWithAttributesAsync("name=heavy&weight=3", "name=light&weight=1", o => o.Strategy = LoadBalancingStrategy.WeightedRoundRobin);
+        for (var i = 0; i < 2000; i++)
+        {
+            await ReadAsync(m);
+        }
+
+        Assert.InRange(ReadsOn(router, m, "heavy") / (double)ReadsOn(router, m, "light"), 2.7, 3.3);
+    }
+
+    [Fact]
+    public async Task Least_connections_avoids_a_replica_held_busy_and_geographic_prefers_the_home_region()
+    {
+        var (m, router) = await ManagerWithAttributesAsync("name=busy&region=us-east", "name=idle&region=eu-west", o => { o.Strategy = LoadBalancingStrategy.LeastConnections; o.Region = "us-east"; });
+        var busy = m.Replicas.Single(r => r.Name == "busy");
+        using var release = new CancellationTokenSource();
+        var holders = Enumerable.Range(0, 3).Select(_ => m.ExecuteAsync(DbIntent.Read, release.Token, static async (conn, token, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, token).ContinueWith(_ => { }, TaskScheduler.Default); // hold the connection until released
+            return 0;
+        }, new PgCallOptions(Strategy: "geographic")).AsTask()).ToList(); // home region: all three on "busy"
+        await TestServices.WaitUntilAsync(() => Task.FromResult(busy.BusyConnections == 3), TimeSpan.FromSeconds(5), "three connections held on the busy replica");
+
+        var before = ReadsOn(router, m, "idle");
+        for (var i = 0; i < 100; i++)
+        {
+            await ReadAsync(m);
+        }
+
+        Assert.Equal(before + 100, ReadsOn(router, m, "idle"));
+        await release.CancelAsync();
+        await Task.WhenAll(holders);
+
+        // The same replicas by region: the home region takes every read.
+        var (g, geo) = await ManagerWithAttributesAsync("name=us&region=us-east", "name=eu&region=eu-west", o => { o.Strategy = LoadBalancingStrategy.Geographic; o.Region = "eu-west"; });
+        for (var i = 0; i < 100; i++)
+        {
+            await ReadAsync(g);
+        }
+
+        Assert.Equal(100, ReadsOn(geo, g, "eu"));
+        Assert.Equal(0, ReadsOn(geo, g, "us"));
     }
 }
 
