@@ -272,7 +272,9 @@ internal static class IndexHealthChecker
             var widths = r.IsDBNull(6) ? null : r.GetFieldValue<int?[]>(6);
             var hasExpressions = r.GetBoolean(7);
             long? modified = r.IsDBNull(8) ? null : r.GetInt64(8);
-            var analyzed = !r.IsDBNull(9);
+            // pg_stats is the proof of an ANALYZE; the activity timestamps reach pg_stat_user_tables
+            // only when the analyzing backend flushes its statistics, up to a second later.
+            var analyzed = !r.IsDBNull(9) || (widths is not null && widths.All(w => w is not null));
             string? unknown = null;
             if (!analyzed || tuples < 0)
             {
