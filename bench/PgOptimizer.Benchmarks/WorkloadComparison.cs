@@ -84,7 +84,7 @@ internal static class WorkloadComparison
         return 0;
 
         Task<LoadTestReport> RawAsync() =>
-            LoadTester.RunAsync(workload, mix, raw, manager.Primary.DataSource, options, workload.CreateRandom, null, rawPrimary, manager.Replicas.Select(x => x.DataSource).ToList());
+            LoadTester.RunAsync(workload, mix, raw, manager.Primary.DataSource, options, null, rawPrimary, manager.Replicas.Select(x => x.DataSource).ToList());
 
         async Task<(LoadTestReport, double)> ToolkitAsync(int round)
         {
@@ -94,9 +94,9 @@ internal static class WorkloadComparison
             }
 
             var executor = new CachedExecutor(new ConnectionManagerExecutor(manager), cache);
-            await WorkloadWarmup.RunAsync(workload, mix, new ConnectionManagerExecutor(manager), cache, sample, options.Seed + round, workload.CreateRandom, executor);
+            await WorkloadWarmup.RunAsync(workload, mix, new ConnectionManagerExecutor(manager), cache, sample, options.Seed + round, executor);
             var before = cache.GetCounters();
-            var report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, workload.CreateRandom, null, null, manager.Replicas.Select(x => x.DataSource).ToList());
+            var report = await LoadTester.RunAsync(workload, mix, executor, manager.Primary.DataSource, options, null, null, manager.Replicas.Select(x => x.DataSource).ToList());
             var after = cache.GetCounters();
             long hits = after.Sum(c => c.Hits) - before.Sum(c => c.Hits), misses = after.Sum(c => c.Misses) - before.Sum(c => c.Misses);
             return (report, hits + misses == 0 ? 0 : (double)hits / (hits + misses));

@@ -70,7 +70,7 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
         var executor = new ConnectionManagerExecutor(manager);
         if (quiet)
         {
-            return await runner.RunAsync(workload, mix, executor, options, workload.CreateRandom, null, ct).ConfigureAwait(false);
+            return await runner.RunAsync(workload, mix, executor, options, null, ct).ConfigureAwait(false);
         }
 
         WorkloadReport? report = null;
@@ -85,7 +85,7 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
                     var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
                     task.Description = $"Replaying workload: {Output.N(p.Operations)} ops, {Output.N(rate)}/s, {p.Errors} errors";
                 });
-                report = await runner.RunAsync(workload, mix, executor, options, workload.CreateRandom, progress, ct).ConfigureAwait(false);
+                report = await runner.RunAsync(workload, mix, executor, options, progress, ct).ConfigureAwait(false);
                 task.Value = task.MaxValue;
             }).ConfigureAwait(false);
         return report!;

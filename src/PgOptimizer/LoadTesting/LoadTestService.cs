@@ -43,13 +43,13 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         WarmupReport? warmup = null;
         if (cached is not null && plan.CacheWarmupRequests > 0)
         {
-            warmup = await WorkloadWarmup.RunAsync(workload, mix, database, cache, plan.CacheWarmupRequests, plan.Options.Seed, workload.CreateRandom, cached, cancellationToken).ConfigureAwait(false);
+            warmup = await WorkloadWarmup.RunAsync(workload, mix, database, cache, plan.CacheWarmupRequests, plan.Options.Seed, cached, cancellationToken).ConfigureAwait(false);
         }
 
         var cacheBefore = cached is null ? default : CacheTotals.Of(cache);
         var runProgress = progress is null ? null : new InlineProgress<WorkloadProgress>(p =>
             progress.Report(new LoadTestProgress(p, cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore))));
-        var report = await LoadTester.RunAsync(workload, mix, executor, connections.Primary.DataSource, plan.Options, workload.CreateRandom, runProgress, raw,
+        var report = await LoadTester.RunAsync(workload, mix, executor, connections.Primary.DataSource, plan.Options, runProgress, raw,
             connections.Replicas.Select(r => r.DataSource).ToList(), cancellationToken).ConfigureAwait(false);
         var cacheTotals = cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore);
         var coverage = await CoverageAsync(workload, report, cancellationToken).ConfigureAwait(false);

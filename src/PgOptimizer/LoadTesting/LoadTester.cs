@@ -20,7 +20,6 @@ public static class LoadTester
         IOperationExecutor executor,
         NpgsqlDataSource primary,
         LoadTestOptions options,
-        Func<int, WorkloadRandom> randomFactory,
         IProgress<WorkloadProgress>? progress = null,
         NpgsqlDataSource? executorDataSource = null,
         IReadOnlyList<NpgsqlDataSource>? replicas = null,
@@ -54,7 +53,7 @@ public static class LoadTester
             {
                 var open = await OpenLoopRunner.RunAsync(workload, mix, executor,
                     new OpenLoopOptions { Rate = r, Duration = options.Duration, Warmup = options.Warmup, MaxInFlight = options.Concurrency, Seed = options.Seed },
-                    randomFactory, progress, cancellationToken).ConfigureAwait(false);
+                    progress, cancellationToken).ConfigureAwait(false);
                 (mode, run, rate, service, delayed) = ("open loop", open.Report, open.IntendedRate, open.ServiceTime, open.Delayed);
                 written = open.RowsWrittenIncludingWarmup.Where(kv => !excludedOps.Contains(kv.Key)).Sum(kv => kv.Value);
             }
@@ -66,13 +65,13 @@ public static class LoadTester
                 {
                     var warm = await runner.RunAsync(workload, mix, executor,
                         new WorkloadOptions { Duration = options.Warmup, Concurrency = options.Concurrency, Seed = options.Seed + 1000 },
-                        randomFactory, null, cancellationToken).ConfigureAwait(false);
+                        null, cancellationToken).ConfigureAwait(false);
                     written += Checked(warm);
                 }
 
                 run = await runner.RunAsync(workload, mix, executor,
                     new WorkloadOptions { Duration = options.Duration, Concurrency = options.Concurrency, Seed = options.Seed },
-                    randomFactory, progress, cancellationToken).ConfigureAwait(false);
+                    progress, cancellationToken).ConfigureAwait(false);
                 mode = "closed loop";
                 written += Checked(run);
             }

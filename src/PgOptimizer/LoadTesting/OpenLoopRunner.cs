@@ -18,7 +18,6 @@ internal static class OpenLoopRunner
         WorkloadMix mix,
         IOperationExecutor executor,
         OpenLoopOptions options,
-        Func<int, WorkloadRandom> randomFactory,
         IProgress<WorkloadProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -26,7 +25,6 @@ internal static class OpenLoopRunner
         ArgumentNullException.ThrowIfNull(mix);
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(randomFactory);
         options.Validate();
 
         var ops = workload.Operations;
@@ -39,7 +37,7 @@ internal static class OpenLoopRunner
         var rowsAll = new long[ops.Count];
         var firstErrors = new string?[ops.Count];
         long completed = 0, failed = 0, late = 0;
-        var random = randomFactory(options.Seed);
+        var random = workload.CreateRandom(options.Seed);
         using var slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var inFlight = new List<Task>();

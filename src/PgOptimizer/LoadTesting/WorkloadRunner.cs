@@ -23,7 +23,6 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         WorkloadMix mix,
         IOperationExecutor executor,
         WorkloadOptions options,
-        Func<int, WorkloadRandom> randomFactory,
         IProgress<WorkloadProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -31,7 +30,6 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         ArgumentNullException.ThrowIfNull(mix);
         ArgumentNullException.ThrowIfNull(executor);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(randomFactory);
         options.Validate();
 
         var index = workload.Operations.Select((o, i) => (o, i)).ToDictionary(x => x.o.Name, x => x.i);
@@ -48,7 +46,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
         async Task Worker(int w)
         {
             var state = workers[w] = new WorkerState(workload.Operations.Count);
-            var random = randomFactory(options.Seed + w);
+            var random = workload.CreateRandom(options.Seed + w);
             while (!stop.IsCancellationRequested && Stopwatch.GetTimestamp() < deadline)
             {
                 if (options.MaxOperations > 0 && Interlocked.Increment(ref total) > options.MaxOperations)

@@ -21,7 +21,6 @@ public static class WorkloadWarmup
         SmartCache cache,
         int sampleRequests,
         int seed,
-        Func<int, WorkloadRandom> randomFactory,
         CachedExecutor? tracker = null,
         CancellationToken cancellationToken = default)
     {
@@ -29,11 +28,10 @@ public static class WorkloadWarmup
         ArgumentNullException.ThrowIfNull(mix);
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(cache);
-        ArgumentNullException.ThrowIfNull(randomFactory);
         ArgumentOutOfRangeException.ThrowIfNegative(sampleRequests);
 
         // A seed of its own: the sample predicts the run's popular keys without replaying its exact requests.
-        var random = randomFactory(unchecked(seed + 7919));
+        var random = workload.CreateRandom(unchecked(seed + 7919));
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var entries = new List<CacheWarmupEntry<QueryResult>>();
         for (var i = 0; i < sampleRequests; i++)

@@ -63,7 +63,7 @@ public sealed class WorkloadTests : IAsyncLifetime
         var database = new ConnectionManagerExecutor(manager);
         var executor = new CachedExecutor(database, cache);
 
-        var report = await WorkloadWarmup.RunAsync(workload, mix, database, cache, 300, 5, workload.CreateRandom, executor);
+        var report = await WorkloadWarmup.RunAsync(workload, mix, database, cache, 300, 5, executor);
         Assert.True(report.Items > 10, $"{report.Items} keys");
         Assert.Equal(report.Items, report.Loaded);
         Assert.Empty(report.Failed);
@@ -98,7 +98,7 @@ public sealed class WorkloadTests : IAsyncLifetime
 
         var report = await new WorkloadRunner().RunAsync(
             workload, WorkloadMix.Parse(workload, "track_event=1,pitch_detail=3"), new ConnectionManagerExecutor(manager),
-            new WorkloadOptions { Duration = TimeSpan.FromSeconds(30), Concurrency = 4, MaxOperations = 400 }, workload.CreateRandom);
+            new WorkloadOptions { Duration = TimeSpan.FromSeconds(30), Concurrency = 4, MaxOperations = 400 });
 
         Assert.Equal(0, report.Errors);
         Assert.Equal(400, report.Calls);
