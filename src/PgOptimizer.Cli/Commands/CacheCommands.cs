@@ -30,6 +30,7 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
             {
                 strategy = name, c.MemoryHits, c.DistributedHits, c.Misses, c.HitRatio, c.StaleServed, c.Evictions, c.Writes, c.RawBytes, c.StoredBytes,
                 c.CompressionRatio, factoryP95Ms = factory.P95Ms, redisKeys = keys?.GetValueOrDefault(name),
+                redisOnMisses = !c.RedisBypassed, c.RedisBypasses, c.RedisCostMicrosPerMiss, c.RedisSavingMicrosPerMiss,
             };
         }).ToList();
 
@@ -41,7 +42,7 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
 
         AnsiConsole.MarkupLine($"{all.Instances} instance(s) reporting; Redis {(keys is null ? "[yellow]not available[/]" : Output.Esc(redis.Description))}");
         var t = new Table().Border(TableBorder.Rounded).AddColumn("Strategy");
-        foreach (var h in new[] { "Memory hits", "Redis hits", "Misses", "Hit rate", "Stale", "Evictions", "Stored / raw", "Factory p95 ms", "Keys in Redis" })
+        foreach (var h in new[] { "Memory hits", "Redis hits", "Misses", "Hit rate", "Stale", "Evictions", "Stored / raw", "Factory p95 ms", "Keys in Redis", "Redis on misses" })
         {
             t.AddColumn(new TableColumn(h).RightAligned());
         }
@@ -50,11 +51,18 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
         {
             t.AddRow(Output.Esc(r.strategy), Output.N(r.MemoryHits), Output.N(r.DistributedHits), Output.N(r.Misses),
                 r.HitRatio is { } h ? $"{h:P1}" : "-", Output.N(r.StaleServed), Output.N(r.Evictions),
-                r.CompressionRatio is { } cr ? $"{cr:P0}" : "-", r.factoryP95Ms.ToString("N1", System.Globalization.CultureInfo.InvariantCulture), r.redisKeys is { } k ? Output.N(k) : "-");
+                r.CompressionRatio is { } cr ? $"{cr:P0}" : "-", r.factoryP95Ms.ToString("N1", System.Globalization.CultureInfo.InvariantCulture), r.redisKeys is { } k ? Output.N(k) : "-", RedisTier(r.redisOnMisses, r.RedisCostMicrosPerMiss, r.RedisSavingMicrosPerMiss));
         }
 
         AnsiConsole.Write(t);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Whether a strategy's misses go to Redis, with what Redis cost and saved per miss when measured.</summary>
+    internal static string RedisTier(bool on, double? cost, double? saving)
+    {
+        var measured = cost is { } c && saving is { } s ? $" (costs {c:F0} µs, saves {s:F0} µs per miss)" : string.Empty;
+        return (on ? "yes" : "skipped") + measured;
     }
 }
 

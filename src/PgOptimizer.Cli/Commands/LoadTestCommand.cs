@@ -48,6 +48,10 @@ public sealed class LoadTestSettings : DatabaseSettings
     [CommandOption("--cache-warmup <REQUESTS>")]
     [Description("Before the run, warm the cache with the distinct keys of this many requests drawn from the mix (a sample of the workload's own traffic). Default 0: start cold.")]
     public int CacheWarmup { get; init; }
+
+    [CommandOption("--clear-cache")]
+    [Description("Empty the cache (memory and Redis, every instance) before the run, so it starts cold, or with --cache-warmup warm from empty")]
+    public bool ClearCache { get; init; }
 }
 
 /// <summary>pgopt loadtest: the demo workload under load, open or closed loop, with its report (totals, success and error rate, latency percentiles, per operation).</summary>
@@ -66,6 +70,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                 Seed = settings.Seed,
             },
             Executor = settings.Raw ? LoadTestExecutor.RawNpgsql : settings.NoCache ? LoadTestExecutor.ToolkitWithoutCache : LoadTestExecutor.Toolkit,
+            ClearCache = settings.ClearCache,
             CacheWarmupRequests = settings.CacheWarmup is >= 0 and <= 10_000_000
                 ? settings.CacheWarmup
                 : throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests."),
@@ -94,6 +99,12 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             {
                 report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
+                report.GeneratorLag, report.GeneratorFellBehind,
+                cpu = Cpu(report.Cpu),
+                cacheStrategies = result.Strategies.Where(c => c.Hits + c.Misses > 0).Select(c => new
+                {
+                    c.Strategy, c.MemoryHits, c.DistributedHits, c.Misses, c.HitRatio, redisOnMisses = !c.RedisBypassed, c.RedisBypasses, c.RedisCostMicrosPerMiss, c.RedisSavingMicrosPerMiss,
+                }),
                 report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = result.Coverage?.ByCalls, uncoveredOperations = result.Coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
                 report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
             });
@@ -125,6 +136,25 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         return result.Report.Run.Errors == 0 && result.Report.WritesVerified ? ExitCodes.Ok : ExitCodes.Findings;
     }
 
+    /// <summary>The CPU figures of a run for JSON: seconds and µs per request of each part.</summary>
+    internal static object? Cpu(CpuUsage? cpu) => cpu is null ? null : new
+    {
+        cpu.Seconds, cpu.Requests, cpu.Cores,
+        clientSeconds = cpu.ClientSeconds, databaseSeconds = cpu.DatabaseSeconds, redisSeconds = cpu.RedisSeconds, machineSeconds = cpu.MachineSeconds,
+        clientMicrosPerRequest = cpu.ClientMicrosPerRequest, databaseMicrosPerRequest = cpu.DatabaseMicrosPerRequest,
+        redisMicrosPerRequest = cpu.RedisMicrosPerRequest, machineMicrosPerRequest = cpu.MachineMicrosPerRequest, machineUtilization = cpu.MachineUtilization,
+    };
+
+    /// <summary>The CPU figures of a run in one line.</summary>
+    internal static string CpuLine(CpuUsage cpu)
+    {
+        static string Us(double? v) => v is { } x ? $"{x:F0} µs" : "n/a";
+        return $"CPU per request (measured interval): client {Us(cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(cpu.DatabaseMicrosPerRequest)}" +
+               (cpu.DatabaseSeconds is null ? " (servers not on this machine)" : string.Empty) +
+               $", Redis {Us(cpu.RedisMicrosPerRequest)}, whole machine {Us(cpu.MachineMicrosPerRequest)}" +
+               (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty);
+    }
+
     /// <summary>One line of live progress: requests, rate, p95 of the last second, errors, cache hit rate so far.</summary>
     internal static string LiveDescription(string label, LoadTestProgress progress)
     {
@@ -154,6 +184,18 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             AnsiConsole.WriteLine($"Service time (from actual start): p50 {s.P50Ms:F2}ms, p99 {s.P99Ms:F2}ms; requests that waited for a free slot: {r.Delayed}");
         }
 
+        if (r.GeneratorLag is { } lag)
+        {
+            AnsiConsole.MarkupLine(r.GeneratorFellBehind
+                ? $"[yellow]The load generator fell behind its schedule[/]: it reached requests up to {lag.P99Ms:F2} ms late (p99), {lag.MaxMs:F2} ms at most; the latencies include that delay. Lower --rps or run the generator on another machine."
+                : $"Load generator on schedule: p99 {lag.P99Ms:F2} ms late, {lag.MaxMs:F2} ms at most.");
+        }
+
+        if (r.Cpu is { } cpu)
+        {
+            AnsiConsole.WriteLine(CpuLine(cpu));
+        }
+
         AnsiConsole.WriteLine($"Peak database connections: {r.PeakDatabaseConnections} open, {r.PeakBusyDatabaseConnections} busy (primary and replicas)");
         AnsiConsole.WriteLine(coverage is null
             ? "Index coverage: n/a (plans not readable)"
@@ -163,6 +205,11 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             ? "Cache: not used"
             : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, the run's unmeasured warm-up included)" +
               (idealHitRate is { } ideal ? $"; an ideal cache would have hit {ideal:P1} of these requests (each key's first request misses)" : string.Empty));
+        foreach (var c in result.Strategies.Where(c => c.RedisBypasses > 0))
+        {
+            AnsiConsole.WriteLine($"Cache strategy {c.Strategy}: misses skipped Redis {c.RedisBypasses} time(s), where it cost more than the queries it saved; now {CacheStatsCommand.RedisTier(!c.RedisBypassed, c.RedisCostMicrosPerMiss, c.RedisSavingMicrosPerMiss)}");
+        }
+
         AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}" +
                                (r.UncheckedTables.Count > 0 ? $" (not checked: {Output.Esc(string.Join(", ", r.UncheckedTables))}, written by INSERT … ON CONFLICT)" : ""));
         WorkloadRunCommand.Render(r.Run);

@@ -24,14 +24,18 @@ public static class CacheDefaults
     /// <summary>Serialized size from which values of compressing strategies are compressed: 1 KiB.</summary>
     public const int CompressionThreshold = 1024;
 
-    /// <summary>Longest a caller waits for Redis: 250 ms.</summary>
-    public static readonly TimeSpan DistributedSoftTimeout = TimeSpan.FromMilliseconds(250);
 
     /// <summary>After a Redis failure, how long the cache stops trying it: 2 s.</summary>
     public static readonly TimeSpan DistributedCircuitBreakDuration = TimeSpan.FromSeconds(2);
 
     /// <summary>NOTIFY channel of the invalidation triggers: "pgopt_cache".</summary>
     public const string Channel = "pgopt_cache";
+
+    /// <summary>Misses in a window over which a strategy measures whether Redis pays: 256.</summary>
+    public const int RedisWindow = 256;
+
+    /// <summary>How long misses skip Redis after it did not pay: 1 minute.</summary>
+    public static readonly TimeSpan RedisProbeInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Warm-up factories run at once: 4.</summary>
     public const int WarmupConcurrency = 4;

@@ -24,9 +24,15 @@ public sealed class CacheOptions : IValidatableObject
     /// <summary>Use Redis as the second tier and backplane when Redis is configured. Default true.</summary>
     public bool UseRedis { get; set; } = true;
 
-    /// <summary>Longest a caller waits for Redis before going on without it (the write completes in the background). Default 250 ms.</summary>
+    /// <summary>
+    /// Longest a caller waits for Redis before going on without it (a write then completes in the
+    /// background); Redis's own timeout (<see cref="Connections.RedisOptions.Timeout"/>, default 2 s)
+    /// bounds every call anyway, and after a failure the circuit breaker skips Redis for
+    /// <see cref="DistributedCircuitBreakDuration"/>. Default null: no timer of the cache's own,
+    /// which would cost every Redis call a timer and two cancellation sources.
+    /// </summary>
     [DurationRange("00:00:00.001")]
-    public TimeSpan DistributedSoftTimeout { get; set; } = CacheDefaults.DistributedSoftTimeout;
+    public TimeSpan? DistributedSoftTimeout { get; set; }
 
     /// <summary>
     /// Finish Redis writes and backplane messages in the background so callers do not wait for them.

@@ -36,6 +36,19 @@ public sealed class CacheStrategy : IValidatableObject
     [DurationRange("00:00:00.001")]
     public TimeSpan FactorySoftTimeout { get; set; } = CacheDefaults.FactorySoftTimeout;
 
+    /// <summary>
+    /// Let the strategy stop reading Redis on its misses while Redis costs them more time
+    /// than the queries it saves (measured per window of <see cref="CacheDefaults.RedisWindow"/>
+    /// misses; re-measured every <see cref="RedisProbeInterval"/>). Default true. Turn it off for
+    /// a strategy whose values must be shared across instances even at a loss, e.g. expensive
+    /// values loaded by one instance and read by many.
+    /// </summary>
+    public bool AdaptiveRedis { get; set; } = true;
+
+    /// <summary>How long misses skip Redis once it did not pay, before it is measured again. Default 1 min.</summary>
+    [DurationRange("00:00:01", "1.00:00:00")]
+    public TimeSpan RedisProbeInterval { get; set; } = CacheDefaults.RedisProbeInterval;
+
     /// <summary>Tags every entry of this strategy carries, besides the caller's. Default none.</summary>
     public IList<string> Tags { get; set; } = [];
 

@@ -16,6 +16,8 @@ internal sealed class CacheStrategyStats(string strategy)
 
     public string Strategy { get; } = strategy;
 
+    public RedisTierGovernor? Governor { get; set; }
+
     public LatencyHistogram FactoryLatency { get; } = new();
 
     public void Hit() => Interlocked.Increment(ref _hits);
@@ -45,6 +47,12 @@ internal sealed class CacheStrategyStats(string strategy)
         var distributed = Math.Min(hits, Interlocked.Read(ref _distributedHits));
         return new CacheStrategyCounters(
             Strategy, hits - distributed, distributed, Interlocked.Read(ref _misses), Interlocked.Read(ref _stale), Interlocked.Read(ref _evictions),
-            Interlocked.Read(ref _writes), Interlocked.Read(ref _rawBytes), Interlocked.Read(ref _storedBytes), LatencyHistogram.Encode(FactoryLatency.Snapshot()));
+            Interlocked.Read(ref _writes), Interlocked.Read(ref _rawBytes), Interlocked.Read(ref _storedBytes), LatencyHistogram.Encode(FactoryLatency.Snapshot()))
+        {
+            RedisBypassed = Governor?.Bypassing ?? false,
+            RedisBypasses = Governor?.Bypasses ?? 0,
+            RedisCostMicrosPerMiss = Governor?.CostMicros,
+            RedisSavingMicrosPerMiss = Governor?.SavingMicros,
+        };
     }
 }

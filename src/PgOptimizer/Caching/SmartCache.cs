@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -160,11 +161,23 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
 
     private static async ValueTask<T> SlowGetOrSetAsync<T>(StrategyCache s, string key, Func<CancellationToken, Task<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
     {
-        var ran = new FactoryRun<T>(factory, s.Stats);
-        var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, s.Entry, s.TagsWith(tags), cancellationToken).ConfigureAwait(false);
+        var ran = new FactoryRun<T>(factory, s.Stats, cancellationToken);
+        var governor = s.Redis;
+        var viaRedis = governor is null || !governor.Bypassing;
+        var started = Stopwatch.GetTimestamp();
+        var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, viaRedis ? s.Load : s.LoadMemoryOnly, s.TagsWith(tags), CancellationToken.None).ConfigureAwait(false);
         if (!ran.Ran)
         {
             s.Stats.Hit(); // from Redis, or from another caller's factory run
+        }
+
+        if (viaRedis)
+        {
+            governor?.Record(Stopwatch.GetTimestamp() - started, !ran.Ran, ran.Ticks);
+        }
+        else if (ran.Ran)
+        {
+            await s.Cache.SetAsync(key, value, s.WriteBehind, s.TagsWith(tags), CancellationToken.None).ConfigureAwait(false);
         }
 
         return value;

@@ -13,10 +13,17 @@ namespace PgOptimizer.Caching;
 // One strategy's cache: its FusionCache instance, tiers, events and counters.
 public sealed partial class SmartCache
 {
-    /// <summary>The factory wrapper of one miss: times the factory and says whether it ran.</summary>
-    private sealed class FactoryRun<T>(Func<CancellationToken, Task<T>> factory, CacheStrategyStats stats)
+    /// <summary>
+    /// The factory wrapper of one miss: times the factory, says whether it ran, and hands it the
+    /// caller's token. FusionCache gets no token: given a cancellable one it races every Redis call
+    /// and the factory against a timer (two cancellation sources and a Task.Delay each); the caller's
+    /// cancellation reaches the query through the factory, Redis calls end at Redis's own timeout.
+    /// </summary>
+    private sealed class FactoryRun<T>(Func<CancellationToken, Task<T>> factory, CacheStrategyStats stats, CancellationToken callerToken)
     {
         public bool Ran;
+
+        public long Ticks;
 
         public async Task<T> RunAsync(FusionCacheFactoryExecutionContext<T> context, CancellationToken cancellationToken)
         {
@@ -24,11 +31,12 @@ public sealed partial class SmartCache
             var started = Stopwatch.GetTimestamp();
             try
             {
-                return await factory(cancellationToken).ConfigureAwait(false);
+                return await factory(callerToken.CanBeCanceled ? callerToken : cancellationToken).ConfigureAwait(false);
             }
             finally
             {
-                stats.Miss(Stopwatch.GetTimestamp() - started);
+                Ticks = Stopwatch.GetTimestamp() - started;
+                stats.Miss(Ticks);
             }
         }
     }
@@ -52,8 +60,8 @@ public sealed partial class SmartCache
                 IsFailSafeEnabled = strategy.FailSafeMaxDuration > TimeSpan.Zero,
                 FailSafeMaxDuration = strategy.FailSafeMaxDuration > TimeSpan.Zero ? strategy.Duration + strategy.FailSafeMaxDuration : strategy.Duration,
                 FactorySoftTimeout = strategy.FactorySoftTimeout,
-                DistributedCacheSoftTimeout = options.DistributedSoftTimeout,
-                DistributedCacheHardTimeout = options.DistributedSoftTimeout * 4,
+                DistributedCacheSoftTimeout = options.DistributedSoftTimeout ?? Timeout.InfiniteTimeSpan,
+                DistributedCacheHardTimeout = options.DistributedSoftTimeout * 4 ?? Timeout.InfiniteTimeSpan,
                 AllowBackgroundDistributedCacheOperations = options.BackgroundDistributedOperations,
                 AllowBackgroundBackplaneOperations = options.BackgroundDistributedOperations,
                 ReThrowDistributedCacheExceptions = false,
@@ -62,6 +70,36 @@ public sealed partial class SmartCache
             };
             MemoryOnly = Entry.Duplicate();
             MemoryOnly.SkipDistributedCacheRead = true;
+            // A value loaded by the factory is what the database holds now: another instance's copy
+            // differs only if the data changed, and a change invalidates by tag or key, which is
+            // broadcast. So a load is not announced on the backplane (one PUBLISH per miss saved);
+            // explicit sets, removals and tag invalidations still are.
+            Load = Entry.Duplicate();
+            Load.SkipBackplaneNotifications = true;
+            // While Redis does not pay, a miss skips the read (the round trip on the caller's path) but
+            // still writes what it loaded, in the background: Redis stays as full as it would be, so
+            // the next measurement is fair, and other instances keep finding the values there.
+            // (FusionCache does no distributed work for a call that skips the read and the backplane,
+            // so the write is a call of its own that skips the memory tier.)
+            LoadMemoryOnly = Load.Duplicate();
+            LoadMemoryOnly.SkipDistributedCacheRead = true;
+            LoadMemoryOnly.SkipDistributedCacheWrite = true;
+            WriteBehind = Load.Duplicate();
+            WriteBehind.SkipMemoryCacheRead = true;
+            WriteBehind.SkipMemoryCacheWrite = true;
+            WriteBehind.AllowBackgroundDistributedCacheOperations = true;
+            Redis = multiplexer is not null && strategy.AdaptiveRedis ? new RedisTierGovernor(CacheDefaults.RedisWindow, strategy.RedisProbeInterval) : null;
+            Stats.Governor = Redis;
+            // A tag's marker (when the tag was last invalidated) is read from Redis on an instance's
+            // first check of that tag; a tag never invalidated has no marker, and FusionCache would
+            // then write a zero marker to Redis and announce it on the backplane for each new tag (a
+            // HSET, an EXPIRE and a PUBLISH per first-seen tag). The zero stays in memory only; a real
+            // invalidation writes the marker and tells every instance to drop its copy.
+            var tagOptions = new FusionCacheOptions().TagsDefaultEntryOptions.Duplicate();
+            tagOptions.SkipDistributedCacheWrite = true;
+            tagOptions.SkipBackplaneNotifications = true;
+            tagOptions.DistributedCacheSoftTimeout = Entry.DistributedCacheSoftTimeout;
+            tagOptions.DistributedCacheHardTimeout = Entry.DistributedCacheHardTimeout;
             // No CacheKeyPrefix: FusionCache would concatenate it onto every key, memory hits included.
             // Each strategy has its own memory tier; Redis keys get the prefix from InstanceName.
             var fusionOptions = new FusionCacheOptions
@@ -69,6 +107,7 @@ public sealed partial class SmartCache
                 CacheName = name,
                 BackplaneChannelPrefix = $"{options.KeyPrefix}{name}",
                 DefaultEntryOptions = Entry,
+                TagsDefaultEntryOptions = tagOptions,
                 DistributedCacheCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
                 BackplaneCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
                 WaitForInitialBackplaneSubscribe = true,
@@ -115,6 +154,18 @@ public sealed partial class SmartCache
         public FusionCacheEntryOptions Entry { get; }
 
         public FusionCacheEntryOptions MemoryOnly { get; }
+
+        /// <summary>The options of a value the factory loaded: stored in both tiers, not announced on the backplane.</summary>
+        public FusionCacheEntryOptions Load { get; }
+
+        /// <summary>The options of a miss while reading Redis does not pay: memory only.</summary>
+        public FusionCacheEntryOptions LoadMemoryOnly { get; }
+
+        /// <summary>The options of writing such a miss's value to Redis, in the background.</summary>
+        public FusionCacheEntryOptions WriteBehind { get; }
+
+        /// <summary>Whether misses go to Redis; null when there is no Redis or the strategy always uses it.</summary>
+        public RedisTierGovernor? Redis { get; }
 
         public CacheStrategyStats Stats { get; }
 

@@ -7,7 +7,9 @@ namespace PgOptimizer.Connections;
 /// <summary>Connections of one endpoint currently handed out, with their command clocks.</summary>
 internal sealed class CommandTimer(PgEndpoint endpoint)
 {
-    private readonly ConcurrentDictionary<NpgsqlConnection, CommandClock> _open = new(ReferenceEqualityComparer.Instance);
+    // Every call adds and removes its connection: with the default lock count (one per core) the
+    // callers of a busy endpoint queue on a few locks.
+    private readonly ConcurrentDictionary<NpgsqlConnection, CommandClock> _open = new(concurrencyLevel: 64, capacity: 256, ReferenceEqualityComparer.Instance);
 
     public ICommandObserver? Observer;
 

@@ -44,6 +44,23 @@ public sealed partial class RedisConnection : IAsyncDisposable
     /// <summary>True when connected right now.</summary>
     public bool IsConnected => _multiplexer?.IsConnected == true;
 
+    /// <summary>
+    /// A separate connection allowed server commands (INFO), for measurements; the caller disposes
+    /// it. Null when Redis is not configured.
+    /// </summary>
+    internal async Task<ConnectionMultiplexer?> ConnectAdminAsync()
+    {
+        if (_config is null)
+        {
+            return null;
+        }
+
+        var admin = _config.Clone();
+        admin.AllowAdmin = true;
+        admin.ClientName = "pgopt-measure";
+        return await ConnectionMultiplexer.ConnectAsync(admin).ConfigureAwait(false);
+    }
+
     /// <summary>The multiplexer, connecting on first use; null when Redis is not configured.</summary>
     public async ValueTask<IConnectionMultiplexer?> GetMultiplexerAsync(CancellationToken cancellationToken = default)
     {

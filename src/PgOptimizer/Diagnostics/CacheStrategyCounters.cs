@@ -9,6 +9,18 @@ public sealed record CacheStrategyCounters(
     string Strategy, long MemoryHits, long DistributedHits, long Misses, long StaleServed, long Evictions,
     long Writes, long RawBytes, long StoredBytes, string FactoryHistogram)
 {
+    /// <summary>True while this strategy's misses skip Redis because it cost them more than it saved.</summary>
+    public bool RedisBypassed { get; init; }
+
+    /// <summary>Times the strategy's misses were sent past Redis.</summary>
+    public long RedisBypasses { get; init; }
+
+    /// <summary>Mean µs a miss spent on Redis beyond its query, in the last window measured (null before one).</summary>
+    public double? RedisCostMicrosPerMiss { get; init; }
+
+    /// <summary>Mean µs of queries Redis saved per miss, in the last window measured (null before one).</summary>
+    public double? RedisSavingMicrosPerMiss { get; init; }
+
     /// <summary>Hits in either tier.</summary>
     public long Hits => MemoryHits + DistributedHits;
 
@@ -26,6 +38,12 @@ public sealed record CacheStrategyCounters(
         list.ForEach(c => h.Add(LatencyHistogram.Decode(c.FactoryHistogram)));
         return new CacheStrategyCounters(strategy, list.Sum(c => c.MemoryHits), list.Sum(c => c.DistributedHits), list.Sum(c => c.Misses),
             list.Sum(c => c.StaleServed), list.Sum(c => c.Evictions), list.Sum(c => c.Writes), list.Sum(c => c.RawBytes), list.Sum(c => c.StoredBytes),
-            LatencyHistogram.Encode(h));
+            LatencyHistogram.Encode(h))
+        {
+            RedisBypassed = list.Any(c => c.RedisBypassed),
+            RedisBypasses = list.Sum(c => c.RedisBypasses),
+            RedisCostMicrosPerMiss = list.Select(c => c.RedisCostMicrosPerMiss).Where(v => v is not null).DefaultIfEmpty().Average(),
+            RedisSavingMicrosPerMiss = list.Select(c => c.RedisSavingMicrosPerMiss).Where(v => v is not null).DefaultIfEmpty().Average(),
+        };
     }
 }

@@ -20,6 +20,15 @@ public sealed record LoadTestReport(
     /// <summary>Tables left out of the write check (written by INSERT ... ON CONFLICT, whose lost races the statistics count).</summary>
     public IReadOnlyList<string> UncheckedTables { get; init; } = [];
 
+    /// <summary>Open loop: how late the load generator itself reached the requests; null in a closed loop.</summary>
+    public LatencySummary? GeneratorLag { get; init; }
+
+    /// <summary>Open loop: the generator fell behind its schedule (see <see cref="OpenLoopReport.GeneratorFellBehind"/>).</summary>
+    public bool GeneratorFellBehind { get; init; }
+
+    /// <summary>CPU used over the measured interval by the client, the PostgreSQL servers and Redis; null when not measured.</summary>
+    public CpuUsage? Cpu { get; init; }
+
     /// <summary>Share of requests that succeeded.</summary>
     public double SuccessRate => Run.Calls + Run.Errors == 0 ? 0 : (double)Run.Calls / (Run.Calls + Run.Errors);
 }

@@ -22,6 +22,9 @@ public sealed record LoadTestResult(
     /// <summary>The endpoints and pool sizes the executor used.</summary>
     public string RunsOn { get; init; } = string.Empty;
 
+    /// <summary>Each cache strategy's counters at the end of the run (cumulative for the process), with whether its misses still go to Redis; empty without the cache.</summary>
+    public IReadOnlyList<CacheStrategyCounters> Strategies { get; init; } = [];
+
     /// <summary>Hit rate of the run, or null when the cache was not used.</summary>
     public double? CacheHitRate => Cache.HitRatio;
 }

@@ -49,14 +49,16 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         var cacheBefore = cached is null ? default : CacheTotals.Of(cache);
         var runProgress = progress is null ? null : new InlineProgress<WorkloadProgress>(p =>
             progress.Report(new LoadTestProgress(p, cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore))));
+        var servers = connections.Endpoints.Select(e => e.DataSource).ToList();
+        await using var cpu = await CpuMeter.CreateAsync(servers, redis, cancellationToken).ConfigureAwait(false);
         var report = await LoadTester.RunAsync(workload, mix, executor, connections.Primary.DataSource, plan.Options, runProgress, raw,
-            connections.Replicas.Select(r => r.DataSource).ToList(), cancellationToken).ConfigureAwait(false);
+            connections.Replicas.Select(r => r.DataSource).ToList(), cpu, cancellationToken).ConfigureAwait(false);
         var cacheTotals = cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore);
         var coverage = await CoverageAsync(workload, report, cancellationToken).ConfigureAwait(false);
         var runsOn = raw is not null
             ? RawNpgsqlExecutor.Describe(connections)
             : $"connection manager on the primary and {connections.Replicas.Count} replica(s), pool {connections.Primary.MaxPoolSize} per endpoint";
-        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage) { RunsOn = runsOn };
+        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage) { RunsOn = runsOn, Strategies = cached is null ? [] : cache.GetCounters() };
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ public static class LoadTester
         IProgress<WorkloadProgress>? progress = null,
         NpgsqlDataSource? executorDataSource = null,
         IReadOnlyList<NpgsqlDataSource>? replicas = null,
+        CpuMeter? cpu = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(primary);
@@ -45,17 +46,22 @@ public static class LoadTester
         string mode;
         WorkloadReport run;
         double? rate = null;
+        OpenLoopReport? openLoop = null;
         LatencySummary? service = null;
         long delayed = 0, written;
+        CpuReading? cpuStart = null;
         try
         {
             if (options.Rate is { } r)
             {
+                // The open loop warms up inside its runner: the CPU reading starts when the warm-up ends.
+                var cpuStarted = cpu is null ? null : ReadAfterAsync(cpu, options.Warmup, sampling.Token);
                 var open = await OpenLoopRunner.RunAsync(workload, mix, executor,
                     new OpenLoopOptions { Rate = r, Duration = options.Duration, Warmup = options.Warmup, MaxInFlight = options.Concurrency, Seed = options.Seed },
                     progress, cancellationToken).ConfigureAwait(false);
-                (mode, run, rate, service, delayed) = ("open loop", open.Report, open.IntendedRate, open.ServiceTime, open.Delayed);
+                (mode, run, rate, service, delayed, openLoop) = ("open loop", open.Report, open.IntendedRate, open.ServiceTime, open.Delayed, open);
                 written = open.RowsWrittenIncludingWarmup.Where(kv => !excludedOps.Contains(kv.Key)).Sum(kv => kv.Value);
+                cpuStart = cpuStarted is null ? null : await cpuStarted.ConfigureAwait(false);
             }
             else
             {
@@ -69,6 +75,7 @@ public static class LoadTester
                     written += Checked(warm);
                 }
 
+                cpuStart = cpu is null ? null : await cpu.ReadAsync(cancellationToken).ConfigureAwait(false);
                 run = await runner.RunAsync(workload, mix, executor,
                     new WorkloadOptions { Duration = options.Duration, Concurrency = options.Concurrency, Seed = options.Seed },
                     progress, cancellationToken).ConfigureAwait(false);
@@ -80,6 +87,8 @@ public static class LoadTester
         {
             await sampling.CancelAsync().ConfigureAwait(false);
         }
+
+        var cpuUsage = cpuStart is { } begun ? (await cpu!.ReadAsync(cancellationToken).ConfigureAwait(false)).Since(begun, run.Calls + run.Errors) : null;
 
         var (peakConnections, peakBusy) = await peak.ConfigureAwait(false);
 
@@ -100,9 +109,17 @@ public static class LoadTester
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
 
-        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed == written) { UncheckedTables = excluded, PeakBusyDatabaseConnections = peakBusy };
+        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed == written) { UncheckedTables = excluded, PeakBusyDatabaseConnections = peakBusy, Cpu = cpuUsage,
+            GeneratorLag = openLoop?.GeneratorLag, GeneratorFellBehind = openLoop?.GeneratorFellBehind ?? false,
+        };
 
         long Checked(WorkloadReport r) => r.Operations.Where(o => o.Intent == DbIntent.Write && !excludedOps.Contains(o.Name)).Sum(o => o.Rows);
+    }
+
+    private static async Task<CpuReading> ReadAfterAsync(CpuMeter cpu, TimeSpan delay, CancellationToken ct)
+    {
+        await Task.Delay(delay, ct).ConfigureAwait(false);
+        return await cpu.ReadAsync(ct).ConfigureAwait(false);
     }
 
     private static readonly System.Text.RegularExpressions.Regex InsertTarget = new(@"INSERT\s+INTO\s+([A-Za-z_][\w.]*)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);

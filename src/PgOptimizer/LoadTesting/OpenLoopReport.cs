@@ -7,4 +7,14 @@ namespace PgOptimizer.LoadTesting;
 /// time from its actual start, the rate asked for and achieved, requests that had to wait for a
 /// free slot, and rows written per write operation including the warm-up (for checking against the database).
 /// </summary>
-public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, IReadOnlyDictionary<string, long> RowsWrittenIncludingWarmup);
+public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, IReadOnlyDictionary<string, long> RowsWrittenIncludingWarmup)
+{
+    /// <summary>How late the generator itself reached each measured request (before any wait for a free slot).</summary>
+    public LatencySummary GeneratorLag { get; init; } = LatencySummary.Empty;
+
+    /// <summary>
+    /// True when the generator was late enough to matter: its p99 lag over 1 ms and over a tenth of
+    /// the service time's p99. The latencies then include the generator's own delay.
+    /// </summary>
+    public bool GeneratorFellBehind => GeneratorLag.P99Ms > Math.Max(1.0, ServiceTime.P99Ms / 10);
+}

@@ -89,54 +89,93 @@ internal static class OpenLoopRunner
             }
         }
 
+        // The generator runs on a thread of its own, so that a saturated thread pool (the workload's
+        // own continuations) cannot delay when requests start; each request then runs on the pool.
+        // How late the generator itself reached each request is recorded: when that grows, the
+        // latencies measured include the generator's delay and the report says so.
+        var lag = LatencyHistogram.CreateEmpty();
         var lastReport = start;
-        while (!stop.IsCancellationRequested)
+        Exception? generatorFailure = null;
+        void Generate()
         {
-            var now = Stopwatch.GetTimestamp() - start;
-            if (now >= endTicks)
+            try
             {
-                break;
-            }
-
-            var due = (long)(now / ticksPerRequest) + 1;
-            while (dispatched < due && !stop.IsCancellationRequested)
-            {
-                var intended = start + (long)(dispatched * ticksPerRequest);
-                var measured = intended - start >= warmupTicks;
-                dispatched++;
-                if (!slots.Wait(0, CancellationToken.None))
+                while (!stop.IsCancellationRequested)
                 {
-                    Interlocked.Increment(ref late);
-                    await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+                    var now = Stopwatch.GetTimestamp() - start;
+                    if (now >= endTicks)
+                    {
+                        break;
+                    }
+
+                    var due = (long)(now / ticksPerRequest) + 1;
+                    var waitedForSlot = false;
+                    while (dispatched < due && !stop.IsCancellationRequested)
+                    {
+                        var intended = start + (long)(dispatched * ticksPerRequest);
+                        var measured = intended - start >= warmupTicks;
+                        dispatched++;
+                        if (!waitedForSlot && measured)
+                        {
+                            lag.RecordValue(LatencyHistogram.Clamp((Stopwatch.GetTimestamp() - intended) * 1_000_000 / Stopwatch.Frequency));
+                        }
+
+                        if (!slots.Wait(0, CancellationToken.None))
+                        {
+                            // the in-flight limit, not the generator: requests after this one are
+                            // late because of the system under test
+                            Interlocked.Increment(ref late);
+                            waitedForSlot = true;
+                            slots.Wait(stop.Token);
+                        }
+
+                        var op = mix.Next(random.Random);
+                        var args = op.Parameters(random);
+                        var slot = index[op.Name];
+                        inFlight.Add(Task.Run(() => RunOne(op, slot, args, intended, measured), CancellationToken.None));
+                    }
+
+                    if (inFlight.Count > 4096)
+                    {
+                        inFlight.RemoveAll(t => t.IsCompleted);
+                    }
+
+                    if (progress is not null && Stopwatch.GetTimestamp() - lastReport > Stopwatch.Frequency / 4)
+                    {
+                        lastReport = Stopwatch.GetTimestamp();
+                        var elapsed = Stopwatch.GetElapsedTime(start) - options.Warmup;
+                        progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed), live!.P95Ms()));
+                    }
+
+                    // Sleep until the next request is due when that is over a millisecond away (the
+                    // scheduler's resolution), else spin: requests keep their own intended start either way.
+                    var next = (long)(dispatched * ticksPerRequest) - (Stopwatch.GetTimestamp() - start);
+                    if (next > Stopwatch.Frequency / 500)
+                    {
+                        Thread.Sleep(TimeSpan.FromTicks((next - Stopwatch.Frequency / 1000) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+                    }
+                    else if (next > 0)
+                    {
+                        Thread.SpinWait(50);
+                    }
                 }
-
-                var op = mix.Next(random.Random);
-                inFlight.Add(RunOne(op, index[op.Name], op.Parameters(random), intended, measured));
             }
-
-            if (inFlight.Count > 4096)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
-                inFlight.RemoveAll(t => t.IsCompleted);
+                // cancelled
             }
+            catch (Exception ex)
+            {
+                generatorFailure = ex;
+            }
+        }
 
-            if (progress is not null && Stopwatch.GetTimestamp() - lastReport > Stopwatch.Frequency / 4)
-            {
-                lastReport = Stopwatch.GetTimestamp();
-                var elapsed = Stopwatch.GetElapsedTime(start) - options.Warmup;
-                progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed), live!.P95Ms()));
-            }
-
-            // sleep until the next request is due (timer resolution is about a millisecond; requests
-            // that came due meanwhile are sent together, each keeping its own intended start)
-            var next = (long)(dispatched * ticksPerRequest) - (Stopwatch.GetTimestamp() - start);
-            if (next > Stopwatch.Frequency / 1000)
-            {
-                await Task.Delay(TimeSpan.FromTicks(next * TimeSpan.TicksPerSecond / Stopwatch.Frequency), CancellationToken.None).ConfigureAwait(false);
-            }
-            else if (next > 0)
-            {
-                await Task.Yield();
-            }
+        var generator = new Thread(Generate) { IsBackground = true, Name = "pgopt-load-generator", Priority = ThreadPriority.AboveNormal };
+        generator.Start();
+        await Task.Run(generator.Join, CancellationToken.None).ConfigureAwait(false);
+        if (generatorFailure is not null)
+        {
+            throw new InvalidOperationException("The load generator failed: " + generatorFailure.Message, generatorFailure);
         }
 
         await Task.WhenAll(inFlight).ConfigureAwait(false);
@@ -155,6 +194,6 @@ internal static class OpenLoopRunner
 
         var report = new WorkloadReport(workload.Name, executor.Name, options.MaxInFlight, options.Duration, perOp, LatencyHistogram.Summarize(all));
         var written = ops.Select((o, i) => (o.Name, Rows: rowsAll[i])).Where(x => x.Rows > 0).ToDictionary(x => x.Name, x => x.Rows, StringComparer.Ordinal);
-        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencyHistogram.Summarize(service), late, written);
+        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencyHistogram.Summarize(service), late, written) { GeneratorLag = LatencyHistogram.Summarize(lag) };
     }
 }

@@ -110,7 +110,11 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
             string? firstError = null;
             foreach (var w in workers.Where(w => w is not null))
             {
-                h.Add(w.Histograms[i]);
+                if (w.Histograms[i] is { } recorded)
+                {
+                    h.Add(recorded);
+                }
+
                 calls += w.Calls[i];
                 errs += w.Errors[i];
                 rows += w.Rows[i];
@@ -135,7 +139,9 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
     {
         public WorkerState(int ops)
         {
-            Histograms = Enumerable.Range(0, ops).Select(_ => LatencyHistogram.CreateEmpty()).ToArray();
+            // Created on a slot's first call: a histogram is some 27 KB, workers × operations of them
+            // up front is tens of megabytes most of which a run never touches.
+            Histograms = new HistogramBase?[ops];
             Calls = new long[ops];
             Errors = new long[ops];
             Rows = new long[ops];
@@ -144,7 +150,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
 
         public string?[] FirstErrors { get; }
 
-        public HistogramBase[] Histograms { get; }
+        public HistogramBase?[] Histograms { get; }
 
         public long[] Calls { get; }
 
@@ -154,7 +160,7 @@ public sealed partial class WorkloadRunner(ILogger<WorkloadRunner>? logger = nul
 
         public void Record(int slot, long micros, int rows)
         {
-            Histograms[slot].RecordValue(LatencyHistogram.Clamp(micros));
+            (Histograms[slot] ??= LatencyHistogram.CreateEmpty()).RecordValue(LatencyHistogram.Clamp(micros));
             Calls[slot]++;
             Rows[slot] += rows;
         }

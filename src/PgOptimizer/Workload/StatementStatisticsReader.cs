@@ -33,7 +33,8 @@ public sealed class StatementStatisticsReader(PgConnectionManager connections)
         ArgumentNullException.ThrowIfNull(selection);
         if (replicas.Count == 0)
         {
-            return await ReadOneAsync(primary, selection, selection.Top, selection.MinCalls, selection.MinTotalMs, ct).ConfigureAwait(false);
+            // pg_stat_statements keeps a row per user and nesting level: the same statement may appear twice
+            return Merge(await ReadOneAsync(primary, selection, selection.Top, selection.MinCalls, selection.MinTotalMs, ct).ConfigureAwait(false), selection);
         }
 
         // Per server, the thresholds apply only to the sum: a statement may be small on each server.
@@ -52,13 +53,16 @@ public sealed class StatementStatisticsReader(PgConnectionManager connections)
             }
         }
 
-        return all.GroupBy(s => s.QueryId)
+        return Merge(all, selection);
+    }
+
+    private static List<StatementStatistics> Merge(IEnumerable<StatementStatistics> all, StatementSelection selection) =>
+        all.GroupBy(s => s.QueryId)
             .Select(g => new StatementStatistics(g.Key, g.First().Query, g.Sum(x => x.Calls), g.Sum(x => x.TotalMs), g.Sum(x => x.Rows)))
             .Where(s => s.Calls >= selection.MinCalls && s.TotalMs >= selection.MinTotalMs)
             .OrderByDescending(s => s.TotalMs)
             .Take(selection.Top)
             .ToList();
-    }
 
     private static async Task<IReadOnlyList<StatementStatistics>> ReadOneAsync(
         NpgsqlConnection connection, StatementSelection selection, int top, long minCalls, double minTotalMs, CancellationToken ct)

@@ -46,6 +46,9 @@ public sealed class SmartCacheTests : IAsyncLifetime
         var b = NewInstance();
         var runsOnB = 0;
         Assert.Equal("v1", await a.GetOrSetAsync("pitch:1:details", Factory("v1"), CacheStrategies.PitchDetails, ["pitch:1"]));
+        // a's write reaches Redis in the background
+        await TestServices.WaitUntilAsync(async () => (await b.TryGetAsync<string>("pitch:1:details", CacheStrategies.PitchDetails)).HasValue,
+            TimeSpan.FromSeconds(10), "the value to reach Redis");
         Assert.Equal("v1", await b.GetOrSetAsync("pitch:1:details", Factory("other", () => runsOnB++), CacheStrategies.PitchDetails, ["pitch:1"]));
         Assert.Equal(0, runsOnB); // b found it in Redis
         Assert.Equal(1, b.GetCounters().Single(c => c.Strategy == CacheStrategies.PitchDetails).DistributedHits);
@@ -58,6 +61,31 @@ public sealed class SmartCacheTests : IAsyncLifetime
         // b's write reaches Redis in the background; then a reads the new value from there
         await TestServices.WaitUntilAsync(async () => (await a.TryGetAsync<string>("pitch:1:details", CacheStrategies.PitchDetails)) is { HasValue: true, Value: "v2" },
             TimeSpan.FromSeconds(10), "the new value to reach the first instance");
+    }
+
+    [Fact]
+    public async Task A_strategy_whose_misses_Redis_never_answers_stops_reading_Redis_but_still_writes_to_it()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        // distinct keys, a factory that costs nothing: every Redis read on a miss is pure cost
+        for (var i = 0; i < CacheDefaults.RedisWindow; i++)
+        {
+            Assert.Equal($"v{i}", await a.GetOrSetAsync($"user:{i}:profile", Factory($"v{i}"), CacheStrategies.UserProfile));
+        }
+
+        var counters = a.GetCounters().Single(c => c.Strategy == CacheStrategies.UserProfile);
+        Assert.True(counters.RedisBypassed, "the strategy still reads Redis on its misses");
+        Assert.Equal(1, counters.RedisBypasses);
+        Assert.True(counters.RedisCostMicrosPerMiss > counters.RedisSavingMicrosPerMiss);
+        Assert.False(a.GetCounters().Single(c => c.Strategy == CacheStrategies.PitchDetails).RedisBypassed); // per strategy
+
+        // skipping Redis: the next miss loads without reading it, and the value is still written there for the others
+        var runs = 0;
+        Assert.Equal("fresh", await a.GetOrSetAsync("user:fresh:profile", Factory("fresh", () => runs++), CacheStrategies.UserProfile));
+        Assert.Equal(1, runs);
+        await TestServices.WaitUntilAsync(async () => (await b.TryGetAsync<string>("user:fresh:profile", CacheStrategies.UserProfile)) is { HasValue: true, Value: "fresh" },
+            TimeSpan.FromSeconds(10), "the value loaded while skipping Redis to reach Redis");
     }
 
     [Fact]

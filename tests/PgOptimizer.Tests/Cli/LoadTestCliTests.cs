@@ -26,6 +26,15 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.True(r.GetProperty("peakDatabaseConnections").GetInt32() >= 1);
         Assert.InRange(r.GetProperty("indexCoverage").GetDouble(), 0.0, 1.0);
         Assert.InRange(r.GetProperty("peakBusyDatabaseConnections").GetInt32(), 0, r.GetProperty("peakDatabaseConnections").GetInt32());
+
+        // CPU per request over the measured interval: the client always, PostgreSQL because the test
+        // server runs on this machine; the whole machine's busy time holds both.
+        var cpu = r.GetProperty("cpu");
+        Assert.Equal(r.GetProperty("totalRequests").GetInt64(), cpu.GetProperty("requests").GetInt64());
+        var client = cpu.GetProperty("clientMicrosPerRequest").GetDouble();
+        var database = cpu.GetProperty("databaseMicrosPerRequest").GetDouble();
+        Assert.True(client > 0 && database > 0, cpu.ToString());
+        Assert.True(cpu.GetProperty("machineSeconds").GetDouble() >= cpu.GetProperty("clientSeconds").GetDouble() * 0.9, cpu.ToString());
     }
 
     [Fact]
@@ -42,6 +51,11 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.InRange(o.GetProperty("totalRequests").GetInt64(), 400, 500); // 150/s for 3 s, scheduled, not best effort
         Assert.Equal("pgoptimizer+cache", o.GetProperty("executor").GetString()); // the toolkit's whole path by default
         Assert.InRange(o.GetProperty("cacheHitRate").GetDouble(), 0.01, 1.0); // the skewed keys repeat
+        // the generator's own lateness is measured and reported (it runs on a thread of its own)
+        var lag = o.GetProperty("generatorLag");
+        Assert.InRange(lag.GetProperty("count").GetInt64(), 1, o.GetProperty("totalRequests").GetInt64()); // requests after a wait for a free slot are the system's delay, not the generator's
+        Assert.InRange(lag.GetProperty("p50Ms").GetDouble(), 0, 50);
+        Assert.Equal(JsonValueKind.Array, o.GetProperty("cacheStrategies").ValueKind);
 
         var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--concurrency", "4", "--duration", "2s", "--warmup", "0s", "--raw", "--json");
         Assert.True(closed.ExitCode == 0, closed.All);
@@ -49,6 +63,7 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         AssertSound(c);
         Assert.Equal("raw-npgsql", c.GetProperty("executor").GetString());
         Assert.Equal(JsonValueKind.Null, c.GetProperty("cacheHitRate").ValueKind);
+        Assert.Equal(JsonValueKind.Null, c.GetProperty("generatorLag").ValueKind); // closed loop: no generator schedule
     }
 
     [Fact]

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+
+namespace PgOptimizer.Caching;
+
+/// <summary>
+/// Decides, per strategy, whether its misses in memory go to Redis. A lookup in Redis costs every
+/// memory miss a round trip (and the value a write after a load); it pays only when Redis holds the
+/// value often enough that the database queries it saves outweigh that. The governor measures
+/// both over windows of misses that read Redis: the time a miss spends beyond its database query
+/// (the Redis cost), and the share of misses Redis answered times the mean query time (the
+/// saving). When the cost is higher, misses skip the Redis read for
+/// <see cref="CacheStrategy.RedisProbeInterval"/>, then Redis is measured again. Loaded values are
+/// still written to Redis (in the background), so it stays as full as it would be and the next
+/// measurement is fair; tag markers are always read from Redis, so invalidations from other
+/// instances still apply.
+/// </summary>
+internal sealed class RedisTierGovernor(int window, TimeSpan probeInterval, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly object _gate = new();
+    private long _misses;
+    private long _answered;
+    private long _missTicks;
+    private long _factoryTicks;
+    private long _factoryRuns;
+    private long _bypassUntil;
+    private long _decisions;
+
+    /// <summary>True while misses skip Redis.</summary>
+    public bool Bypassing => _bypassUntil != 0 && _time.GetTimestamp() < Volatile.Read(ref _bypassUntil);
+
+    /// <summary>Times misses were sent past Redis.</summary>
+    public long Bypasses => Interlocked.Read(ref _decisions);
+
+    /// <summary>Mean µs a miss spent on Redis beyond its query, in the last window measured.</summary>
+    public double? CostMicros { get; private set; }
+
+    /// <summary>Mean µs of queries Redis saved per miss, in the last window measured.</summary>
+    public double? SavingMicros { get; private set; }
+
+    /// <summary>Records one miss in memory that went to Redis: its whole time, whether Redis (or another caller's load) answered it, and the query's time if it ran.</summary>
+    public void Record(long missTicks, bool answered, long factoryTicks)
+    {
+        lock (_gate)
+        {
+            _misses++;
+            _missTicks += missTicks;
+            if (answered)
+            {
+                _answered++;
+            }
+            else
+            {
+                _factoryRuns++;
+                _factoryTicks += factoryTicks;
+            }
+
+            if (_misses < window || _factoryRuns == 0)
+            {
+                return;
+            }
+
+            var meanQuery = (double)_factoryTicks / _factoryRuns;
+            // A miss's time beyond its query is Redis's: the read, and the wait for an answer.
+            var cost = Math.Max(0, (double)(_missTicks - _factoryTicks) / _misses);
+            var saving = (double)_answered / _misses * meanQuery;
+            CostMicros = cost * 1_000_000 / Stopwatch.Frequency;
+            SavingMicros = saving * 1_000_000 / Stopwatch.Frequency;
+            if (cost > saving)
+            {
+                Volatile.Write(ref _bypassUntil, _time.GetTimestamp() + (long)(probeInterval.TotalSeconds * _time.TimestampFrequency));
+                _decisions++;
+            }
+
+            _misses = _answered = _missTicks = _factoryTicks = _factoryRuns = 0;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
+using PgOptimizer.Caching;
+
+namespace PgOptimizer.Tests.Caching;
+
+public sealed class RedisTierGovernorTests
+{
+    private static long Ms(double ms) => (long)(ms * Stopwatch.Frequency / 1000);
+
+    [Fact]
+    public void Misses_skip_Redis_when_its_round_trip_costs_more_than_the_queries_it_saves_and_Redis_is_measured_again_after_the_probe_interval()
+    {
+        var time = new FakeTimeProvider();
+        var governor = new RedisTierGovernor(window: 10, probeInterval: TimeSpan.FromMinutes(1), time);
+
+        // Redis answers 1 miss in 10; a query takes 1 ms, the Redis read 0.5 ms: saves 0.1 ms, costs 0.5 ms
+        for (var i = 0; i < 9; i++)
+        {
+            governor.Record(Ms(1.5), answered: false, factoryTicks: Ms(1));
+            Assert.False(governor.Bypassing);
+        }
+
+        governor.Record(Ms(0.5), answered: true, factoryTicks: 0);
+        Assert.True(governor.Bypassing);
+        Assert.Equal(1, governor.Bypasses);
+        Assert.Equal(500, governor.CostMicros!.Value, 1);
+        Assert.Equal(100, governor.SavingMicros!.Value, 1);
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True(governor.Bypassing);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(governor.Bypassing); // measured again
+    }
+
+    [Fact]
+    public void Redis_stays_on_when_it_answers_enough_misses_to_pay_for_its_round_trip()
+    {
+        var governor = new RedisTierGovernor(window: 10, probeInterval: TimeSpan.FromMinutes(1), new FakeTimeProvider());
+
+        // Redis answers half the misses; a query takes 5 ms, the read 0.5 ms: saves 2.5 ms, costs 0.5 ms
+        for (var i = 0; i < 10; i++)
+        {
+            governor.Record(i % 2 == 0 ? Ms(0.5) : Ms(5.5), answered: i % 2 == 0, factoryTicks: i % 2 == 0 ? 0 : Ms(5));
+        }
+
+        Assert.False(governor.Bypassing);
+        Assert.Equal(0, governor.Bypasses);
+        Assert.True(governor.SavingMicros > governor.CostMicros);
+    }
+}
