@@ -99,7 +99,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             {
                 report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.GeneratorLag, report.GeneratorFellBehind,
+                report.GeneratorLag, report.GeneratorFellBehind, warmedUpSeconds = report.WarmedUpFor.TotalSeconds,
                 cpu = Cpu(report.Cpu),
                 cacheStrategies = result.Strategies.Where(c => c.Hits + c.Misses > 0).Select(c => new
                 {
@@ -172,6 +172,11 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         var total = r.Run.Calls + r.Run.Errors;
         AnsiConsole.MarkupLine($"[bold]Load test[/] — {r.Mode}{(r.IntendedRate is { } rate ? $" at {Output.N(rate)} req/s" : $", {r.Run.Concurrency} workers")}, {executor}, {r.Run.Elapsed.TotalSeconds:F0} s measured");
         AnsiConsole.WriteLine($"Runs on: {result.RunsOn}");
+        if (r.WarmedUpFor > TimeSpan.Zero)
+        {
+            AnsiConsole.WriteLine($"Warm-up: {r.WarmedUpFor.TotalSeconds:F0} s unmeasured" + (r.Mode == "closed loop" ? " (a closed loop keeps warming up while the JIT is still compiling, up to four times --warmup and 20 s more)" : string.Empty));
+        }
+
         AnsiConsole.WriteLine($"Total Requests: {total.ToString("N0", CultureInfo.InvariantCulture)}");
         AnsiConsole.WriteLine($"Success Rate: {r.SuccessRate:P2}");
         AnsiConsole.WriteLine($"Average Response Time: {l.MeanMs:F2}ms");

@@ -11,7 +11,9 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) : IOperationExecutor
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(StringComparer.Ordinal);
+    // Read by every request (lock-free), written once per key: with the default lock count (one per
+    // core) the workers would queue on its locks.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
     private long _requests;
     private long _firstRequests;
 
@@ -61,7 +63,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
 
         var key = c.Key(parameters);
         Interlocked.Increment(ref _requests);
-        if (_seen.TryAdd(key, 0))
+        if (!_seen.ContainsKey(key) && _seen.TryAdd(key, 0))
         {
             Interlocked.Increment(ref _firstRequests);
         }

@@ -20,6 +20,12 @@ public sealed record LoadTestReport(
     /// <summary>Tables left out of the write check (written by INSERT ... ON CONFLICT, whose lost races the statistics count).</summary>
     public IReadOnlyList<string> UncheckedTables { get; init; } = [];
 
+    /// <summary>
+    /// The warm-up actually run before the measured interval: the one asked for, extended a second
+    /// at a time (up to 20 s, and four times the warm-up asked for) while the JIT was still compiling, so that the run measures the steady state.
+    /// </summary>
+    public TimeSpan WarmedUpFor { get; init; }
+
     /// <summary>Open loop: how late the load generator itself reached the requests; null in a closed loop.</summary>
     public LatencySummary? GeneratorLag { get; init; }
 
