@@ -27,6 +27,9 @@ public sealed record DemoPhase([property: JsonIgnore] string Name, [property: Js
     /// <summary>What an ideal cache would have hit on the same requests.</summary>
     public double? IdealCacheHitRate => Result.IdealCacheHitRate;
 
+    /// <summary>What an ideal cache honouring the writes' invalidations would have hit; null unless the cache started empty.</summary>
+    public double? IdealCacheHitRateWithInvalidation => Result.IdealCacheHitRateWithInvalidation;
+
     /// <summary>Share of requests whose plan scans no large table sequentially.</summary>
     public double? IndexCoverage => Result.Coverage?.ByCalls;
 

@@ -97,7 +97,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             var warmed = result.Warmup;
             Output.WriteJson(new
             {
-                report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
+                report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, idealCacheHitRateWithInvalidation = result.IdealCacheHitRateWithInvalidation, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
                 report.GeneratorLag, report.GeneratorFellBehind, warmedUpSeconds = report.WarmedUpFor.TotalSeconds,
                 cpu = Cpu(report.Cpu),
@@ -209,7 +209,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         AnsiConsole.WriteLine(cache.Hits + cache.Misses == 0
             ? "Cache: not used"
             : $"Cache hit rate: {(double)cache.Hits / (cache.Hits + cache.Misses):P1} ({cache.Hits} hits, {cache.Misses} misses, the run's unmeasured warm-up included)" +
-              (idealHitRate is { } ideal ? $"; an ideal cache would have hit {ideal:P1} of these requests (each key's first request misses)" : string.Empty));
+              (idealHitRate is { } ideal ? $"; an ideal cache would have hit {ideal:P1} of these requests (each key's first request misses)" : string.Empty) +
+              (result.IdealCacheHitRateWithInvalidation is { } correct ? $", {correct:P1} if it honours the writes' invalidations" : string.Empty));
         foreach (var c in result.Strategies.Where(c => c.RedisBypasses > 0))
         {
             AnsiConsole.WriteLine($"Cache strategy {c.Strategy}: misses skipped Redis {c.RedisBypasses} time(s), where it cost more than the queries it saved; now {CacheStatsCommand.RedisTier(!c.RedisBypassed, c.RedisCostMicrosPerMiss, c.RedisSavingMicrosPerMiss)}");

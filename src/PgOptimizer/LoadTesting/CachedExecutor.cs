@@ -14,8 +14,12 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
     // Read by every request (lock-free), written once per key: with the default lock count (one per
     // core) the workers would queue on its locks.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
+    // The ideal cache that honours invalidations: keys it holds now, and the keys carrying each tag.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _valid = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _keysByTag = new(StringComparer.Ordinal);
     private long _requests;
     private long _firstRequests;
+    private long _compulsory;
 
     /// <inheritdoc />
     public string Name => inner.Name + "+cache";
@@ -31,8 +35,36 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
     /// </summary>
     public double? IdealHitRate => CacheableRequests == 0 ? null : 1 - (double)Interlocked.Read(ref _firstRequests) / CacheableRequests;
 
+    /// <summary>
+    /// The hit rate an ideal cache that stays correct would have had: as <see cref="IdealHitRate"/>,
+    /// except that a key whose tag a write invalidated must be loaded again (its next request
+    /// misses). The measured hit rate below it is expiry and memory limits only.
+    /// </summary>
+    public double? IdealHitRateWithInvalidation => CacheableRequests == 0 ? null : 1 - (double)Interlocked.Read(ref _compulsory) / CacheableRequests;
+
     /// <summary>Counts a key as already loaded (e.g. by a warm-up), so that its first request is no compulsory miss.</summary>
-    public void MarkLoaded(string key) => _seen.TryAdd(key, 0);
+    public void MarkLoaded(string key) => MarkLoaded(key, []);
+
+    /// <summary>Counts a key with its tags as already loaded (e.g. by a warm-up).</summary>
+    public void MarkLoaded(string key, IEnumerable<string> tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
+        _seen.TryAdd(key, 0);
+        Load(key, tags);
+    }
+
+    private void Load(string key, IEnumerable<string> tags)
+    {
+        _valid.TryAdd(key, 0);
+        foreach (var tag in tags)
+        {
+            var keys = _keysByTag.GetOrAdd(tag, static _ => new(StringComparer.Ordinal));
+            if (!keys.ContainsKey(key))
+            {
+                keys.TryAdd(key, 0);
+            }
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask<int> ExecuteAsync(WorkloadOperation operation, object?[] parameters, CancellationToken cancellationToken)
@@ -46,7 +78,18 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         var rows = await inner.ExecuteAsync(operation, parameters, cancellationToken).ConfigureAwait(false);
         if (operation.Invalidates is { } i)
         {
-            await cache.InvalidateByTagsAsync(i.Tags(parameters), i.Strategies, cancellationToken).ConfigureAwait(false);
+            var tags = i.Tags(parameters);
+            await cache.InvalidateByTagsAsync(tags, i.Strategies, cancellationToken).ConfigureAwait(false);
+            foreach (var tag in tags)
+            {
+                if (_keysByTag.TryGetValue(tag, out var keys))
+                {
+                    foreach (var key in keys.Keys)
+                    {
+                        _valid.TryRemove(key, out _);
+                    }
+                }
+            }
         }
 
         return rows;
@@ -62,12 +105,19 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         }
 
         var key = c.Key(parameters);
+        var tags = c.Tags(parameters);
         Interlocked.Increment(ref _requests);
         if (!_seen.ContainsKey(key) && _seen.TryAdd(key, 0))
         {
             Interlocked.Increment(ref _firstRequests);
         }
 
-        return cache.GetOrSetAsync(key, ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, c.Tags(parameters), cancellationToken);
+        if (!_valid.ContainsKey(key))
+        {
+            Interlocked.Increment(ref _compulsory);
+            Load(key, tags);
+        }
+
+        return cache.GetOrSetAsync(key, ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, tags, cancellationToken);
     }
 }

@@ -25,6 +25,13 @@ public sealed record LoadTestResult(
     /// <summary>Each cache strategy's counters at the end of the run (cumulative for the process), with whether its misses still go to Redis; empty without the cache.</summary>
     public IReadOnlyList<CacheStrategyCounters> Strategies { get; init; } = [];
 
+    /// <summary>
+    /// What an ideal cache that stays correct would have hit: each key's first request and its first
+    /// request after a write invalidated it miss; null unless the cache started empty. Between this
+    /// and <see cref="CacheHitRate"/> are only expiry and memory limits.
+    /// </summary>
+    public double? IdealCacheHitRateWithInvalidation { get; init; }
+
     /// <summary>Hit rate of the run, or null when the cache was not used.</summary>
     public double? CacheHitRate => Cache.HitRatio;
 }

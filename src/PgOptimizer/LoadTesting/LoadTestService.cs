@@ -58,7 +58,10 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         var runsOn = raw is not null
             ? RawNpgsqlExecutor.Describe(connections)
             : $"connection manager on the primary and {connections.Replicas.Count} replica(s), pool {connections.Primary.MaxPoolSize} per endpoint";
-        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage) { RunsOn = runsOn, Strategies = cached is null ? [] : cache.GetCounters() };
+        return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage) {
+            RunsOn = runsOn, Strategies = cached is null ? [] : cache.GetCounters(),
+            IdealCacheHitRateWithInvalidation = coldStart ? cached!.IdealHitRateWithInvalidation : null,
+        };
     }
 
     /// <summary>

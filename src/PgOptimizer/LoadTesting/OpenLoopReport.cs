@@ -9,12 +9,13 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, double AchievedRate, LatencySummary ServiceTime, long Delayed, IReadOnlyDictionary<string, long> RowsWrittenIncludingWarmup)
 {
-    /// <summary>How late the generator itself reached each measured request (before any wait for a free slot).</summary>
+    /// <summary>How late the generator itself reached each measured request, not counting time it waited for a free slot (the system under test).</summary>
     public LatencySummary GeneratorLag { get; init; } = LatencySummary.Empty;
 
     /// <summary>
-    /// True when the generator was late enough to matter: its p99 lag over 1 ms and over a tenth of
-    /// the service time's p99. The latencies then include the generator's own delay.
+    /// True when the generator was late enough to matter: its p99 lag over 2 ms (it sleeps a
+    /// millisecond at least) and over a tenth of the service time's p99. The latencies then include
+    /// the generator's own delay.
     /// </summary>
-    public bool GeneratorFellBehind => GeneratorLag.P99Ms > Math.Max(1.0, ServiceTime.P99Ms / 10);
+    public bool GeneratorFellBehind => GeneratorLag.P99Ms > Math.Max(2.0, ServiceTime.P99Ms / 10);
 }

@@ -95,6 +95,7 @@ internal static class OpenLoopRunner
         // latencies measured include the generator's delay and the report says so.
         var lag = LatencyHistogram.CreateEmpty();
         var lastReport = start;
+        var slotFreed = start;
         Exception? generatorFailure = null;
         void Generate()
         {
@@ -109,24 +110,23 @@ internal static class OpenLoopRunner
                     }
 
                     var due = (long)(now / ticksPerRequest) + 1;
-                    var waitedForSlot = false;
                     while (dispatched < due && !stop.IsCancellationRequested)
                     {
                         var intended = start + (long)(dispatched * ticksPerRequest);
                         var measured = intended - start >= warmupTicks;
                         dispatched++;
-                        if (!waitedForSlot && measured)
+                        if (measured)
                         {
-                            lag.RecordValue(LatencyHistogram.Clamp((Stopwatch.GetTimestamp() - intended) * 1_000_000 / Stopwatch.Frequency));
+                            // the generator's own lateness: what waiting for a free slot (the system
+                            // under test) does not explain
+                            lag.RecordValue(LatencyHistogram.Clamp((Stopwatch.GetTimestamp() - Math.Max(intended, slotFreed)) * 1_000_000 / Stopwatch.Frequency));
                         }
 
                         if (!slots.Wait(0, CancellationToken.None))
                         {
-                            // the in-flight limit, not the generator: requests after this one are
-                            // late because of the system under test
                             Interlocked.Increment(ref late);
-                            waitedForSlot = true;
                             slots.Wait(stop.Token);
+                            slotFreed = Stopwatch.GetTimestamp();
                         }
 
                         var op = mix.Next(random.Random);
@@ -147,16 +147,14 @@ internal static class OpenLoopRunner
                         progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed), live!.P95Ms()));
                     }
 
-                    // Sleep until the next request is due when that is over a millisecond away (the
-                    // scheduler's resolution), else spin: requests keep their own intended start either way.
+                    // Sleep until the next request is due, a millisecond at least (the scheduler's
+                    // resolution): requests that came due meanwhile go together, each keeping its own
+                    // intended start. Never spin: on a small machine a spinning generator takes a core
+                    // from the system it measures.
                     var next = (long)(dispatched * ticksPerRequest) - (Stopwatch.GetTimestamp() - start);
-                    if (next > Stopwatch.Frequency / 500)
+                    if (next > 0)
                     {
-                        Thread.Sleep(TimeSpan.FromTicks((next - Stopwatch.Frequency / 1000) * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-                    }
-                    else if (next > 0)
-                    {
-                        Thread.SpinWait(50);
+                        stop.Token.WaitHandle.WaitOne(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, next * TimeSpan.TicksPerSecond / Stopwatch.Frequency))); // wakes on cancellation
                     }
                 }
             }

@@ -46,8 +46,9 @@ public static class WorkloadWarmup
             var key = policy.Key(args);
             if (seen.Add(key))
             {
-                entries.Add(new CacheWarmupEntry<QueryResult>(key, policy.Strategy, ct => database.QueryAsync(op, args, ct).AsTask(), policy.Tags(args)));
-                tracker?.MarkLoaded(key);
+                var tags = policy.Tags(args);
+                entries.Add(new CacheWarmupEntry<QueryResult>(key, policy.Strategy, ct => database.QueryAsync(op, args, ct).AsTask(), tags));
+                tracker?.MarkLoaded(key, tags);
             }
         }
 
