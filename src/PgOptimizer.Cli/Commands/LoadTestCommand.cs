@@ -174,7 +174,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         AnsiConsole.WriteLine($"Runs on: {result.RunsOn}");
         if (r.WarmedUpFor > TimeSpan.Zero)
         {
-            AnsiConsole.WriteLine($"Warm-up: {r.WarmedUpFor.TotalSeconds:F0} s unmeasured" + (r.Mode == "closed loop" ? " (a closed loop keeps warming up while the JIT is still compiling, up to four times --warmup and 20 s more)" : string.Empty));
+            AnsiConsole.WriteLine($"Warm-up: {r.WarmedUpFor.TotalSeconds:F0} s unmeasured (warming up continues while the JIT is still compiling, up to four times --warmup and 20 s more; an open loop does that in a closed loop first)");
         }
 
         AnsiConsole.WriteLine($"Total Requests: {total.ToString("N0", CultureInfo.InvariantCulture)}");
