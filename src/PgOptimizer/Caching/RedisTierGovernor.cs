@@ -8,7 +8,7 @@ namespace PgOptimizer.Caching;
 /// value often enough that the database queries it saves outweigh that. The governor measures
 /// both over windows of misses that read Redis: the time a miss spends beyond its database query
 /// (the Redis cost), and the share of misses Redis answered times the mean query time (the
-/// saving). When the cost is higher, misses skip the Redis read for
+/// saving). The first window is the process's start and is not judged. When the cost is higher, misses skip the Redis read for
 /// <see cref="CacheStrategy.RedisProbeInterval"/>, then Redis is measured again. Loaded values are
 /// still written to Redis (in the background), so it stays as full as it would be and the next
 /// measurement is fair; tag markers are always read from Redis, so invalidations from other
@@ -25,6 +25,7 @@ internal sealed class RedisTierGovernor(int window, TimeSpan probeInterval, Time
     private long _factoryRuns;
     private long _bypassUntil;
     private long _decisions;
+    private bool _warm;
 
     /// <summary>True while misses skip Redis.</summary>
     public bool Bypassing => _bypassUntil != 0 && _time.GetTimestamp() < Volatile.Read(ref _bypassUntil);
@@ -57,6 +58,15 @@ internal sealed class RedisTierGovernor(int window, TimeSpan probeInterval, Time
 
             if (_misses < window || _factoryRuns == 0)
             {
+                return;
+            }
+
+            if (!_warm)
+            {
+                // The first window of a process is its start: thread pool still growing, connections
+                // opening, code compiling. It says nothing about Redis; the next one does.
+                _warm = true;
+                _misses = _answered = _missTicks = _factoryTicks = _factoryRuns = 0;
                 return;
             }
 

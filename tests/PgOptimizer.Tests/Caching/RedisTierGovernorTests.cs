@@ -8,11 +8,24 @@ public sealed class RedisTierGovernorTests
 {
     private static long Ms(double ms) => (long)(ms * Stopwatch.Frequency / 1000);
 
+    /// <summary>The first window (the process's start: slow, and not judged).</summary>
+    private static void StartUp(RedisTierGovernor governor)
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            governor.Record(Ms(100), answered: false, factoryTicks: Ms(1));
+        }
+
+        Assert.False(governor.Bypassing);
+        Assert.Null(governor.CostMicros);
+    }
+
     [Fact]
     public void Misses_skip_Redis_when_its_round_trip_costs_more_than_the_queries_it_saves_and_Redis_is_measured_again_after_the_probe_interval()
     {
         var time = new FakeTimeProvider();
         var governor = new RedisTierGovernor(window: 10, probeInterval: TimeSpan.FromMinutes(1), time);
+        StartUp(governor);
 
         // Redis answers 1 miss in 10; a query takes 1 ms, the Redis read 0.5 ms: saves 0.1 ms, costs 0.5 ms
         for (var i = 0; i < 9; i++)
@@ -37,6 +50,7 @@ public sealed class RedisTierGovernorTests
     public void Redis_stays_on_when_it_answers_enough_misses_to_pay_for_its_round_trip()
     {
         var governor = new RedisTierGovernor(window: 10, probeInterval: TimeSpan.FromMinutes(1), new FakeTimeProvider());
+        StartUp(governor);
 
         // Redis answers half the misses; a query takes 5 ms, the read 0.5 ms: saves 2.5 ms, costs 0.5 ms
         for (var i = 0; i < 10; i++)
