@@ -43,7 +43,7 @@ public sealed class DeployCommand : AsyncCommand<DeploySettings>
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask(settings.TestOnly ? "Deploy (test only)" : "Deploy", maxValue: 100);
-                    var progress = new Progress<IndexBuildProgress>(p =>
+                    var progress = new InlineProgress<IndexBuildProgress>(p =>
                     {
                         task.Description = $"Building {Output.Esc(p.Index)} ({p.Number}/{p.Total}, {Output.Esc(p.Phase)})";
                         var within = p.BlocksTotal > 0 ? (double)p.BlocksDone / p.BlocksTotal : 0;

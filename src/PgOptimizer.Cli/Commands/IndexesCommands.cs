@@ -131,26 +131,35 @@ public sealed class IndexesApplyCommand : AsyncCommand<IndexesApplySettings>
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
+                // Reports arrive on the builder's threads while the loop below may run: one lock for the
+                // bars (System.Progress would post each report to the thread pool, out of order and concurrently).
                 var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                var progress = new Progress<IndexBuildProgress>(p =>
+                var gate = new object();
+                var progress = new InlineProgress<IndexBuildProgress>(p =>
                 {
-                    if (!tasks.TryGetValue(p.Index, out var task))
+                    lock (gate)
                     {
-                        foreach (var other in tasks.Values)
+                        if (!tasks.TryGetValue(p.Index, out var task))
                         {
-                            other.Value = other.MaxValue;
+                            foreach (var other in tasks.Values)
+                            {
+                                other.Value = other.MaxValue;
+                            }
+
+                            task = tasks[p.Index] = ctx.AddTask(Output.Esc($"[{p.Number}/{p.Total}] {p.Index}"), maxValue: 1);
                         }
 
-                        task = tasks[p.Index] = ctx.AddTask(Output.Esc($"[{p.Number}/{p.Total}] {p.Index}"), maxValue: 1);
+                        task.Value = Math.Min(1, p.Fraction);
+                        task.Description = Output.Esc($"[{p.Number}/{p.Total}] {p.Index}: {p.Phase}");
                     }
-
-                    task.Value = Math.Min(1, p.Fraction);
-                    task.Description = Output.Esc($"[{p.Number}/{p.Total}] {p.Index}: {p.Phase}");
                 });
                 report = await manager.ApplyAsync(catalog, false, progress, ct).ConfigureAwait(false);
-                foreach (var task in tasks.Values)
+                lock (gate)
                 {
-                    task.Value = task.MaxValue;
+                    foreach (var task in tasks.Values)
+                    {
+                        task.Value = task.MaxValue;
+                    }
                 }
             }).ConfigureAwait(false);
         return report!;

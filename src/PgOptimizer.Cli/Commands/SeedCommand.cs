@@ -66,7 +66,7 @@ public sealed class SeedCommand : AsyncCommand<SeedSettings>
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask($"Seeding scale {options.Scale.ToString(CultureInfo.InvariantCulture)}", maxValue: 1);
-                var progress = new Progress<SeedProgress>(p =>
+                var progress = new InlineProgress<SeedProgress>(p =>
                 {
                     task.MaxValue = p.Total;
                     task.Value = p.Done;

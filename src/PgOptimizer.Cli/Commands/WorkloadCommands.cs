@@ -79,7 +79,7 @@ public sealed class WorkloadRunCommand : AsyncCommand<WorkloadRunSettings>
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("Replaying workload", maxValue: options.Duration.TotalSeconds);
-                var progress = new Progress<WorkloadProgress>(p =>
+                var progress = new InlineProgress<WorkloadProgress>(p =>
                 {
                     task.Value = Math.Min(p.Elapsed.TotalSeconds, task.MaxValue);
                     var rate = p.Elapsed.TotalSeconds > 0 ? p.Operations / p.Elapsed.TotalSeconds : 0;
