@@ -51,7 +51,7 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
         {
             t.AddRow(Output.Esc(r.strategy), Output.N(r.MemoryHits), Output.N(r.DistributedHits), Output.N(r.Misses),
                 r.HitRatio is { } h ? $"{h:P1}" : "-", Output.N(r.StaleServed), Output.N(r.Evictions),
-                r.CompressionRatio is { } cr ? $"{cr:P0}" : "-", r.factoryP95Ms.ToString("N1", System.Globalization.CultureInfo.InvariantCulture), r.redisKeys is { } k ? Output.N(k) : "-", RedisTier(r.redisOnMisses, r.RedisCostMicrosPerMiss, r.RedisSavingMicrosPerMiss));
+                r.CompressionRatio is { } cr ? $"{cr:P0}" : "-", r.factoryP95Ms.ToString("N1", System.Globalization.CultureInfo.InvariantCulture), r.redisKeys is { } k ? Output.N(k) : "-", RedisTier(r.redisOnMisses, r.RedisCostMicrosPerMiss, r.RedisSavingMicrosPerMiss, brief: true));
         }
 
         AnsiConsole.Write(t);
@@ -59,9 +59,12 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
     }
 
     /// <summary>Whether a strategy's misses go to Redis, with what Redis cost and saved per miss when measured.</summary>
-    internal static string RedisTier(bool on, double? cost, double? saving)
+    internal static string RedisTier(bool on, double? cost, double? saving, bool brief = false)
     {
-        var measured = cost is { } c && saving is { } s ? $" (costs {c:F0} µs, saves {s:F0} µs per miss)" : string.Empty;
+        static string Time(double micros) => micros >= 1000 ? $"{micros / 1000:F1} ms" : $"{micros:F0} µs";
+        var measured = cost is { } c && saving is { } s
+            ? brief ? $" (cost {Time(c)}, saved {Time(s)})" : $" (a miss spent {Time(c)} on Redis, which saved {Time(s)} of queries per miss)"
+            : string.Empty;
         return (on ? "yes" : "skipped") + measured;
     }
 }
