@@ -11,7 +11,13 @@ if ! scripts/services.sh status >/dev/null 2>&1; then started_here=1; fi
 cleanup() { if [ "$started_here" = 1 ] && [ "${PGOPT_KEEP_SERVICES:-0}" != 1 ]; then scripts/services.sh down || true; fi; }
 trap cleanup EXIT
 
-eval "$(scripts/services.sh up)"
+# A server that fails to start must stop the run here, not show up later as dozens of failing tests
+# ('eval "$(...)"' alone would swallow the failure).
+if ! service_env="$(scripts/services.sh up)"; then
+  echo "test: the local servers did not all start (see the [services] lines above and .state/pg/*.log); is a port taken? set PGOPT_PG_PORT, PGOPT_REPLICA_PORT, PGOPT_REPLICA2_PORT or PGOPT_REDIS_PORT" >&2
+  exit 1
+fi
+eval "$service_env"
 export PGOPT_CONNECTION PGOPT_REPLICA_CONNECTIONS REDIS_URL
 
 dotnet build PgOptimizer.sln -c Release -warnaserror -nologo -v quiet
