@@ -61,16 +61,9 @@ public static class LoadTester
                     // The JIT first, in a closed loop as long as it is still compiling (a second at a
                     // time, up to four times the warm-up and 20 s): the schedule's own warm-up below
                     // then brings the system to the rate, and the measured interval sees the steady state.
-                    var runner = new WorkloadRunner();
-                    var jit = new JitWatch();
-                    for (var extra = 0; extra < Math.Min(MaxJitSettleSeconds, 4 * options.Warmup.TotalSeconds) && (extra == 0 || jit.StillBusy()); extra++)
-                    {
-                        var more = await runner.RunAsync(workload, mix, executor,
-                            new WorkloadOptions { Duration = TimeSpan.FromSeconds(1), Concurrency = options.Concurrency, Seed = options.Seed + 3000 + extra },
-                            null, cancellationToken).ConfigureAwait(false);
-                        written += Checked(more);
-                        warmedFor += TimeSpan.FromSeconds(1);
-                    }
+                    var (rows, seconds) = await SettleJitAsync(new WorkloadRunner(), new JitWatch(), 3000, atLeastOneSecond: true).ConfigureAwait(false);
+                    written += rows;
+                    warmedFor += TimeSpan.FromSeconds(seconds);
                 }
 
                 // The open loop warms up inside its runner: the CPU reading starts when the warm-up ends.
@@ -94,19 +87,9 @@ public static class LoadTester
                         null, cancellationToken).ConfigureAwait(false);
                     written += Checked(warm);
 
-                    // The measured interval should see the steady state: while the JIT is still
-                    // compiling (tiering up the hot paths), keep warming up, a second at a time.
-                    var extra = 0;
-                    while (extra < Math.Min(MaxJitSettleSeconds, 4 * options.Warmup.TotalSeconds) && jit.StillBusy())
-                    {
-                        var more = await runner.RunAsync(workload, mix, executor,
-                            new WorkloadOptions { Duration = TimeSpan.FromSeconds(1), Concurrency = options.Concurrency, Seed = options.Seed + 2000 + extra },
-                            null, cancellationToken).ConfigureAwait(false);
-                        written += Checked(more);
-                        extra++;
-                    }
-
-                    warmedFor = options.Warmup + TimeSpan.FromSeconds(extra);
+                    var (rows, seconds) = await SettleJitAsync(runner, jit, 2000, atLeastOneSecond: false).ConfigureAwait(false);
+                    written += rows;
+                    warmedFor += TimeSpan.FromSeconds(seconds);
                 }
 
                 cpuStart = cpu is null ? null : await cpu.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -149,6 +132,25 @@ public static class LoadTester
         };
 
         long Checked(WorkloadReport r) => r.Operations.Where(o => o.Intent == DbIntent.Write && !excludedOps.Contains(o.Name)).Sum(o => o.Rows);
+
+        // The measured interval should see the steady state: while the JIT is still compiling
+        // (tiering up the hot paths), keep warming up in a closed loop, a second at a time, up to
+        // four times the warm-up asked for and MaxJitSettleSeconds. Returns the rows written and the seconds added.
+        async Task<(long Rows, int Seconds)> SettleJitAsync(WorkloadRunner runner, JitWatch jit, int seedOffset, bool atLeastOneSecond)
+        {
+            long rows = 0;
+            var seconds = 0;
+            while (seconds < Math.Min(MaxJitSettleSeconds, 4 * options.Warmup.TotalSeconds) && ((atLeastOneSecond && seconds == 0) || jit.StillBusy()))
+            {
+                var more = await runner.RunAsync(workload, mix, executor,
+                    new WorkloadOptions { Duration = TimeSpan.FromSeconds(1), Concurrency = options.Concurrency, Seed = options.Seed + seedOffset + seconds },
+                    null, cancellationToken).ConfigureAwait(false);
+                rows += Checked(more);
+                seconds++;
+            }
+
+            return (rows, seconds);
+        }
     }
 
     /// <summary>At most this many seconds of warm-up are added while the JIT is busy (and at most four times the warm-up asked for).</summary>
