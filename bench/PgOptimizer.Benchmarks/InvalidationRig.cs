@@ -78,6 +78,7 @@ internal sealed class InvalidationRig : IAsyncDisposable
         var redisB = new RedisConnection(Options.Create(new RedisOptions { Url = BenchEnvironment.Get("REDIS_URL") }));
         var a = new SmartCache(options, redisA);
         var b = new SmartCache(options, redisB);
+        await Task.WhenAll(a.ConnectRedisAsync(), b.ConnectRedisAsync());
         var listenerA = new CacheInvalidationListener(a, manager, options);
         var listenerB = new CacheInvalidationListener(b, manager, options);
         await listenerA.StartAsync(CancellationToken.None);

@@ -25,7 +25,7 @@ internal static class WorkloadComparison
         var seconds = BenchArgs.Double(args, 3, 20);
         var sample = BenchArgs.Int(args, 4, 20_000);
         var primary = BenchEnvironment.Get("PGOPT_CONNECTION");
-        var replicas = PgOptimizerServiceCollectionExtensions.SplitList(BenchEnvironment.Get("PGOPT_REPLICA_CONNECTIONS")).ToList();
+        var replicas = ConnectionsServiceCollectionExtensions.SplitList(BenchEnvironment.Get("PGOPT_REPLICA_CONNECTIONS")).ToList();
         var redis = BenchEnvironment.Get("REDIS_URL");
 
         var services = new ServiceCollection().AddLogging().AddPgOptimizer(

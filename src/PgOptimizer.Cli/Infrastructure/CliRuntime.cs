@@ -75,7 +75,7 @@ public static class CliRuntime
             : source == "--connection"
                 ? []
                 : source is "PGOPT_CONNECTION" or "NEON_DATABASE_URL"
-                    ? Env("PGOPT_REPLICA_CONNECTIONS") is { Length: > 0 } envReplicas ? PgOptimizerServiceCollectionExtensions.SplitList(envReplicas).ToList() : []
+                    ? Env("PGOPT_REPLICA_CONNECTIONS") is { Length: > 0 } envReplicas ? ConnectionsServiceCollectionExtensions.SplitList(envReplicas).ToList() : []
                     : section.GetSection("Connections:ReplicaConnectionStrings").Get<string[]>() ?? [];
 
         var redis = !string.IsNullOrWhiteSpace(settings.Redis) ? settings.Redis
@@ -129,7 +129,7 @@ public static class CliRuntime
             b.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         });
         // The library's one wiring, bound from appsettings; below, only what the command's flags change.
-        services.AddPgOptimizer(resolved.Configuration);
+        services.AddPgOptimizer(resolved.Configuration).AddPgOptimizerTools(resolved.Configuration);
         // The CLI also drives the demo application: every command knows its cache strategies, so
         // cache stats and invalidate see the keys a load test wrote.
         services.PostConfigure<CacheOptions>(PgOptimizer.Samples.Pitches.PitchesCaching.AddStrategies);

@@ -15,11 +15,14 @@ public static class CacheDefaults
     /// <summary>After this long a slow factory gives way to a stale value, when one exists: 1 s.</summary>
     public static readonly TimeSpan FactorySoftTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a null result is cached by a strategy that caches nulls: 10 s.</summary>
+    public static readonly TimeSpan NullDuration = TimeSpan.FromSeconds(10);
+
     /// <summary>Entries the memory tier holds across all strategies: 100,000.</summary>
     public const long MemoryEntryLimit = 100_000;
 
-    /// <summary>Prefix of every Redis key and backplane channel: "pgopt:cache:".</summary>
-    public const string KeyPrefix = "pgopt:cache:";
+    /// <summary>Prefix of every Redis key and backplane channel: "pgopt:{application}:cache:".</summary>
+    public static string KeyPrefix(string application) => Connections.RedisOptions.KeyPrefix(application, "cache");
 
     /// <summary>Serialized size from which values of compressing strategies are compressed: 1 KiB.</summary>
     public const int CompressionThreshold = 1024;

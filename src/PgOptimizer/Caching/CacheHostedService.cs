@@ -4,10 +4,16 @@ using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Caching;
 
-/// <summary>Warms the cache at start and runs the invalidation listener when tables are configured.</summary>
-internal sealed class CacheHostedService(IServiceProvider services, IOptions<CacheOptions> options) : IHostedService
+/// <summary>
+/// Runs the invalidation listener when tables are configured, and the warm-up in the background:
+/// the host starts listening at once, and requests arriving during the warm-up are served (their
+/// misses and the warm-up's loads of the same key share one factory run).
+/// </summary>
+internal sealed class CacheHostedService(IServiceProvider services, IOptions<CacheOptions> options) : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stop = new();
     private CacheInvalidationListener? _listener;
+    private Task? _warmup;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -19,9 +25,31 @@ internal sealed class CacheHostedService(IServiceProvider services, IOptions<Cac
 
         if (options.Value.WarmupOnStart)
         {
-            await services.GetRequiredService<SmartCache>().WarmupAsync(cancellationToken).ConfigureAwait(false);
+            var cache = services.GetRequiredService<SmartCache>();
+            _warmup = Task.Run(() => cache.WarmupAsync(_stop.Token), CancellationToken.None);
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _listener?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_warmup is not null)
+        {
+            try
+            {
+                await _warmup.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // stopped mid warm-up
+            }
+        }
+
+        if (_listener is not null)
+        {
+            await _listener.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _stop.Dispose();
 }

@@ -13,9 +13,13 @@ public sealed class CacheOptions : IValidatableObject
     [Range(100, 100_000_000)]
     public long MemoryEntryLimit { get; set; } = CacheDefaults.MemoryEntryLimit;
 
-    /// <summary>Prefix of every Redis key and backplane channel. Default "pgopt:cache:".</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string KeyPrefix { get; set; } = CacheDefaults.KeyPrefix;
+    /// <summary>
+    /// Prefix of every Redis key and backplane channel. Default "pgopt:{application}:cache:"
+    /// (<see cref="Connections.RedisOptions.ApplicationName"/>), so that two applications sharing one
+    /// Redis never read each other's entries under the same key.
+    /// </summary>
+    [MinLength(1)]
+    public string? KeyPrefix { get; set; }
 
     /// <summary>Values at least this large (serialized bytes) are compressed in strategies with Compress. Default 1 KiB.</summary>
     [Range(0, int.MaxValue)]

@@ -49,6 +49,18 @@ public sealed class CacheStrategy : IValidatableObject
     [DurationRange("00:00:01", "1.00:00:00")]
     public TimeSpan RedisProbeInterval { get; set; } = CacheDefaults.RedisProbeInterval;
 
+    /// <summary>
+    /// Cache a null result (a row not found) for <see cref="NullDuration"/>. Default false: an
+    /// absence is not cached, so a row inserted later is found by the next read. Turn it on for
+    /// lookups that are often absent and costly to repeat (a negative cache), where a short delay
+    /// before a new row is seen is acceptable.
+    /// </summary>
+    public bool CacheNulls { get; set; }
+
+    /// <summary>How long a null result is cached when <see cref="CacheNulls"/> is on. Default 10 s.</summary>
+    [DurationRange("00:00:00.001", "01:00:00")]
+    public TimeSpan NullDuration { get; set; } = CacheDefaults.NullDuration;
+
     /// <summary>Tags every entry of this strategy carries, besides the caller's. Default none.</summary>
     public IList<string> Tags { get; set; } = [];
 

@@ -1,8 +1,10 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
+using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Caching;
@@ -31,6 +33,22 @@ public static class CachingServiceCollectionExtensions
         services.TryAddSingleton<CacheTriggers>();
         services.TryAddSingleton<CacheInvalidationListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CacheHostedService>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the cache and what it needs (connections and Redis, <see cref="ConnectionsServiceCollectionExtensions.AddPgConnections(IServiceCollection, IConfiguration, string)"/>),
+    /// bound from the section's <c>Caching</c> part.
+    /// </summary>
+    public static IServiceCollection AddPgCaching(this IServiceCollection services, IConfiguration configuration, string sectionName = ConnectionsServiceCollectionExtensions.PgOptimizerSection)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPgConnections(configuration, sectionName);
+        services.AddPgCaching();
+        if (ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Caching"))
+        {
+            services.Configure<CacheOptions>(configuration.GetSection(sectionName).GetSection("Caching"));
+        }
         return services;
     }
 }

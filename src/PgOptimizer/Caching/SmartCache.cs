@@ -25,6 +25,9 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     private readonly List<WarmupItem> _warmup = [];
     private readonly CacheOptions _options;
     private readonly ILogger _logger;
+    private readonly Task _redisAttempt;
+    private readonly CancellationTokenSource _disposed = new();
+    private volatile bool _redisAttached;
 
     /// <summary>Creates the cache: a memory tier per strategy and, when Redis is configured and <see cref="CacheOptions.UseRedis"/>, Redis as the second tier and backplane.</summary>
     public SmartCache(IOptions<CacheOptions> options, RedisConnection redis, ILoggerFactory? loggerFactory = null)
@@ -36,15 +39,81 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         loggerFactory ??= NullLoggerFactory.Instance;
         _logger = loggerFactory.CreateLogger<SmartCache>();
         UsesRedis = _options.UseRedis && redis.IsConfigured;
-        Func<Task<IConnectionMultiplexer>> multiplexer = async () => (await redis.GetMultiplexerAsync().ConfigureAwait(false))!;
+        KeyPrefix = _options.KeyPrefix ?? CacheDefaults.KeyPrefix(redis.ApplicationName);
         _strategies = _options.Strategies.ToFrozenDictionary(
             kv => kv.Key,
-            kv => new StrategyCache(kv.Key, kv.Value, _options, UsesRedis ? multiplexer : null, loggerFactory),
+            kv => new StrategyCache(kv.Key, kv.Value, _options, KeyPrefix, UsesRedis, loggerFactory),
             StringComparer.Ordinal);
+        _redisAttempt = UsesRedis ? AttachRedisAsync(redis) : Task.CompletedTask;
     }
 
-    /// <summary>True when Redis is the second tier and backplane.</summary>
+    /// <summary>The prefix of this cache's Redis keys and backplane channels (<see cref="CacheOptions.KeyPrefix"/>).</summary>
+    public string KeyPrefix { get; }
+
+    /// <summary>True when Redis is configured as the second tier and backplane (it may not be connected yet).</summary>
     public bool UsesRedis { get; }
+
+    /// <summary>True once Redis serves as the second tier and backplane.</summary>
+    public bool RedisAttached => _redisAttached;
+
+    /// <summary>
+    /// Waits until Redis is the second tier and backplane, or until the first connection attempt
+    /// failed (Redis is then attached in the background when it answers). The cache never waits for
+    /// Redis on a read: until then it serves from memory and the database. Short-lived tools and
+    /// tests call this before relying on Redis; invalidation, set and remove call it themselves, so
+    /// that a change made right after start-up still reaches the other instances.
+    /// </summary>
+    public Task ConnectRedisAsync(CancellationToken cancellationToken = default) => _redisAttempt.WaitAsync(cancellationToken);
+
+    private async Task AttachRedisAsync(RedisConnection redis)
+    {
+        await Task.Yield(); // the constructor returns at once
+        var multiplexer = await redis.GetMultiplexerAsync().ConfigureAwait(false);
+        if (multiplexer is null)
+        {
+            return;
+        }
+
+        if (multiplexer.IsConnected)
+        {
+            Attach(multiplexer);
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+                while (!multiplexer.IsConnected)
+                {
+                    await poll.WaitForNextTickAsync(_disposed.Token).ConfigureAwait(false);
+                }
+
+                Attach(multiplexer);
+            }
+            catch (OperationCanceledException)
+            {
+                // disposed before Redis answered
+            }
+        });
+    }
+
+    private void Attach(IConnectionMultiplexer multiplexer)
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        foreach (var s in _strategies.Values)
+        {
+            s.UseRedis(multiplexer);
+        }
+
+        _redisAttached = true;
+        LogRedisAttached(_logger, _strategies.Count);
+    }
 
     /// <summary>The strategies' names.</summary>
     public IEnumerable<string> StrategyNames => _strategies.Keys;
@@ -52,8 +121,31 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     /// <summary>
     /// Cache-aside: the value from memory, else Redis, else
     /// <paramref name="factory"/> — run once per key across concurrent callers — stored in both tiers.
+    /// A null result is not cached unless the strategy has <see cref="CacheStrategy.CacheNulls"/>.
     /// </summary>
     public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, Task<T>> factory, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrSetAsync(key, factory, static (f, ct) => new ValueTask<T>(f(ct)), strategy, tags, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cache-aside with a <see cref="ValueTask{TResult}"/> factory (the connection manager's calls
+    /// return one): as <see cref="GetOrSetAsync{T}(string, Func{CancellationToken, Task{T}}, string, IEnumerable{string}?, CancellationToken)"/>.
+    /// </summary>
+    public ValueTask<T> GetOrSetAsync<T>(string key, Func<CancellationToken, ValueTask<T>> factory, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return GetOrSetAsync(key, factory, static (f, ct) => f(ct), strategy, tags, cancellationToken);
+    }
+
+    /// <summary>
+    /// Cache-aside with a state handed to the factory, so that a static lambda serves every call
+    /// without a closure: the value from memory, else Redis, else <paramref name="factory"/>(<paramref name="state"/>)
+    /// — run once per key across concurrent callers — stored in both tiers. A null result is not
+    /// cached unless the strategy has <see cref="CacheStrategy.CacheNulls"/>.
+    /// </summary>
+    public ValueTask<T> GetOrSetAsync<TState, T>(string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
@@ -71,13 +163,13 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
                 return new ValueTask<T>(hit.Value);
             }
 
-            return SlowGetOrSetAsync(s, key, factory, tags, cancellationToken);
+            return SlowGetOrSetAsync(s, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags);
         }
 
-        return AwaitMemoryThenGetOrSetAsync(s, pending, key, factory, tags, cancellationToken);
+        return AwaitMemoryThenGetOrSetAsync(s, pending, key, state, factory, tags, cancellationToken);
     }
 
-    private static async ValueTask<T> AwaitMemoryThenGetOrSetAsync<T>(StrategyCache s, ValueTask<MaybeValue<T>> pending, string key, Func<CancellationToken, Task<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    private static async ValueTask<T> AwaitMemoryThenGetOrSetAsync<TState, T>(StrategyCache s, ValueTask<MaybeValue<T>> pending, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
     {
         var hit = await pending.ConfigureAwait(false);
         if (hit.HasValue)
@@ -86,7 +178,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             return hit.Value;
         }
 
-        return await SlowGetOrSetAsync(s, key, factory, tags, cancellationToken).ConfigureAwait(false);
+        return await SlowGetOrSetAsync(s, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags).ConfigureAwait(false);
     }
 
     /// <summary>The value when either tier has it.</summary>
@@ -104,20 +196,25 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     }
 
     /// <summary>Stores a value in both tiers (and tells the other instances to drop their copies).</summary>
-    public ValueTask SetAsync<T>(string key, T value, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
+    public async ValueTask SetAsync<T>(string key, T value, string strategy, IEnumerable<string>? tags = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         var s = Strategy(strategy);
-        return s.Cache.SetAsync(key, value, s.Entry, s.TagsWith(tags), cancellationToken);
+        await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
+        await s.Cache.SetAsync(key, value, s.Entry, s.TagsWith(tags), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes a key from both tiers on every instance.</summary>
-    public ValueTask RemoveAsync(string key, string strategy, CancellationToken cancellationToken = default)
+    public async ValueTask RemoveAsync(string key, string strategy, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         var s = Strategy(strategy);
-        return s.Cache.RemoveAsync(key, s.Entry, cancellationToken);
+        await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
+        await s.Cache.RemoveAsync(key, s.Entry, cancellationToken).ConfigureAwait(false);
     }
+
+    private ValueTask FirstRedisAttemptAsync(CancellationToken cancellationToken) =>
+        _redisAttempt.IsCompleted ? ValueTask.CompletedTask : new ValueTask(_redisAttempt.WaitAsync(cancellationToken));
 
     /// <summary>Invalidates every entry carrying any of the tags, in every strategy, on every instance.</summary>
     public ValueTask InvalidateByTagsAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
@@ -138,6 +235,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         }
 
         var targets = strategies is { Count: > 0 } ? strategies.Select(Strategy) : _strategies.Values;
+        await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
         foreach (var s in targets)
         {
             await s.Cache.RemoveByTagAsync(list, s.Entry, cancellationToken).ConfigureAwait(false);
@@ -150,6 +248,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     public async ValueTask ClearStrategyAsync(string strategy, CancellationToken cancellationToken = default)
     {
         var s = Strategy(strategy);
+        await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
         await s.Cache.ClearAsync(allowFailSafe: false, s.Entry, cancellationToken).ConfigureAwait(false);
         LogClearedStrategy(_logger, strategy);
     }
@@ -159,9 +258,8 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             ? s
             : throw new PgOptimizerConfigurationException($"Unknown cache strategy '{name}'. Defined: {string.Join(", ", _strategies.Keys)}; add it under PgOptimizer:Caching:Strategies.");
 
-    private static async ValueTask<T> SlowGetOrSetAsync<T>(StrategyCache s, string key, Func<CancellationToken, Task<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    private static async ValueTask<T> SlowGetOrSetAsync<TState, T>(StrategyCache s, string key, FactoryRun<TState, T> ran, IEnumerable<string>? tags)
     {
-        var ran = new FactoryRun<T>(factory, s.Stats, cancellationToken);
         var governor = s.Redis;
         var viaRedis = governor is null || !governor.Bypassing;
         var started = Stopwatch.GetTimestamp();
@@ -175,9 +273,9 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         {
             governor?.Record(Stopwatch.GetTimestamp() - started, !ran.Ran, ran.Ticks);
         }
-        else if (ran.Ran)
+        else if (ran.Ran && (value is not null || s.CachesNulls))
         {
-            await s.Cache.SetAsync(key, value, s.WriteBehind, s.TagsWith(tags), CancellationToken.None).ConfigureAwait(false);
+            await s.Cache.SetAsync(key, value, value is null ? s.NullWriteBehind : s.WriteBehind, s.TagsWith(tags), CancellationToken.None).ConfigureAwait(false);
         }
 
         return value;
@@ -186,13 +284,19 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _disposed.CancelAsync().ConfigureAwait(false);
         foreach (var s in _strategies.Values)
         {
             await s.DisposeAsync().ConfigureAwait(false);
         }
+
+        _disposed.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Cache invalidated tags {Tags}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache: Redis is the second tier and backplane of {Strategies} strategies")]
+    private static partial void LogRedisAttached(ILogger logger, int strategies);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Cache invalidated tags {Tags}")]
     private static partial void LogInvalidatedTags(ILogger logger, List<string> tags);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cache strategy {Strategy}: a value in Redis could not be read ({Reason}); it is treated as a miss and replaced. Values cached by another version of the application under the same keys do this; logged once per strategy")]

@@ -21,7 +21,7 @@ public sealed partial class SmartCache
         foreach (var name in _strategies.Keys)
         {
             long n = 0;
-            await foreach (var _ in server.KeysAsync(pattern: $"*{_options.KeyPrefix}{name}:*", pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
+            await foreach (var _ in server.KeysAsync(pattern: $"{KeyPrefix}{name}:*", pageSize: 1000).WithCancellation(cancellationToken).ConfigureAwait(false))
             {
                 if (++n >= limit)
                 {

@@ -14,12 +14,14 @@ namespace PgOptimizer.Caching;
 public sealed partial class SmartCache
 {
     /// <summary>
-    /// The factory wrapper of one miss: times the factory, says whether it ran, and hands it the
-    /// caller's token. FusionCache gets no token: given a cancellable one it races every Redis call
-    /// and the factory against a timer (two cancellation sources and a Task.Delay each); the caller's
-    /// cancellation reaches the query through the factory, Redis calls end at Redis's own timeout.
+    /// The factory wrapper of one miss: times the factory, says whether it ran, hands it the
+    /// caller's state and token, and keeps a null result out of the cache (or briefly in it, when
+    /// the strategy caches nulls). FusionCache gets no token: given a cancellable one it races every
+    /// Redis call and the factory against a timer (two cancellation sources and a Task.Delay each);
+    /// the caller's cancellation reaches the query through the factory, Redis calls end at Redis's
+    /// own timeout.
     /// </summary>
-    private sealed class FactoryRun<T>(Func<CancellationToken, Task<T>> factory, CacheStrategyStats stats, CancellationToken callerToken)
+    private sealed class FactoryRun<TState, T>(TState state, Func<TState, CancellationToken, ValueTask<T>> factory, StrategyCache strategy, CancellationToken callerToken)
     {
         public bool Ran;
 
@@ -29,15 +31,23 @@ public sealed partial class SmartCache
         {
             Ran = true;
             var started = Stopwatch.GetTimestamp();
+            T value;
             try
             {
-                return await factory(callerToken.CanBeCanceled ? callerToken : cancellationToken).ConfigureAwait(false);
+                value = await factory(state, callerToken.CanBeCanceled ? callerToken : cancellationToken).ConfigureAwait(false);
             }
             finally
             {
                 Ticks = Stopwatch.GetTimestamp() - started;
-                stats.Miss(Ticks);
+                strategy.Stats.Miss(Ticks);
             }
+
+            if (value is null)
+            {
+                strategy.Null(context.Options);
+            }
+
+            return value;
         }
     }
 
@@ -46,8 +56,14 @@ public sealed partial class SmartCache
     {
         private readonly MemoryCache _memory;
         private readonly string[] _tags;
+        private readonly string _name;
+        private readonly CacheStrategy _strategy;
+        private readonly CacheOptions _options;
+        private readonly string _keyPrefix;
+        private readonly TimeSpan _nullDuration;
+        private readonly ILoggerFactory _loggers;
 
-        public StrategyCache(string name, CacheStrategy strategy, CacheOptions options, Func<Task<IConnectionMultiplexer>>? multiplexer, ILoggerFactory loggers)
+        public StrategyCache(string name, CacheStrategy strategy, CacheOptions options, string keyPrefix, bool redis, ILoggerFactory loggers)
         {
             Stats = new CacheStrategyStats(name);
             _tags = [.. strategy.Tags];
@@ -88,7 +104,11 @@ public sealed partial class SmartCache
             WriteBehind.SkipMemoryCacheRead = true;
             WriteBehind.SkipMemoryCacheWrite = true;
             WriteBehind.AllowBackgroundDistributedCacheOperations = true;
-            Redis = multiplexer is not null && strategy.AdaptiveRedis ? new RedisTierGovernor(CacheDefaults.RedisWindow, strategy.RedisProbeInterval) : null;
+            CachesNulls = strategy.CacheNulls;
+            _nullDuration = strategy.NullDuration;
+            NullWriteBehind = WriteBehind.Duplicate();
+            Null(NullWriteBehind);
+            Redis = redis && strategy.AdaptiveRedis ? new RedisTierGovernor(CacheDefaults.RedisWindow, strategy.RedisProbeInterval) : null;
             Stats.Governor = Redis;
             // A tag's marker (when the tag was last invalidated) is read from Redis on an instance's
             // first check of that tag; a tag never invalidated has no marker, and FusionCache would
@@ -105,7 +125,7 @@ public sealed partial class SmartCache
             var fusionOptions = new FusionCacheOptions
             {
                 CacheName = name,
-                BackplaneChannelPrefix = $"{options.KeyPrefix}{name}",
+                BackplaneChannelPrefix = $"{keyPrefix}{name}",
                 DefaultEntryOptions = Entry,
                 TagsDefaultEntryOptions = tagOptions,
                 DistributedCacheCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
@@ -116,21 +136,11 @@ public sealed partial class SmartCache
             // With a logger FusionCache allocates an operation id per call, memory hits included: by
             // default it gets none, and what an operator needs is logged here from its events.
             Cache = new FusionCache(fusionOptions, _memory, options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
-            if (multiplexer is not null)
-            {
-                var distributed = new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = multiplexer, InstanceName = $"{options.KeyPrefix}{name}:" }));
-                var undecodableLogged = 0;
-                var serializerLogger = loggers.CreateLogger<SmartCache>();
-                Cache.SetupDistributedCache(distributed, new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), strategy.Compress, options.CompressionThreshold, Stats, ex =>
-                {
-                    if (Interlocked.Exchange(ref undecodableLogged, 1) == 0)
-                    {
-                        LogUndecodable(serializerLogger, name, ex.Message);
-                    }
-                }));
-                Cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = multiplexer }, loggers.CreateLogger<RedisBackplane>()));
-            }
-
+            _name = name;
+            _strategy = strategy;
+            _options = options;
+            _keyPrefix = keyPrefix;
+            _loggers = loggers;
             var logger = loggers.CreateLogger<SmartCache>();
             Cache.Events.Distributed.Hit += (_, _) => Stats.DistributedHit();
             Cache.Events.FailSafeActivate += (_, e) =>
@@ -151,6 +161,25 @@ public sealed partial class SmartCache
 
         public FusionCache Cache { get; }
 
+        /// <summary>
+        /// Adds Redis as the second tier and the backplane, once it is connected (the backplane's
+        /// subscription needs a live connection: FusionCache gives up on it after three failures).
+        /// </summary>
+        public void UseRedis(IConnectionMultiplexer multiplexer)
+        {
+            var distributed = new RedisCache(Options.Create(new RedisCacheOptions { ConnectionMultiplexerFactory = () => Task.FromResult(multiplexer), InstanceName = $"{_keyPrefix}{_name}:" }));
+            var undecodableLogged = 0;
+            var serializerLogger = _loggers.CreateLogger<SmartCache>();
+            Cache.SetupDistributedCache(distributed, new CompressingSerializer(new FusionCacheSystemTextJsonSerializer(), _strategy.Compress, _options.CompressionThreshold, Stats, ex =>
+            {
+                if (Interlocked.Exchange(ref undecodableLogged, 1) == 0)
+                {
+                    LogUndecodable(serializerLogger, _name, ex.Message);
+                }
+            }));
+            Cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = () => Task.FromResult(multiplexer) }, _loggers.CreateLogger<RedisBackplane>()));
+        }
+
         public FusionCacheEntryOptions Entry { get; }
 
         public FusionCacheEntryOptions MemoryOnly { get; }
@@ -163,6 +192,32 @@ public sealed partial class SmartCache
 
         /// <summary>The options of writing such a miss's value to Redis, in the background.</summary>
         public FusionCacheEntryOptions WriteBehind { get; }
+
+        /// <summary>The options of writing a null behind (<see cref="CacheStrategy.CacheNulls"/>).</summary>
+        public FusionCacheEntryOptions NullWriteBehind { get; }
+
+        /// <summary>Whether a null result is cached (briefly).</summary>
+        public bool CachesNulls { get; }
+
+        /// <summary>
+        /// Turns a loaded entry's options into a null's: not stored at all, or when the strategy caches
+        /// nulls, stored for <see cref="CacheStrategy.NullDuration"/> without fail-safe (a row that
+        /// appears must show up soon, and an absence is no value to fall back on).
+        /// </summary>
+        public void Null(FusionCacheEntryOptions options)
+        {
+            if (!CachesNulls)
+            {
+                options.SkipMemoryCacheWrite = true;
+                options.SkipDistributedCacheWrite = true;
+                return;
+            }
+
+            options.Duration = _nullDuration;
+            options.MemoryCacheDuration = null;
+            options.IsFailSafeEnabled = false;
+            options.FailSafeMaxDuration = _nullDuration;
+        }
 
         /// <summary>Whether misses go to Redis; null when there is no Redis or the strategy always uses it.</summary>
         public RedisTierGovernor? Redis { get; }

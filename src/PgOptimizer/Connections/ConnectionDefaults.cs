@@ -42,6 +42,12 @@ public static class ConnectionDefaults
     /// <summary>application_name when the connection string sets none: "pgoptimizer".</summary>
     public const string ApplicationName = "pgoptimizer";
 
+    /// <summary>How often the primary is probed for readiness: 5 s.</summary>
+    public static readonly TimeSpan HealthProbeInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a readiness probe waits: 2 s.</summary>
+    public static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>How often replica lag is measured: 1 s.</summary>
     public static readonly TimeSpan LagProbeInterval = TimeSpan.FromSeconds(1);
 
@@ -51,8 +57,8 @@ public static class ConnectionDefaults
     /// <summary>How long a session's read-your-writes position is kept: 60 s.</summary>
     public static readonly TimeSpan ReadYourWritesTtl = TimeSpan.FromSeconds(60);
 
-    /// <summary>Prefix of the Redis keys of read-your-writes positions: "pgopt:session:".</summary>
-    public const string SessionKeyPrefix = "pgopt:session:";
+    /// <summary>Prefix of the Redis keys of read-your-writes positions: "pgopt:{application}:session:".</summary>
+    public static string SessionKeyPrefix(string application) => RedisOptions.KeyPrefix(application, "session");
 
     /// <summary>Redis connect and operation timeout: 2 s.</summary>
     public static readonly TimeSpan RedisTimeout = TimeSpan.FromSeconds(2);

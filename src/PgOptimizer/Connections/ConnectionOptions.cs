@@ -19,6 +19,14 @@ public sealed class ConnectionOptions : IValidatableObject
     [ValidateEnumeratedItems]
     public IList<ReplicaOptions> Replicas { get; } = [];
 
+    /// <summary>How often the primary is probed in the background for readiness checks (which only read the result). Default 5 s.</summary>
+    [DurationRange("00:00:00.050", "00:10:00")]
+    public TimeSpan HealthProbeInterval { get; set; } = ConnectionDefaults.HealthProbeInterval;
+
+    /// <summary>How long a readiness probe waits for a pooled connection and the answer. Default 2 s.</summary>
+    [DurationRange("00:00:00.010", "00:01:00")]
+    public TimeSpan HealthProbeTimeout { get; set; } = ConnectionDefaults.HealthProbeTimeout;
+
     /// <summary>How often each replica's lag (seconds and bytes behind) is measured. Default 1 s.</summary>
     [DurationRange("00:00:00.050", "01:00:00")]
     public TimeSpan LagProbeInterval { get; set; } = ConnectionDefaults.LagProbeInterval;
@@ -31,9 +39,13 @@ public sealed class ConnectionOptions : IValidatableObject
     [DurationRange("00:00:01", "1.00:00:00")]
     public TimeSpan ReadYourWritesTtl { get; set; } = ConnectionDefaults.ReadYourWritesTtl;
 
-    /// <summary>Prefix of the Redis keys that share read-your-writes positions across instances. Default "pgopt:session:".</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string SessionKeyPrefix { get; set; } = ConnectionDefaults.SessionKeyPrefix;
+    /// <summary>
+    /// Prefix of the Redis keys that share read-your-writes positions across instances. Default
+    /// "pgopt:{application}:session:" (<see cref="RedisOptions.ApplicationName"/>), so applications
+    /// sharing one Redis never meet.
+    /// </summary>
+    [MinLength(1)]
+    public string? SessionKeyPrefix { get; set; }
 
     /// <summary>Every replica, the short form first, with its name.</summary>
     internal IReadOnlyList<ReplicaOptions> AllReplicas() =>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace PgOptimizer.Connections;
@@ -19,26 +20,89 @@ public static class ConnectionsServiceCollectionExtensions
             builder.Configure(configure);
         }
 
-        services.AddOptions<RedisOptions>().ValidateOnStart();
+        services.AddOptions<RedisOptions>().ValidateOnStart()
+            .PostConfigure<IServiceProvider>((o, sp) => o.ApplicationName ??= RedisOptions.SafeApplicationName(sp.GetService<IHostEnvironment>()?.ApplicationName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConnectionOptions>, ConnectionOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RedisOptions>, RedisOptionsValidator>());
         services.TryAddSingleton<IReaderSelector, RoundRobinReaderSelector>();
         services.TryAddSingleton<PgConnectionManager>();
         services.TryAddSingleton<RedisConnection>();
+        services.TryAddSingleton<PrimaryReadinessProbe>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PrimaryReadinessProbe>(sp => sp.GetRequiredService<PrimaryReadinessProbe>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisStarter>());
 
-        services.AddHealthChecks()
-            .Add(new HealthCheckRegistration("pgopt-primary", sp => new PgEndpointHealthCheck(sp.GetRequiredService<PgConnectionManager>().Primary), HealthStatus.Unhealthy, ["pgopt", "db"]))
-            .Add(new HealthCheckRegistration("pgopt-replicas", sp => new ReplicasHealthCheck(sp.GetRequiredService<PgConnectionManager>()), HealthStatus.Degraded, ["pgopt", "db"]));
+        // Readiness reads state kept in the background: a probe sends no query to PostgreSQL.
+        if (!services.Any(d => d.ServiceType == typeof(PrimaryReadinessCheck)))
+        {
+            services.AddSingleton<PrimaryReadinessCheck>();
+            services.AddHealthChecks()
+                .Add(new HealthCheckRegistration("pgopt-primary", sp => sp.GetRequiredService<PrimaryReadinessCheck>(), HealthStatus.Unhealthy, [HealthTags.PgOptimizer, HealthTags.Ready]))
+                .Add(new HealthCheckRegistration("pgopt-replicas", sp => new ReplicasHealthCheck(sp.GetRequiredService<PgConnectionManager>()), HealthStatus.Degraded, [HealthTags.PgOptimizer, HealthTags.Ready]));
+        }
         return services;
     }
 
-    /// <summary>Binds <see cref="ConnectionOptions"/> and <see cref="RedisOptions"/> from a configuration section.</summary>
-    public static IServiceCollection AddPgConnections(this IServiceCollection services, IConfiguration section)
+    /// <summary>
+    /// Adds the connection manager, Redis and readiness, bound from <paramref name="configuration"/>'s
+    /// section <paramref name="sectionName"/> (<c>Connections</c>, <c>Redis</c>), with the environment's
+    /// PGOPT_CONNECTION, NEON_DATABASE_URL, PGOPT_REPLICA_CONNECTIONS, REDIS_URL and
+    /// PGOPT_APPLICATION as fallbacks (read through <paramref name="configuration"/>, which in an
+    /// ASP.NET Core app includes environment variables).
+    /// </summary>
+    public static IServiceCollection AddPgConnections(this IServiceCollection services, IConfiguration configuration, string sectionName = PgOptimizerSection)
     {
-        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(configuration);
         services.AddPgConnections();
+        // AddPgCaching, AddPgMonitoring and AddPgRouting call this too: bind once (binding a list twice appends).
+        if (!FirstBinding(services, configuration, sectionName, "Connections"))
+        {
+            return services;
+        }
+
+        var section = configuration.GetSection(sectionName);
         services.Configure<ConnectionOptions>(section.GetSection("Connections"));
         services.Configure<RedisOptions>(section.GetSection("Redis"));
+        services.PostConfigure<ConnectionOptions>(o =>
+        {
+            o.ConnectionString ??= configuration["PGOPT_CONNECTION"] ?? configuration["NEON_DATABASE_URL"];
+            if (o.ReplicaConnectionStrings.Count == 0 && configuration["PGOPT_REPLICA_CONNECTIONS"] is { Length: > 0 } replicas)
+            {
+                foreach (var r in SplitList(replicas))
+                {
+                    o.ReplicaConnectionStrings.Add(r);
+                }
+            }
+        });
+        services.PostConfigure<RedisOptions>(o =>
+        {
+            o.Url ??= configuration["REDIS_URL"];
+            o.ApplicationName ??= RedisOptions.SafeApplicationName(configuration["PGOPT_APPLICATION"]);
+        });
         return services;
     }
+
+    /// <summary>
+    /// True the first time a part of a section is bound into these services: the AddPgXxx calls
+    /// overlap, and binding a list twice appends its items twice.
+    /// </summary>
+    internal static bool FirstBinding(IServiceCollection services, IConfiguration configuration, string sectionName, string part)
+    {
+        if (services.Any(d => d.ServiceType == typeof(BoundConfiguration) && d.ImplementationInstance is BoundConfiguration b
+            && ReferenceEquals(b.Configuration, configuration) && b.Section == sectionName && b.Part == part))
+        {
+            return false;
+        }
+
+        services.AddSingleton(new BoundConfiguration(configuration, sectionName, part));
+        return true;
+    }
+
+    private sealed record BoundConfiguration(IConfiguration Configuration, string Section, string Part);
+
+    /// <summary>The configuration section PgOptimizer reads by default: "PgOptimizer".</summary>
+    public const string PgOptimizerSection = "PgOptimizer";
+
+    /// <summary>Splits a whitespace-separated list of connection strings (URIs have no spaces).</summary>
+    public static IEnumerable<string> SplitList(string value) =>
+        (value ?? string.Empty).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

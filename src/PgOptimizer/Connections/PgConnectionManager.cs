@@ -54,7 +54,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             .ToArray();
         _lagProbe = new ReplicaLagProbe(Primary, _replicas, o.LagProbeInterval, _logger);
         _lagProbe.Start();
-        _sessions = new SessionPositions(redis, o.SessionKeyPrefix, o.ReadYourWritesTtl);
+        _sessions = new SessionPositions(redis, o.SessionKeyPrefix ?? ConnectionDefaults.SessionKeyPrefix(redis?.ApplicationName ?? RedisOptions.DefaultApplicationName), o.ReadYourWritesTtl);
 
         _totalTimeoutTicks = (long)(o.TotalTimeout.TotalSeconds * Stopwatch.Frequency);
         _retrying = o.MaxRetryAttempts == 0

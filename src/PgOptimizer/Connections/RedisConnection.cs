@@ -15,14 +15,15 @@ public sealed partial class RedisConnection : IAsyncDisposable
 {
     private readonly ILogger _logger;
     private readonly ConfigurationOptions? _config;
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private ConnectionMultiplexer? _multiplexer;
+    private Task<ConnectionMultiplexer>? _connecting;
+    private volatile ConnectionMultiplexer? _multiplexer;
 
     /// <summary>Creates the connection; it connects in the background and reconnects by itself.</summary>
     public RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        ApplicationName = options.Value.ApplicationName ?? RedisOptions.DefaultApplicationName;
         if (!string.IsNullOrWhiteSpace(options.Value.Url))
         {
             _config = RedisOptions.ParseUrl(options.Value.Url, options.Value.Timeout);
@@ -34,6 +35,9 @@ public sealed partial class RedisConnection : IAsyncDisposable
             Description = RedisOptions.Describe(_config);
         }
     }
+
+    /// <summary>The application's name in its Redis keys (<see cref="RedisOptions.ApplicationName"/>).</summary>
+    public string ApplicationName { get; }
 
     /// <summary>True when a Redis URL is configured.</summary>
     public bool IsConfigured => _config is not null;
@@ -61,37 +65,54 @@ public sealed partial class RedisConnection : IAsyncDisposable
         return await ConnectionMultiplexer.ConnectAsync(admin).ConfigureAwait(false);
     }
 
-    /// <summary>The multiplexer, connecting on first use; null when Redis is not configured.</summary>
+    /// <summary>
+    /// Starts connecting in the background, once, and returns at once. Host start-up never waits for
+    /// Redis: the cache and monitoring start local-only and take Redis on as soon as it answers.
+    /// </summary>
+    public void StartConnecting() => _ = Connecting();
+
+    /// <summary>
+    /// The multiplexer, connecting on first use; null when Redis is not configured. Waits for the
+    /// first connection attempt only (at most <see cref="RedisOptions.Timeout"/>): when Redis is
+    /// unreachable the multiplexer returned is not connected and keeps reconnecting by itself.
+    /// </summary>
     public async ValueTask<IConnectionMultiplexer?> GetMultiplexerAsync(CancellationToken cancellationToken = default)
+    {
+        if (_multiplexer is { } m)
+        {
+            return m;
+        }
+
+        var connecting = Connecting();
+        return connecting is null ? null : await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<ConnectionMultiplexer>? Connecting()
     {
         if (_config is null)
         {
             return null;
         }
 
-        if (_multiplexer is { } m)
+        if (Volatile.Read(ref _connecting) is { } existing)
         {
-            return m;
+            return existing;
         }
 
-        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        lock (_config)
         {
-            if (_multiplexer is null)
+            // AbortOnConnectFail=false: returns even when Redis is down and keeps reconnecting.
+            return _connecting ??= Task.Run(async () =>
             {
-                // AbortOnConnectFail=false: returns even when Redis is down and keeps reconnecting.
-                _multiplexer = await ConnectionMultiplexer.ConnectAsync(_config.Clone()).ConfigureAwait(false);
-                if (!_multiplexer.IsConnected)
+                var multiplexer = await ConnectionMultiplexer.ConnectAsync(_config.Clone()).ConfigureAwait(false);
+                if (!multiplexer.IsConnected)
                 {
                     LogUnavailable(_logger, Description!);
                 }
-            }
 
-            return _multiplexer;
-        }
-        finally
-        {
-            _connectLock.Release();
+                _multiplexer = multiplexer;
+                return multiplexer;
+            });
         }
     }
 
@@ -141,12 +162,17 @@ public sealed partial class RedisConnection : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_multiplexer is not null)
+        if (_connecting is { } connecting)
         {
-            await _multiplexer.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await (await connecting.ConfigureAwait(false)).DisposeAsync().ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // nothing to close
+            }
         }
-
-        _connectLock.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis at {Redis} is not reachable; running without it until it returns")]

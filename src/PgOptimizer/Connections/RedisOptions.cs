@@ -11,6 +11,34 @@ public sealed class RedisOptions : IValidatableObject
     /// <summary>redis://[user:password@]host[:port][/db] or rediss:// for TLS; empty for none.</summary>
     public string? Url { get; set; }
 
+    /// <summary>
+    /// The application's name in its Redis keys (cache entries, monitoring snapshots, sessions), so
+    /// that applications sharing one Redis never meet while instances of one application share.
+    /// Default: the host's <c>IHostEnvironment.ApplicationName</c> (the entry assembly's name).
+    /// </summary>
+    [RegularExpression(@"^[^\s:{}*?\[\]]{1,100}$", ErrorMessage = "ApplicationName must be 1-100 characters without spaces, ':', braces or glob characters.")]
+    public string? ApplicationName { get; set; }
+
+    /// <summary>The name used when none is configured and there is no host: the entry assembly's name.</summary>
+    public static string DefaultApplicationName => System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "app";
+
+    /// <summary>A host's application name made fit for keys (spaces and separators become '-'); null stays null.</summary>
+    public static string? SafeApplicationName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+
+        var chars = name.Trim().Select(c => char.IsWhiteSpace(c) || c is ':' or '{' or '}' or '*' or '?' or '[' or ']' ? '-' : c).ToArray();
+        var safe = new string(chars);
+        return safe.Length > 100 ? safe[..100] : safe;
+    }
+
+    /// <summary>"pgopt:{application}:{concern}:" (or "pgopt:{application}:" without a concern).</summary>
+    public static string KeyPrefix(string application, string? concern) =>
+        concern is null ? $"pgopt:{application}:" : $"pgopt:{application}:{concern}:";
+
     /// <summary>Connect and operation timeout. Default 2 s.</summary>
     [DurationRange("00:00:00.010", "00:10:00")]
     public TimeSpan Timeout { get; set; } = ConnectionDefaults.RedisTimeout;
@@ -62,6 +90,10 @@ public sealed class RedisOptions : IValidatableObject
             AsyncTimeout = (int)timeout.TotalMilliseconds,
             ConnectRetry = 1,
             ClientName = "pgoptimizer",
+            // Redis is an accelerator here: while it is unreachable a command fails at once (the
+            // cache's circuit breaker then skips it) instead of queueing until the timeout on the
+            // caller's path.
+            BacklogPolicy = BacklogPolicy.FailFast,
         };
         options.EndPoints.Add(uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 6379 : uri.Port);
 

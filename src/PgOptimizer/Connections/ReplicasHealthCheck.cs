@@ -1,31 +1,38 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Polly.CircuitBreaker;
 
 namespace PgOptimizer.Connections;
 
-/// <summary>Aggregate of the replicas' health: degraded when any is unhealthy, since reads fall back to the primary.</summary>
+/// <summary>
+/// The replicas from state routing keeps anyway (circuits and the lag probe's last readings; no
+/// query per check): Degraded when any is unreachable or its circuit open, since reads then fall
+/// back to the other replicas or the primary. Never Unhealthy.
+/// </summary>
 internal sealed class ReplicasHealthCheck(PgConnectionManager manager) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         if (manager.Replicas.Count == 0)
         {
-            return HealthCheckResult.Healthy("no replicas configured");
+            return Task.FromResult(HealthCheckResult.Healthy("no replicas configured"));
         }
 
         var data = new Dictionary<string, object>();
         var bad = new List<string>();
         foreach (var replica in manager.Replicas)
         {
-            var r = await new PgEndpointHealthCheck(replica).CheckHealthAsync(context, cancellationToken).ConfigureAwait(false);
-            data[replica.Name] = r.Status.ToString();
-            if (r.Status != HealthStatus.Healthy)
+            string? problem = replica.CircuitState is CircuitState.Open or CircuitState.Isolated
+                ? $"circuit {replica.CircuitState}"
+                : replica.Lag?.Error;
+            data[replica.Name] = problem ?? (replica.Lag?.Seconds is { } s ? $"lag {s:0.###} s" : "ok");
+            if (problem is not null)
             {
-                bad.Add($"{replica.Name}: {r.Description}");
+                bad.Add($"{replica.Name}: {problem}");
             }
         }
 
-        return bad.Count == 0
-            ? HealthCheckResult.Healthy($"{manager.Replicas.Count} replica(s) healthy", data)
-            : HealthCheckResult.Degraded(string.Join("; ", bad), data: data);
+        return Task.FromResult(bad.Count == 0
+            ? HealthCheckResult.Healthy($"{manager.Replicas.Count} replica(s) available", data)
+            : HealthCheckResult.Degraded(string.Join("; ", bad), data: data));
     }
 }

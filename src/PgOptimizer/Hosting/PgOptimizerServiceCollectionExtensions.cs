@@ -11,46 +11,33 @@ using PgOptimizer.Workload;
 
 namespace PgOptimizer.Hosting;
 
-/// <summary>One call that wires every PgOptimizer concern.</summary>
+/// <summary>
+/// One call for what a service needs at run time (connections and readiness, routing, monitoring,
+/// the cache), and one for the operator's tools (indexes, workload, load testing, deploy).
+/// </summary>
 public static class PgOptimizerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds all of PgOptimizer, bound from the configuration section (default "PgOptimizer"), with
-    /// the environment's PGOPT_CONNECTION / NEON_DATABASE_URL / REDIS_URL as fallbacks.
+    /// Adds connections (with readiness and Redis), replica routing, monitoring and the two-tier
+    /// cache, bound from the configuration section (default "PgOptimizer"), with the environment's
+    /// PGOPT_CONNECTION / NEON_DATABASE_URL / PGOPT_REPLICA_CONNECTIONS / REDIS_URL / PGOPT_APPLICATION
+    /// as fallbacks. The tools (indexes, workload, load testing, deploy) and their services are not
+    /// added: <see cref="AddPgOptimizerTools"/> adds them. Each part can also be added alone
+    /// (AddPgConnections, AddPgCaching, AddPgMonitoring, AddPgRouting).
     /// </summary>
-    public static IServiceCollection AddPgOptimizer(this IServiceCollection services, IConfiguration configuration, string sectionName = "PgOptimizer")
+    public static IServiceCollection AddPgOptimizer(this IServiceCollection services, IConfiguration configuration, string sectionName = ConnectionsServiceCollectionExtensions.PgOptimizerSection)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var section = configuration.GetSection(sectionName);
-        services.AddPgConnections(section);
-        services.AddPgRouting();
-        services.Configure<RoutingOptions>(section.GetSection("Routing"));
-        services.AddPgIndexing();
-        services.Configure<IndexingOptions>(section.GetSection("Indexing"));
-        services.AddPgWorkload();
-        services.AddPgLoadTesting();
-        services.AddPgMonitoring();
-        services.Configure<MonitoringOptions>(section.GetSection("Monitoring"));
-        services.AddPgCaching();
-        services.Configure<CacheOptions>(section.GetSection("Caching"));
-        services.PostConfigure<ConnectionOptions>(o =>
-        {
-            o.ConnectionString ??= configuration["PGOPT_CONNECTION"] ?? configuration["NEON_DATABASE_URL"];
-            if (o.ReplicaConnectionStrings.Count == 0 && configuration["PGOPT_REPLICA_CONNECTIONS"] is { Length: > 0 } replicas)
-            {
-                foreach (var r in SplitList(replicas))
-                {
-                    o.ReplicaConnectionStrings.Add(r);
-                }
-            }
-        });
-        services.PostConfigure<RedisOptions>(o => o.Url ??= configuration["REDIS_URL"]);
-        AddHostingServices(services);
+        services.AddPgConnections(configuration, sectionName);
+        services.AddPgRouting(configuration, sectionName);
+        services.AddPgMonitoring(configuration, sectionName);
+        services.AddPgCaching(configuration, sectionName);
+        services.TryAddSingleton<Doctor>();
         return services;
     }
 
-    /// <summary>Adds all of PgOptimizer configured in code.</summary>
+    /// <summary>Adds connections, routing, monitoring and the cache configured in code.</summary>
     public static IServiceCollection AddPgOptimizer(
         this IServiceCollection services,
         Action<ConnectionOptions> configureConnections,
@@ -61,12 +48,9 @@ public static class PgOptimizerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgConnections(configureConnections);
         services.AddPgRouting();
-        services.AddPgIndexing();
-        services.AddPgWorkload();
-        services.AddPgLoadTesting();
         services.AddPgMonitoring(configureMonitoring);
         services.AddPgCaching(configureCaching);
-        AddHostingServices(services);
+        services.TryAddSingleton<Doctor>();
         if (configureRedis is not null)
         {
             services.Configure(configureRedis);
@@ -75,14 +59,24 @@ public static class PgOptimizerServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The services that span concerns: the doctor (checks every concern's prerequisites) and the deployer.</summary>
-    private static void AddHostingServices(IServiceCollection services)
+    /// <summary>
+    /// Adds the operator's tools on top of <see cref="AddPgOptimizer(IServiceCollection, IConfiguration, string)"/>:
+    /// indexes as code and the advisor (section "Indexing"), the workload runner, the load tester,
+    /// the doctor and the deployer. The <c>pgopt</c> command line uses them; a web service rarely needs them.
+    /// </summary>
+    public static IServiceCollection AddPgOptimizerTools(this IServiceCollection services, IConfiguration? configuration = null, string sectionName = ConnectionsServiceCollectionExtensions.PgOptimizerSection)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddPgIndexing();
+        if (configuration is not null && ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Indexing"))
+        {
+            services.Configure<IndexingOptions>(configuration.GetSection(sectionName).GetSection("Indexing"));
+        }
+
+        services.AddPgWorkload();
+        services.AddPgLoadTesting();
         services.TryAddSingleton<Doctor>();
         services.TryAddSingleton<Deployer>();
+        return services;
     }
-
-    /// <summary>Splits a whitespace-separated list of connection strings (URIs have no spaces).</summary>
-    public static IEnumerable<string> SplitList(string value) =>
-        (value ?? string.Empty).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

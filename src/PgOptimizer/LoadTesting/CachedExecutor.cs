@@ -6,7 +6,7 @@ namespace PgOptimizer.LoadTesting;
 
 /// <summary>
 /// Runs operations the way the application does with the cache: reads that have a caching policy
-/// go through <see cref="SmartCache.GetOrSetAsync{T}"/> (the result stands in as its row
+/// go through <see cref="SmartCache.GetOrSetAsync{TState, T}"/> (the result stands in as its row
 /// count), writes run and then invalidate the tags they make stale.
 /// </summary>
 public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) : IOperationExecutor
@@ -118,6 +118,6 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
             Load(key, tags);
         }
 
-        return cache.GetOrSetAsync(key, ct => inner.QueryAsync(operation, parameters, ct).AsTask(), c.Strategy, tags, cancellationToken);
+        return cache.GetOrSetAsync(key, (inner, operation, parameters), static (s, ct) => s.inner.QueryAsync(s.operation, s.parameters, ct), c.Strategy, tags, cancellationToken);
     }
 }

@@ -27,6 +27,10 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         await using var raw = plan.Executor == LoadTestExecutor.RawNpgsql ? RawNpgsqlExecutor.BuildDataSource(connections) : null;
         IOperationExecutor database = raw is null ? new ConnectionManagerExecutor(connections) : RawNpgsqlExecutor.Create(raw);
         var cached = plan.Executor == LoadTestExecutor.Toolkit ? new CachedExecutor(database, cache) : null;
+        if (cached is not null)
+        {
+            await cache.ConnectRedisAsync(cancellationToken).ConfigureAwait(false);
+        }
         var executor = cached ?? database;
 
         if (cached is not null && plan.ClearCache)

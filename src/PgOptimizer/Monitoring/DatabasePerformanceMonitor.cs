@@ -23,6 +23,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly PgConnectionManager _connections;
     private readonly ServerStatsCollector _collector;
     private readonly RedisConnection _redis;
+    private readonly string _keyPrefix;
     private readonly MonitoringOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -53,6 +54,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         Tracker = tracker ?? throw new ArgumentNullException(nameof(tracker));
         _collector = collector ?? throw new ArgumentNullException(nameof(collector));
         _redis = redis ?? throw new ArgumentNullException(nameof(redis));
+        _keyPrefix = options.Value.RedisKeyPrefix ?? MonitoringDefaults.RedisKeyPrefix(redis.ApplicationName);
         _options = options.Value;
         _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;

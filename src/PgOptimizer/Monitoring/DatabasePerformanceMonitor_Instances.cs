@@ -27,7 +27,7 @@ public sealed partial class DatabasePerformanceMonitor
         try
         {
             var snapshot = LocalSnapshot();
-            var prefix = _options.RedisKeyPrefix;
+            var prefix = _keyPrefix;
             var ttl = _options.EffectiveInstanceTtl;
             var batch = db.CreateBatch();
             var tasks = new List<Task>
@@ -67,7 +67,7 @@ public sealed partial class DatabasePerformanceMonitor
 
         try
         {
-            var prefix = _options.RedisKeyPrefix;
+            var prefix = _keyPrefix;
             var ids = (await db.SortedSetRangeByRankAsync(prefix + "instances").ConfigureAwait(false)).Select(v => v.ToString()).ToList();
             ids.Remove(InstanceId);
             var values = ids.Count == 0 ? [] : await db.StringGetAsync(ids.Select(id => (RedisKey)(prefix + "instance:" + id)).ToArray()).ConfigureAwait(false);
@@ -121,7 +121,7 @@ public sealed partial class DatabasePerformanceMonitor
             try
             {
                 await PublishAsync(cancellationToken).ConfigureAwait(false);
-                var entries = await db.StreamRangeAsync(_options.RedisKeyPrefix + "slow", count: limit, messageOrder: Order.Descending).ConfigureAwait(false);
+                var entries = await db.StreamRangeAsync(_keyPrefix + "slow", count: limit, messageOrder: Order.Descending).ConfigureAwait(false);
                 return entries
                     .Select(e => e["q"])
                     .Where(v => !v.IsNull)

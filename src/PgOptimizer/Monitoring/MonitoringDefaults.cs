@@ -24,8 +24,8 @@ public static class MonitoringDefaults
     /// <summary>Entries kept in the shared Redis stream of slow queries: 10,000.</summary>
     public const int SlowQueryStreamLength = 10_000;
 
-    /// <summary>Prefix of every Redis key monitoring writes: "pgopt:".</summary>
-    public const string RedisKeyPrefix = "pgopt:";
+    /// <summary>Prefix of every Redis key monitoring writes: "pgopt:{application}:".</summary>
+    public static string RedisKeyPrefix(string application) => Connections.RedisOptions.KeyPrefix(application, null);
 
     /// <summary>A published snapshot lives this many intervals in Redis: 3.</summary>
     public const int InstanceTtlIntervals = 3;

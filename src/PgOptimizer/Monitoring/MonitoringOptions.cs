@@ -57,9 +57,13 @@ public sealed class MonitoringOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
 
-    /// <summary>Prefix of every Redis key monitoring writes. Default "pgopt:".</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string RedisKeyPrefix { get; set; } = MonitoringDefaults.RedisKeyPrefix;
+    /// <summary>
+    /// Prefix of every Redis key monitoring writes. Default "pgopt:{application}:"
+    /// (<see cref="Connections.RedisOptions.ApplicationName"/>): instances of one application
+    /// aggregate, applications sharing one Redis do not.
+    /// </summary>
+    [MinLength(1)]
+    public string? RedisKeyPrefix { get; set; }
 
     /// <summary>
     /// How long a published snapshot lives in Redis; an instance that stops publishing drops out of

@@ -1,7 +1,11 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+
+using PgOptimizer.Connections;
 
 namespace PgOptimizer.Monitoring;
 
@@ -28,6 +32,28 @@ public static class MonitoringServiceCollectionExtensions
         services.TryAddSingleton<QueryTracker>();
         services.TryAddSingleton<DatabasePerformanceMonitor>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, MonitoringHostedService>());
+        if (!services.Any(d => d.ServiceType == typeof(PerformanceHealthCheck)))
+        {
+            services.AddSingleton<PerformanceHealthCheck>();
+            services.AddHealthChecks().Add(new HealthCheckRegistration("pgopt-performance", sp => sp.GetRequiredService<PerformanceHealthCheck>(), HealthStatus.Degraded,
+                [HealthTags.PgOptimizer, HealthTags.Ready, HealthTags.Performance]));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// Adds monitoring and what it needs (connections and Redis, <see cref="ConnectionsServiceCollectionExtensions.AddPgConnections(IServiceCollection, IConfiguration, string)"/>),
+    /// bound from the section's <c>Monitoring</c> part.
+    /// </summary>
+    public static IServiceCollection AddPgMonitoring(this IServiceCollection services, IConfiguration configuration, string sectionName = ConnectionsServiceCollectionExtensions.PgOptimizerSection)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPgConnections(configuration, sectionName);
+        services.AddPgMonitoring();
+        if (ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Monitoring"))
+        {
+            services.Configure<MonitoringOptions>(configuration.GetSection(sectionName).GetSection("Monitoring"));
+        }
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,19 @@ public static class RoutingServiceCollectionExtensions
         services.TryAddSingleton<ReplicaRouter>();
         services.Replace(ServiceDescriptor.Singleton<IReaderSelector>(sp => sp.GetRequiredService<ReplicaRouter>()));
         services.TryAddSingleton<IReplicaRotationSource>(sp => sp.GetRequiredService<ReplicaRouter>());
+        return services;
+    }
+
+    /// <summary>Adds routing and the connections it routes, bound from the section's <c>Routing</c> part.</summary>
+    public static IServiceCollection AddPgRouting(this IServiceCollection services, IConfiguration configuration, string sectionName = ConnectionsServiceCollectionExtensions.PgOptimizerSection)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPgConnections(configuration, sectionName);
+        services.AddPgRouting();
+        if (ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Routing"))
+        {
+            services.Configure<RoutingOptions>(configuration.GetSection(sectionName).GetSection("Routing"));
+        }
         return services;
     }
 }

@@ -21,6 +21,7 @@ public sealed class CacheMonitoringTests : IAsyncLifetime
         var prefix = $"pgopt-test-{Guid.NewGuid():N}:";
         await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
         await using var cache = new SmartCache(Options.Create(new CacheOptions { KeyPrefix = prefix }), redis);
+        await cache.ConnectRedisAsync();
         var monitoring = Options.Create(new MonitoringOptions { RedisKeyPrefix = prefix, InstanceId = "cache-monitor" });
         using var tracker = new QueryTracker(_m.Connections, monitoring);
         using var monitor = new DatabasePerformanceMonitor(_m.Connections, tracker, new ServerStatsCollector(_m.Connections, monitoring), redis, monitoring, cache: cache);

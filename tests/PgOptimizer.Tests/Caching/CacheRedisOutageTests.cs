@@ -17,6 +17,7 @@ public sealed class CacheRedisOutageTests
         await using var redisB = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl, Timeout = TimeSpan.FromMilliseconds(500) }));
         await using var a = new SmartCache(options, redisA);
         await using var b = new SmartCache(options, redisB);
+        await Task.WhenAll(a.ConnectRedisAsync(), b.ConnectRedisAsync());
         Assert.Equal("before", await a.GetOrSetAsync("k:before", _ => Task.FromResult("before"), CacheStrategies.UserProfile));
 
         await TestServices.ServicesAsync("stop", "redis");

@@ -58,6 +58,7 @@ public sealed class DatabaseInvalidationTests : IAsyncLifetime
     {
         var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
         var cache = new SmartCache(Options.Create(options), redis);
+        cache.ConnectRedisAsync().GetAwaiter().GetResult();
         _owned.Add(redis);
         _owned.Add(cache);
         var listener = new CacheInvalidationListener(cache, _m.Connections, Options.Create(options));

@@ -28,6 +28,7 @@ public sealed class SmartCacheTests : IAsyncLifetime
         configure?.Invoke(options);
         var redis = new RedisConnection(Options.Create(new RedisOptions { Url = redisUrl ?? TestServices.RedisUrl, Timeout = TimeSpan.FromSeconds(2) }));
         var cache = new SmartCache(Options.Create(options), redis);
+        cache.ConnectRedisAsync().GetAwaiter().GetResult();
         _owned.Add(redis);
         _owned.Add(cache);
         return cache;

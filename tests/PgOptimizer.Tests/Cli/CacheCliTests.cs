@@ -46,6 +46,7 @@ public sealed class CacheCliTests : IAsyncLifetime
         var tag = "pitch:cli-" + Guid.NewGuid().ToString("N")[..8];
         await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
         await using var cache = new SmartCache(Options.Create(new CacheOptions()), redis); // the default prefix, as the CLI uses
+        await cache.ConnectRedisAsync();
         await cache.GetOrSetAsync(tag + ":details", _ => Task.FromResult("cached"), CacheStrategies.PitchDetails, [tag]);
 
         var r = await PgoptProcess.RunAsync(Env, "cache", "invalidate", "--tag", tag);
