@@ -22,13 +22,17 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
         var monitor = services.GetRequiredService<DatabasePerformanceMonitor>();
         var all = await monitor.AggregateAsync(cancellationToken).ConfigureAwait(false);
         var keys = await cache.CountRedisKeysAsync(redis, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var local = cache.GetCounters().ToDictionary(c => c.Strategy, StringComparer.Ordinal);
         var rows = cache.StrategyNames.Order(StringComparer.Ordinal).Select(name =>
         {
             var c = all.Cache.FirstOrDefault(x => x.Strategy == name) ?? CacheStrategyCounters.Sum(name, []);
+            // the lifetime and fail-safe window the instances report, else this configuration's
+            var duration = c.DurationSeconds ?? local[name].DurationSeconds;
+            var failSafe = c.FailSafeSeconds ?? local[name].FailSafeSeconds;
             var factory = LatencyHistogram.Summarize(LatencyHistogram.Decode(c.FactoryHistogram));
             return new
             {
-                strategy = name, c.MemoryHits, c.DistributedHits, c.Misses, c.HitRatio, c.StaleServed, c.Evictions, c.Writes, c.RawBytes, c.StoredBytes,
+                strategy = name, durationSeconds = duration, failSafeSeconds = failSafe, cachesNulls = c.CachesNulls || local[name].CachesNulls, c.MemoryHits, c.DistributedHits, c.Misses, c.HitRatio, c.StaleServed, c.Evictions, c.Writes, c.RawBytes, c.StoredBytes,
                 c.CompressionRatio, factoryP95Ms = factory.P95Ms, redisKeys = keys?.GetValueOrDefault(name),
                 redisOnMisses = !c.RedisBypassed, c.RedisBypasses, c.RedisCostMicrosPerMiss, c.RedisSavingMicrosPerMiss,
             };
@@ -42,14 +46,14 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
 
         AnsiConsole.MarkupLine($"{all.Instances} instance(s) reporting; Redis {(keys is null ? "[yellow]not available[/]" : Output.Esc(redis.Description))}");
         var t = new Table().Border(TableBorder.Rounded).AddColumn("Strategy");
-        foreach (var h in new[] { "Memory hits", "Redis hits", "Misses", "Hit rate", "Stale", "Evictions", "Stored / raw", "Factory p95 ms", "Keys in Redis", "Redis on misses" })
+        foreach (var h in new[] { "Lifetime", "Fail-safe", "Memory hits", "Redis hits", "Misses", "Hit rate", "Stale", "Evictions", "Stored / raw", "Factory p95 ms", "Keys in Redis", "Redis on misses" })
         {
             t.AddColumn(new TableColumn(h).RightAligned());
         }
 
         foreach (var r in rows)
         {
-            t.AddRow(Output.Esc(r.strategy), Output.N(r.MemoryHits), Output.N(r.DistributedHits), Output.N(r.Misses),
+            t.AddRow(Output.Esc(r.strategy), Span(r.durationSeconds), Span(r.failSafeSeconds), Output.N(r.MemoryHits), Output.N(r.DistributedHits), Output.N(r.Misses),
                 r.HitRatio is { } h ? $"{h:P1}" : "-", Output.N(r.StaleServed), Output.N(r.Evictions),
                 r.CompressionRatio is { } cr ? $"{cr:P0}" : "-", r.factoryP95Ms.ToString("N1", System.Globalization.CultureInfo.InvariantCulture), r.redisKeys is { } k ? Output.N(k) : "-", RedisTier(r.redisOnMisses, r.RedisCostMicrosPerMiss, r.RedisSavingMicrosPerMiss, brief: true));
         }
@@ -57,6 +61,15 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
         AnsiConsole.Write(t);
         return ExitCodes.Ok;
     }
+
+    private static string Span(double? seconds) => seconds switch
+    {
+        null => "-",
+        0 => "off",
+        >= 3600 when seconds % 3600 == 0 => $"{seconds / 3600:0} h",
+        >= 60 when seconds % 60 == 0 => $"{seconds / 60:0} min",
+        _ => $"{seconds:0.###} s",
+    };
 
     /// <summary>Whether a strategy's misses go to Redis, with what Redis cost and saved per miss when measured.</summary>
     internal static string RedisTier(bool on, double? cost, double? saving, bool brief = false)

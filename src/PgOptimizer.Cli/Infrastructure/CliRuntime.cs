@@ -13,7 +13,11 @@ namespace PgOptimizer.Cli.Infrastructure;
 public static class CliRuntime
 {
     /// <summary>The resolved connection settings, before any connection is made.</summary>
-    public sealed record Resolved(string? Connection, IReadOnlyList<string> Replicas, string? Redis, IConfiguration Configuration, string ConnectionSource);
+    public sealed record Resolved(string? Connection, IReadOnlyList<string> Replicas, string? Redis, IConfiguration Configuration, string ConnectionSource)
+    {
+        /// <summary>The application whose Redis keys the command reads and writes (PGOPT_APPLICATION); null for the configured one, else "pgopt".</summary>
+        public string? Application { get; init; }
+    }
 
     public static Resolved Resolve(DatabaseSettings settings, IReadOnlyDictionary<string, string?>? environment = null)
     {
@@ -98,7 +102,13 @@ public static class CliRuntime
             RedisOptions.ParseUrl(redis, TimeSpan.FromSeconds(2));
         }
 
-        return new Resolved(connection, replicas, redis, config, source);
+        var application = Env("PGOPT_APPLICATION");
+        if (!string.IsNullOrWhiteSpace(application) && RedisOptions.SafeApplicationName(application) != application.Trim())
+        {
+            throw new PgOptimizerConfigurationException($"PGOPT_APPLICATION '{application}' is not a usable application name: use 1-100 characters without spaces, ':', braces or glob characters (the name the application's host reports, IHostEnvironment.ApplicationName).");
+        }
+
+        return new Resolved(connection, replicas, redis, config, source) { Application = string.IsNullOrWhiteSpace(application) ? null : application.Trim() };
     }
 
     /// <summary>Builds the service provider for a command.</summary>
@@ -165,7 +175,11 @@ public static class CliRuntime
 
             tune?.Invoke(o);
         });
-        services.PostConfigure<RedisOptions>(o => o.Url = resolved.Redis);
+        services.PostConfigure<RedisOptions>(o =>
+        {
+            o.Url = resolved.Redis;
+            o.ApplicationName = resolved.Application ?? o.ApplicationName;
+        });
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }

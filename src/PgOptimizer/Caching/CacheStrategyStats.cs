@@ -18,6 +18,9 @@ internal sealed class CacheStrategyStats(string strategy)
 
     public RedisTierGovernor? Governor { get; set; }
 
+    /// <summary>The strategy's settings, reported with the counters (lifetime, fail-safe window).</summary>
+    public CacheStrategy? Configured { get; set; }
+
     public LatencyHistogram FactoryLatency { get; } = new();
 
     public void Hit() => Interlocked.Increment(ref _hits);
@@ -49,6 +52,9 @@ internal sealed class CacheStrategyStats(string strategy)
             Strategy, hits - distributed, distributed, Interlocked.Read(ref _misses), Interlocked.Read(ref _stale), Interlocked.Read(ref _evictions),
             Interlocked.Read(ref _writes), Interlocked.Read(ref _rawBytes), Interlocked.Read(ref _storedBytes), LatencyHistogram.Encode(FactoryLatency.Snapshot()))
         {
+            DurationSeconds = Configured?.Duration.TotalSeconds,
+            FailSafeSeconds = Configured?.FailSafeMaxDuration.TotalSeconds,
+            CachesNulls = Configured?.CacheNulls ?? false,
             RedisBypassed = Governor?.Bypassing ?? false,
             RedisBypasses = Governor?.Bypasses ?? 0,
             RedisCostMicrosPerMiss = Governor?.CostMicros,

@@ -26,8 +26,10 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     private readonly CacheOptions _options;
     private readonly ILogger _logger;
     private readonly Task _redisAttempt;
+    private readonly TagUse _tagUse;
     private readonly CancellationTokenSource _disposed = new();
     private volatile bool _redisAttached;
+    private int _disposeCalls;
 
     /// <summary>Creates the cache: a memory tier per strategy and, when Redis is configured and <see cref="CacheOptions.UseRedis"/>, Redis as the second tier and backplane.</summary>
     public SmartCache(IOptions<CacheOptions> options, RedisConnection redis, ILoggerFactory? loggerFactory = null)
@@ -40,10 +42,12 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         _logger = loggerFactory.CreateLogger<SmartCache>();
         UsesRedis = _options.UseRedis && redis.IsConfigured;
         KeyPrefix = _options.KeyPrefix ?? CacheDefaults.KeyPrefix(redis.ApplicationName);
+        var names = _options.Strategies.Keys.ToList();
         _strategies = _options.Strategies.ToFrozenDictionary(
             kv => kv.Key,
-            kv => new StrategyCache(kv.Key, kv.Value, _options, KeyPrefix, UsesRedis, loggerFactory),
+            kv => new StrategyCache(kv.Key, kv.Value, _options, KeyPrefix, UsesRedis, loggerFactory) { Index = names.IndexOf(kv.Key) },
             StringComparer.Ordinal);
+        _tagUse = new TagUse(KeyPrefix, names);
         _redisAttempt = UsesRedis ? AttachRedisAsync(redis) : Task.CompletedTask;
     }
 
@@ -111,6 +115,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             s.UseRedis(multiplexer);
         }
 
+        _tagUse.Attach(multiplexer);
         _redisAttached = true;
         LogRedisAttached(_logger, _strategies.Count);
     }
@@ -163,13 +168,13 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
                 return new ValueTask<T>(hit.Value);
             }
 
-            return SlowGetOrSetAsync(s, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags);
+            return SlowGetOrSetAsync(s, _tagUse, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags);
         }
 
-        return AwaitMemoryThenGetOrSetAsync(s, pending, key, state, factory, tags, cancellationToken);
+        return AwaitMemoryThenGetOrSetAsync(s, _tagUse, pending, key, state, factory, tags, cancellationToken);
     }
 
-    private static async ValueTask<T> AwaitMemoryThenGetOrSetAsync<TState, T>(StrategyCache s, ValueTask<MaybeValue<T>> pending, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
+    private static async ValueTask<T> AwaitMemoryThenGetOrSetAsync<TState, T>(StrategyCache s, TagUse tagUse, ValueTask<MaybeValue<T>> pending, string key, TState state, Func<TState, CancellationToken, ValueTask<T>> factory, IEnumerable<string>? tags, CancellationToken cancellationToken)
     {
         var hit = await pending.ConfigureAwait(false);
         if (hit.HasValue)
@@ -178,7 +183,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             return hit.Value;
         }
 
-        return await SlowGetOrSetAsync(s, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags).ConfigureAwait(false);
+        return await SlowGetOrSetAsync(s, tagUse, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags).ConfigureAwait(false);
     }
 
     /// <summary>The value when either tier has it.</summary>
@@ -201,7 +206,9 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(key);
         var s = Strategy(strategy);
         await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
-        await s.Cache.SetAsync(key, value, s.Entry, s.TagsWith(tags), cancellationToken).ConfigureAwait(false);
+        var allTags = s.TagsWith(tags);
+        await _tagUse.NoteAsync(s.Index, allTags).ConfigureAwait(false);
+        await s.Cache.SetAsync(key, value, s.Entry, allTags, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Removes a key from both tiers on every instance.</summary>
@@ -216,13 +223,16 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     private ValueTask FirstRedisAttemptAsync(CancellationToken cancellationToken) =>
         _redisAttempt.IsCompleted ? ValueTask.CompletedTask : new ValueTask(_redisAttempt.WaitAsync(cancellationToken));
 
-    /// <summary>Invalidates every entry carrying any of the tags, in every strategy, on every instance.</summary>
+    /// <summary>
+    /// Invalidates every entry carrying any of the tags, on every instance, in the strategies that
+    /// store entries with those tags' families (on any instance; "pitch:42" belongs to "pitch:#").
+    /// </summary>
     public ValueTask InvalidateByTagsAsync(IEnumerable<string> tags, CancellationToken cancellationToken = default) =>
         InvalidateByTagsAsync(tags, null, cancellationToken);
 
     /// <summary>
-    /// Invalidates every entry carrying any of the tags in the given strategies (all when null or
-    /// empty), on every instance. Naming the strategies saves a tag marker write and a backplane
+    /// Invalidates every entry carrying any of the tags in the given strategies (when null or empty,
+    /// those that use the tags), on every instance. Naming the strategies saves a tag marker write and a backplane
     /// message per other strategy.
     /// </summary>
     public async ValueTask InvalidateByTagsAsync(IEnumerable<string> tags, IReadOnlyCollection<string>? strategies, CancellationToken cancellationToken = default)
@@ -234,8 +244,10 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             return;
         }
 
-        var targets = strategies is { Count: > 0 } ? strategies.Select(Strategy) : _strategies.Values;
         await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
+        var targets = strategies is { Count: > 0 }
+            ? strategies.Select(Strategy)
+            : (await _tagUse.StrategiesUsingAsync(list, UsesRedis).ConfigureAwait(false)).Select(Strategy);
         foreach (var s in targets)
         {
             await s.Cache.RemoveByTagAsync(list, s.Entry, cancellationToken).ConfigureAwait(false);
@@ -258,12 +270,14 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             ? s
             : throw new PgOptimizerConfigurationException($"Unknown cache strategy '{name}'. Defined: {string.Join(", ", _strategies.Keys)}; add it under PgOptimizer:Caching:Strategies.");
 
-    private static async ValueTask<T> SlowGetOrSetAsync<TState, T>(StrategyCache s, string key, FactoryRun<TState, T> ran, IEnumerable<string>? tags)
+    private static async ValueTask<T> SlowGetOrSetAsync<TState, T>(StrategyCache s, TagUse tagUse, string key, FactoryRun<TState, T> ran, IEnumerable<string>? tags)
     {
+        var allTags = s.TagsWith(tags);
+        await tagUse.NoteAsync(s.Index, allTags).ConfigureAwait(false);
         var governor = s.Redis;
         var viaRedis = governor is null || !governor.Bypassing;
         var started = Stopwatch.GetTimestamp();
-        var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, viaRedis ? s.Load : s.LoadMemoryOnly, s.TagsWith(tags), CancellationToken.None).ConfigureAwait(false);
+        var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, viaRedis ? s.Load : s.LoadMemoryOnly, allTags, CancellationToken.None).ConfigureAwait(false);
         if (!ran.Ran)
         {
             s.Stats.Hit(); // from Redis, or from another caller's factory run
@@ -275,7 +289,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         }
         else if (ran.Ran && (value is not null || s.CachesNulls))
         {
-            await s.Cache.SetAsync(key, value, value is null ? s.NullWriteBehind : s.WriteBehind, s.TagsWith(tags), CancellationToken.None).ConfigureAwait(false);
+            await s.Cache.SetAsync(key, value, value is null ? s.NullWriteBehind : s.WriteBehind, allTags, CancellationToken.None).ConfigureAwait(false);
         }
 
         return value;
@@ -284,6 +298,11 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposeCalls, 1) != 0)
+        {
+            return; // registered under two service types, so disposed twice
+        }
+
         await _disposed.CancelAsync().ConfigureAwait(false);
         foreach (var s in _strategies.Values)
         {

@@ -110,6 +110,7 @@ public sealed partial class SmartCache
             Null(NullWriteBehind);
             Redis = redis && strategy.AdaptiveRedis ? new RedisTierGovernor(CacheDefaults.RedisWindow, strategy.RedisProbeInterval) : null;
             Stats.Governor = Redis;
+            Stats.Configured = strategy;
             // A tag's marker (when the tag was last invalidated) is read from Redis on an instance's
             // first check of that tag; a tag never invalidated has no marker, and FusionCache would
             // then write a zero marker to Redis and announce it on the backplane for each new tag (a
@@ -160,6 +161,9 @@ public sealed partial class SmartCache
         }
 
         public FusionCache Cache { get; }
+
+        /// <summary>The strategy's position among the cache's strategies.</summary>
+        public int Index { get; init; }
 
         /// <summary>
         /// Adds Redis as the second tier and the backplane, once it is connected (the backplane's

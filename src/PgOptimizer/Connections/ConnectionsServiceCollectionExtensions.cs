@@ -28,7 +28,7 @@ public static class ConnectionsServiceCollectionExtensions
         services.TryAddSingleton<PgConnectionManager>();
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<PrimaryReadinessProbe>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PrimaryReadinessProbe>(sp => sp.GetRequiredService<PrimaryReadinessProbe>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, PrimaryReadinessService>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisStarter>());
 
         // Readiness reads state kept in the background: a probe sends no query to PostgreSQL.

@@ -15,7 +15,7 @@ namespace PgOptimizer.Connections;
 /// often it comes. On Neon the query is skipped while the application is idle and the last reading
 /// was good, so that probes do not keep the compute awake.
 /// </summary>
-public sealed partial class PrimaryReadinessProbe : BackgroundService
+public sealed partial class PrimaryReadinessProbe
 {
     private readonly PgConnectionManager _connections;
     private readonly ConnectionOptions _options;
@@ -93,15 +93,22 @@ public sealed partial class PrimaryReadinessProbe : BackgroundService
         return reading;
     }
 
-    /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Probes every <see cref="ConnectionOptions.HealthProbeInterval"/> until cancelled (the host runs it).</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(_options.HealthProbeInterval, _time);
-        do
+        try
         {
-            await ProbeAsync(stoppingToken).ConfigureAwait(false);
+            do
+            {
+                await ProbeAsync(stoppingToken).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // host stopping
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Readiness: {Endpoint} does not answer: {Reason}")]
@@ -109,4 +116,10 @@ public sealed partial class PrimaryReadinessProbe : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Readiness: {Endpoint} answers again")]
     private static partial void LogAnswers(ILogger logger, string endpoint);
+}
+
+/// <summary>Runs the readiness probe for the host's lifetime.</summary>
+internal sealed class PrimaryReadinessService(PrimaryReadinessProbe probe) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => probe.RunAsync(stoppingToken);
 }

@@ -21,6 +21,15 @@ public sealed record CacheStrategyCounters(
     /// <summary>Mean µs of queries Redis saved per miss, in the last window measured (null before one).</summary>
     public double? RedisSavingMicrosPerMiss { get; init; }
 
+    /// <summary>The strategy's entry lifetime in seconds (its Duration), as configured on the instance.</summary>
+    public double? DurationSeconds { get; init; }
+
+    /// <summary>How long after expiry a stale value may be served when the factory fails, in seconds (0: fail-safe off).</summary>
+    public double? FailSafeSeconds { get; init; }
+
+    /// <summary>Whether the strategy caches null results (briefly).</summary>
+    public bool CachesNulls { get; init; }
+
     /// <summary>Hits in either tier.</summary>
     public long Hits => MemoryHits + DistributedHits;
 
@@ -40,6 +49,9 @@ public sealed record CacheStrategyCounters(
             list.Sum(c => c.StaleServed), list.Sum(c => c.Evictions), list.Sum(c => c.Writes), list.Sum(c => c.RawBytes), list.Sum(c => c.StoredBytes),
             LatencyHistogram.Encode(h))
         {
+            DurationSeconds = list.Select(c => c.DurationSeconds).FirstOrDefault(v => v is not null),
+            FailSafeSeconds = list.Select(c => c.FailSafeSeconds).FirstOrDefault(v => v is not null),
+            CachesNulls = list.Any(c => c.CachesNulls),
             RedisBypassed = list.Any(c => c.RedisBypassed),
             RedisBypasses = list.Sum(c => c.RedisBypasses),
             RedisCostMicrosPerMiss = list.Select(c => c.RedisCostMicrosPerMiss).Where(v => v is not null).DefaultIfEmpty().Average(),

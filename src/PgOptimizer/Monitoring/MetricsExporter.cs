@@ -84,6 +84,9 @@ internal static class MetricsExporter
         top.ForEach(s => w.Sample("pgopt_statement_errors_total", s.Errors, ("statement_id", s.Id)));
         w.Family("pgopt_statement_seconds_total", "counter", "Time spent in the statements taking the most time.");
         top.ForEach(s => w.Sample("pgopt_statement_seconds_total", s.TotalMs / 1000.0, ("statement_id", s.Id)));
+        // An info metric, joinable on statement_id: PromQL "... * on(statement_id) group_left(statement) pgopt_statement_info".
+        w.Family("pgopt_statement_info", "gauge", "The normalized text of each statement id above (parameters as ?, never values), shortened to 300 characters; always 1.");
+        top.ForEach(s => w.Sample("pgopt_statement_info", 1, ("statement_id", s.Id), ("statement", Shorten(s.Sql, 300))));
 
         if (client.Cache.Count > 0)
         {
@@ -244,6 +247,12 @@ internal static class MetricsExporter
         {
             w.Sample(name, value(c), ("strategy", c.Strategy));
         }
+    }
+
+    private static string Shorten(string text, int max)
+    {
+        var oneLine = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return oneLine.Length <= max ? oneLine : string.Concat(oneLine.AsSpan(0, max - 1), "…");
     }
 
     private static void Counter(PrometheusWriter w, string name, string help, double value)

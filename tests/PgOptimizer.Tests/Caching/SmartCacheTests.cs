@@ -65,6 +65,66 @@ public sealed class SmartCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_null_result_is_not_cached_unless_the_strategy_opts_in_and_then_only_briefly()
+    {
+        var cache = NewInstance(o => o.Strategies["negative"] = new CacheStrategy { CacheNulls = true, NullDuration = TimeSpan.FromMilliseconds(300) });
+        var runs = 0;
+        Task<string?> NotFound(CancellationToken _)
+        {
+            runs++;
+            return Task.FromResult<string?>(null);
+        }
+
+        Assert.Null(await cache.GetOrSetAsync("pitch:404:details", NotFound, CacheStrategies.PitchDetails));
+        Assert.Null(await cache.GetOrSetAsync("pitch:404:details", NotFound, CacheStrategies.PitchDetails));
+        Assert.Equal(2, runs); // each read asked the database: an inserted row would be found
+        Assert.Equal("now here", await cache.GetOrSetAsync("pitch:404:details", _ => Task.FromResult<string?>("now here"), CacheStrategies.PitchDetails));
+
+        runs = 0;
+        Assert.Null(await cache.GetOrSetAsync("user:404:profile", NotFound, "negative"));
+        Assert.Null(await cache.GetOrSetAsync("user:404:profile", NotFound, "negative"));
+        Assert.Equal(1, runs); // cached
+        await TestServices.WaitUntilAsync(async () =>
+        {
+            await cache.GetOrSetAsync("user:404:profile", NotFound, "negative");
+            return runs == 2;
+        }, TimeSpan.FromSeconds(10), "the cached null to expire after NullDuration");
+    }
+
+    [Fact]
+    public async Task The_state_overload_hands_its_state_to_a_static_value_task_factory()
+    {
+        var cache = NewInstance();
+        var state = (id: 7, name: "seven");
+        Assert.Equal("7:seven", await cache.GetOrSetAsync("user:7:profile", state, static (s, _) => new ValueTask<string>($"{s.id}:{s.name}"), CacheStrategies.UserProfile));
+        Assert.Equal("7:seven", await cache.GetOrSetAsync<string>("user:7:profile", static _ => new ValueTask<string>("other"), CacheStrategies.UserProfile));
+    }
+
+    [Fact]
+    public async Task An_invalidation_touches_only_the_strategies_that_use_the_tag_even_from_an_instance_that_never_used_it()
+    {
+        var reader = NewInstance();
+        var writer = NewInstance();
+        await reader.GetOrSetAsync("pitch:5:details", Factory("v1"), CacheStrategies.PitchDetails, ["pitch:5"]);
+        await reader.GetOrSetAsync("user:5:profile", Factory("u"), CacheStrategies.UserProfile, ["user:5"]);
+        Assert.Equal("pitch:#:comments", TagUse.Family("pitch:123:comments"));
+
+        // the writer never cached a pitch: it learns from Redis which strategies use "pitch:#"
+        await writer.InvalidateByTagsAsync(["pitch:77"]);
+        var writes = writer.GetCounters().ToDictionary(c => c.Strategy, c => c.Writes);
+        await writer.InvalidateByTagsAsync(["pitch:5"]);
+        await TestServices.WaitUntilAsync(async () => !(await reader.TryGetAsync<string>("pitch:5:details", CacheStrategies.PitchDetails)).HasValue,
+            TimeSpan.FromSeconds(10), "the invalidation to reach the reader");
+        Assert.True((await reader.TryGetAsync<string>("user:5:profile", CacheStrategies.UserProfile)).HasValue);
+        await TestServices.WaitUntilAsync(() => Task.FromResult(writer.GetCounters().Single(c => c.Strategy == CacheStrategies.PitchDetails).Writes > writes[CacheStrategies.PitchDetails]),
+            TimeSpan.FromSeconds(10), "the tag marker of the strategy that uses the tag"); // a marker counts as a write
+        foreach (var c in writer.GetCounters().Where(c => c.Strategy != CacheStrategies.PitchDetails))
+        {
+            Assert.Equal(writes[c.Strategy], c.Writes); // untouched
+        }
+    }
+
+    [Fact]
     public async Task A_strategy_whose_misses_Redis_never_answers_stops_reading_Redis_but_still_writes_to_it()
     {
         var a = NewInstance();

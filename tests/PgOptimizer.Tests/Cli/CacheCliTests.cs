@@ -44,8 +44,9 @@ public sealed class CacheCliTests : IAsyncLifetime
     public async Task Invalidate_reaches_a_running_instance_and_stats_report_it()
     {
         var tag = "pitch:cli-" + Guid.NewGuid().ToString("N")[..8];
-        await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
-        await using var cache = new SmartCache(Options.Create(new CacheOptions()), redis); // the default prefix, as the CLI uses
+        // An application named as the CLI is by default (its keys are "pgopt:pgopt:cache:..."); another would pass PGOPT_APPLICATION to the CLI.
+        await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl, ApplicationName = "pgopt" }));
+        await using var cache = new SmartCache(Options.Create(new CacheOptions()), redis);
         await cache.ConnectRedisAsync();
         await cache.GetOrSetAsync(tag + ":details", _ => Task.FromResult("cached"), CacheStrategies.PitchDetails, [tag]);
 

@@ -48,13 +48,14 @@ public sealed class HealthCliTests
         {
             var marker = "marker_" + Guid.NewGuid().ToString("N")[..10];
             var options = Options.Create(new MonitoringOptions { InstanceId = "cli-slow-" + marker, SlowQueryThreshold = TimeSpan.FromMilliseconds(50) });
-            await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
+            await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl, ApplicationName = "orders-" + marker }));
             using var tracker = new QueryTracker(db.Connections, options);
             using var monitor = new DatabasePerformanceMonitor(db.Connections, tracker, new ServerStatsCollector(db.Connections, options), redis, options);
             await db.Connections.ScalarAsync(DbIntent.Write, $"SELECT pg_sleep(0.06) AS {marker}");
             Assert.True(await monitor.PublishAsync());
 
-            var r = await PgoptProcess.RunAsync(Env, "slow", "--json", "--limit", "1000");
+            // the CLI reads the keys of the application it is told of
+            var r = await PgoptProcess.RunAsync(new Dictionary<string, string?>(Env) { ["PGOPT_APPLICATION"] = "orders-" + marker }, "slow", "--json", "--limit", "1000");
             Assert.True(r.ExitCode == 0, r.All);
             var entry = JsonDocument.Parse(r.Stdout).RootElement.EnumerateArray().Single(e => e.GetProperty("instance").GetString() == "cli-slow-" + marker);
             Assert.Equal($"SELECT pg_sleep(?) AS {marker}", entry.GetProperty("sql").GetString());

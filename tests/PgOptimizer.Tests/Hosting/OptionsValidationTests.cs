@@ -20,7 +20,7 @@ public sealed class OptionsValidationTests
             .AddInMemoryCollection(new Dictionary<string, string?> { ["PgOptimizer:Connections:ConnectionString"] = "Host=127.0.0.1;Database=x" }
                 .Concat(settings.Select(s => new KeyValuePair<string, string?>("PgOptimizer:" + s.Key, s.Value))))
             .Build();
-        return new ServiceCollection().AddLogging().AddPgOptimizer(config).BuildServiceProvider();
+        return new ServiceCollection().AddLogging().AddPgOptimizer(config).AddPgOptimizerTools(config).BuildServiceProvider();
     }
 
     [Theory]
@@ -75,7 +75,7 @@ public sealed class OptionsValidationTests
             ["PgOptimizer:Connections:ConnectionString"] = "Host=127.0.0.1;Database=x",
             ["PgOptimizer:Indexing:CoverageWarning"] = "7",
         });
-        builder.Services.AddPgOptimizer(builder.Configuration);
+        builder.Services.AddPgOptimizer(builder.Configuration).AddPgOptimizerTools(builder.Configuration);
         using var host = builder.Build();
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Contains("CoverageWarning", ex.Message, StringComparison.Ordinal);

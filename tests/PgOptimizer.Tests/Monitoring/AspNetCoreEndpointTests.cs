@@ -46,6 +46,8 @@ public sealed class AspNetCoreEndpointTests : IAsyncLifetime
             Assert.Equal("text/plain", metrics.Content.Headers.ContentType!.MediaType);
             var text = await metrics.Content.ReadAsStringAsync();
             Assert.Contains("pgopt_query_duration_seconds_count{endpoint=\"primary\"} 5", text, StringComparison.Ordinal);
+            Assert.Contains("pgopt_statement_info{statement_id=\"", text, StringComparison.Ordinal); // ids joinable to their SQL
+            Assert.Contains("statement=\"SELECT id FROM t WHERE id = ", text, StringComparison.Ordinal);
             await Promtool.CheckAsync(text);
 
             using var health = JsonDocument.Parse(await http.GetStringAsync("/health/database"));

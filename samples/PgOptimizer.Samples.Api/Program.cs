@@ -1,0 +1,4 @@
+using PgOptimizer.Samples.Api;
+
+var app = PitchApi.Create(args);
+await app.RunAsync();
