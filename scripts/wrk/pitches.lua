@@ -2,8 +2,10 @@
 --   prefix ("" for the cached endpoints, "/raw" for plain Npgsql), mode ("hit" or "mixed"),
 --   first and last pitch id, last user id.
 -- hit:   GET {prefix}/pitches/{id} over 8 ids (every read a cache hit once warm)
--- mixed: 50 % pitch page, 20 % comments, 15 % feed, 10 % like, 5 % title change; ids skewed
---        toward the first (a cube of a uniform number: popular pitches are read most)
+-- mixed: the demo workload's weights for the five operations the API serves (pitch_detail 20,
+--        public_feed 15, pitch_comments 8, like_pitch 2, update_pitch 2 of 47); pitch ids
+--        Zipf-distributed (s = 1, as the demo workload: the k-th most popular pitch is read about
+--        1/k as often as the first), likers uniform
 local prefix, mode, first, last, users = "", "hit", 1, 8, 1
 local counter = 0
 
@@ -17,9 +19,10 @@ function init(args)
   math.randomseed(os.time() + math.floor(os.clock() * 1000000))
 end
 
+-- Zipf with s = 1 by its continuous inverse: P(rank <= k) = ln(k) / ln(n)
 local function skewed()
-  local r = math.random()
-  return first + math.floor((last - first) * r * r * r)
+  local n = last - first + 1
+  return first + math.min(n, math.floor(math.exp(math.random() * math.log(n + 1)))) - 1
 end
 
 request = function()
@@ -27,15 +30,15 @@ request = function()
     counter = counter + 1
     return wrk.format("GET", prefix .. "/pitches/" .. (first + counter % 8))
   end
-  local x = math.random(100)
+  local x = math.random(47)
   local id = skewed()
-  if x <= 50 then
+  if x <= 20 then
     return wrk.format("GET", prefix .. "/pitches/" .. id)
-  elseif x <= 70 then
+  elseif x <= 28 then
     return wrk.format("GET", prefix .. "/pitches/" .. id .. "/comments")
-  elseif x <= 85 then
+  elseif x <= 43 then
     return wrk.format("GET", prefix .. "/feed")
-  elseif x <= 95 then
+  elseif x <= 45 then
     return wrk.format("POST", prefix .. "/pitches/" .. id .. "/likes/" .. math.random(1, users))
   else
     return wrk.format("PUT", prefix .. "/pitches/" .. id .. "/title", { ["Content-Type"] = "application/json" },
