@@ -331,6 +331,20 @@ public sealed class IndexesAdviseCommand : AsyncCommand<IndexesAdviseSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, IndexesAdviseSettings settings, CancellationToken cancellationToken)
     {
         var resolved = CliRuntime.Resolve(settings);
+        // Bad input fails before the analysis, which takes a while.
+        if (settings.Save is { } saveTo)
+        {
+            Output.EnsureWritable(saveTo, "--save");
+        }
+
+        foreach (var sample in settings.Samples ?? [])
+        {
+            if (!PgOptimizer.Workload.SqlStatements.IsSingle(sample))
+            {
+                throw new PgOptimizerConfigurationException($"--sample takes one statement; \"{(sample.Length <= 60 ? sample : sample[..60] + "…")}\" holds several. Repeat --sample for each.");
+            }
+        }
+
         // The flags change this command's options before they are validated, never the shared defaults.
         await using var services = CliRuntime.BuildServices(resolved, settings.Verbose, configure: s => s.PostConfigure<IndexingOptions>(o =>
         {

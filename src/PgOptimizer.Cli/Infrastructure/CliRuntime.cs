@@ -84,7 +84,7 @@ public static class CliRuntime
 
         var redis = !string.IsNullOrWhiteSpace(settings.Redis) ? settings.Redis
             : !string.IsNullOrWhiteSpace(Env("REDIS_URL")) ? Env("REDIS_URL")
-            : section["Redis:Url"];
+            : RedisOptions.FromUpstashRest(Env("UPSTASH_REDIS_REST_URL"), Env("UPSTASH_REDIS_REST_TOKEN")) ?? section["Redis:Url"];
 
         // Validate now, so bad input fails before anything connects.
         if (!string.IsNullOrWhiteSpace(connection))

@@ -35,8 +35,13 @@ public static class ExitCodes
             case PostgresException pg:
                 error.WriteLine($"error: the database said {pg.SqlState}: {pg.MessageText}");
                 break;
+            case InvalidOperationException bind when bind.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal):
+                // the configuration binder: a value of the wrong type in appsettings.json or the environment
+                error.WriteLine($"error: {bind.Message}");
+                error.WriteLine("Fix the value (durations are written hh:mm:ss, numbers without quotes or units) and run again.");
+                return BadInput;
             case NpgsqlException npg:
-                error.WriteLine($"error: database connection failed: {npg.Message}{(npg.InnerException is { } inner ? $" ({inner.Message})" : string.Empty)}");
+                error.WriteLine($"error: {Describe(npg)}");
                 break;
             default:
                 error.WriteLine($"error: {exception.GetType().Name}: {exception.Message}");
@@ -49,5 +54,25 @@ public static class ExitCodes
         }
 
         return Findings;
+    }
+
+    /// <summary>What a client-side Npgsql failure was: a timeout, an exhausted pool, a refused or lost connection.</summary>
+    internal static string Describe(NpgsqlException npg)
+    {
+        var inner = npg.InnerException;
+        var detail = $"{npg.Message}{(inner is null ? string.Empty : $" ({inner.Message})")}";
+        if (npg.Message.Contains("pool has been exhausted", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"no database connection came free in time (the pool is exhausted): {detail}";
+        }
+
+        return inner switch
+        {
+            TimeoutException => $"the database did not answer in time (a command or connect timeout): {detail}",
+            System.Net.Sockets.SocketException => $"could not reach the database: {detail}",
+            IOException or EndOfStreamException => $"the database connection was lost: {detail}",
+            _ when npg.IsTransient && npg.Message.Contains("timeout", StringComparison.OrdinalIgnoreCase) => $"the database did not answer in time: {detail}",
+            _ => $"database error: {detail}",
+        };
     }
 }

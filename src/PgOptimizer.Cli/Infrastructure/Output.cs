@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace PgOptimizer.Cli.Infrastructure;
 
 /// <summary>JSON for machines, markup for people.</summary>
-public static class Output
+public static partial class Output
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -39,11 +39,73 @@ public static class Output
     }
 }
 
+/// <summary>Checks of file arguments, made before any long work.</summary>
+public static partial class Output
+{
+    /// <summary>Throws (exit 2) unless a file can be written at <paramref name="path"/>: its folder exists and takes a new file, and the file, if present, is writable.</summary>
+    public static void EnsureWritable(string path, string option)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new PgOptimizerConfigurationException($"{option} '{path}' is not a valid path: {ex.Message}");
+        }
+
+        var folder = Path.GetDirectoryName(full) ?? ".";
+        if (!Directory.Exists(folder))
+        {
+            throw new PgOptimizerConfigurationException($"{option} '{path}': the folder '{folder}' does not exist; create it or give another path.");
+        }
+
+        if (Directory.Exists(full))
+        {
+            throw new PgOptimizerConfigurationException($"{option} '{path}' is a folder; give a file name.");
+        }
+
+        try
+        {
+            if (File.Exists(full))
+            {
+                using (File.Open(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                {
+                }
+            }
+            else
+            {
+                var probe = Path.Combine(folder, $".pgopt-write-check-{Environment.ProcessId}");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            }
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new PgOptimizerConfigurationException($"{option} '{path}' cannot be written ({ex.Message}); give a path you can write to.");
+        }
+    }
+}
+
 /// <summary>Parses durations such as 30s, 5m, 1h30m, 500ms or a plain number of seconds.</summary>
 public static class DurationParser
 {
     /// <summary>A positive duration (30s, 5m, 1h30m, 500ms or plain seconds); zero only with <paramref name="allowZero"/>.</summary>
     public static TimeSpan Parse(string text, string option, bool allowZero = false)
+    {
+        try
+        {
+            return ParseCore(text, option, allowZero);
+        }
+        catch (Exception ex) when (ex is OverflowException or ArgumentException)
+        {
+            // TimeSpan.FromX of a number beyond ~29,000 years, NaN or infinity
+            throw new PgOptimizerConfigurationException($"{option} '{text}' is too long a duration; write at most a few days, e.g. 24h.");
+        }
+    }
+
+    private static TimeSpan ParseCore(string text, string option, bool allowZero)
     {
         var s = (text ?? string.Empty).Trim().ToLowerInvariant();
         if (allowZero && s is "0" or "0s" or "0ms")
@@ -51,7 +113,7 @@ public static class DurationParser
             return TimeSpan.Zero;
         }
 
-        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain > 0)
+        if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain > 0 && double.IsFinite(plain))
         {
             return TimeSpan.FromSeconds(plain);
         }

@@ -140,24 +140,42 @@ public sealed class CacheTriggers(PgConnectionManager connections, IOptions<Cach
 
     private static async Task<(string Schema, string Name, uint Oid)> ResolveAsync(NpgsqlConnection conn, string table, CancellationToken ct)
     {
-        var (schema, name) = PgIdentifier.Parse(table).WithDefaultSchema("public");
+        var given = PgIdentifier.Parse(table).WithDefaultSchema("public"); // malformed names fail here, with the fix
+        // The stored name as written first; then PostgreSQL's own reading of the text (an unquoted
+        // name folds to lower case, a quoted one is kept), so Pitches, "Pitches" and public.pitches
+        // find what SQL would.
         await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker +
-            "SELECT c.oid, c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", conn);
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = schema });
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (!await r.ReadAsync(ct).ConfigureAwait(false))
+            "SELECT c.oid, c.relkind::text, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace " +
+            "WHERE (n.nspname = $1 AND c.relname = $2) OR c.oid = to_regclass($3) ORDER BY (n.nspname = $1 AND c.relname = $2) DESC LIMIT 1", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = given.Schema! });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = given.Name });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = table.Trim() });
+        NpgsqlDataReader r;
+        try
         {
-            throw new PgOptimizerConfigurationException($"Table {schema}.{name} does not exist in this database; check the name (schema.table).");
+            r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is "42601" or "42602" or "3F000" or "42704")
+        {
+            throw new PgOptimizerConfigurationException($"Table {given} does not exist in this database ({ex.MessageText}); check the name (schema.table).");
         }
 
-        var kind = r.GetString(1);
-        if (kind is not ("r" or "p"))
+        await using (r)
         {
-            throw new PgOptimizerConfigurationException($"{schema}.{name} is not a table (relkind {kind}); triggers go on tables.");
-        }
+            if (!await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                throw new PgOptimizerConfigurationException($"Table {given} does not exist in this database; check the name (schema.table).");
+            }
 
-        return (schema!, name, r.GetFieldValue<uint>(0));
+            var kind = r.GetString(1);
+            var (schema, name) = (r.GetString(2), r.GetString(3));
+            if (kind is not ("r" or "p"))
+            {
+                throw new PgOptimizerConfigurationException($"{schema}.{name} is not a table (relkind {kind}); triggers go on tables.");
+            }
+
+            return (schema, name, r.GetFieldValue<uint>(0));
+        }
     }
 
     private static async Task<HashSet<string>> ColumnsAsync(NpgsqlConnection conn, uint oid, CancellationToken ct)

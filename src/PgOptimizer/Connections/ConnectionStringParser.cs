@@ -102,6 +102,37 @@ public static partial class ConnectionStringParser
         var builder = new NpgsqlConnectionStringBuilder();
         var rest = text[(text.IndexOf("://", StringComparison.Ordinal) + 3)..];
 
+        // The user info ends at the last '@' that a host list follows. Found first, so that a
+        // password with an unencoded '/', '?' or '#' is recognised as a password (and never shown
+        // as a host, port or path).
+        var at = UserInfoEnd(rest);
+        if (at >= 0)
+        {
+            var userInfo = rest[..at];
+            rest = rest[(at + 1)..];
+            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+            var user = colon >= 0 ? userInfo[..colon] : userInfo;
+            if (user.IndexOfAny(Reserved) is var u && u >= 0)
+            {
+                throw new PgOptimizerConfigurationException(ReservedHint(what, "user name", user[u]));
+            }
+
+            if (colon >= 0 && userInfo[(colon + 1)..].IndexOfAny(Reserved) is var r && r >= 0)
+            {
+                throw new PgOptimizerConfigurationException(ReservedHint(what, "password", userInfo[colon + 1 + r]));
+            }
+
+            if (user.Length > 0)
+            {
+                builder.Username = Decode(user, what, "user name");
+            }
+
+            if (colon >= 0)
+            {
+                builder.Password = Decode(userInfo[(colon + 1)..], what, "password");
+            }
+        }
+
         string? query = null;
         var q = rest.IndexOf('?', StringComparison.Ordinal);
         if (q >= 0)
@@ -115,27 +146,12 @@ public static partial class ConnectionStringParser
             throw new PgOptimizerConfigurationException($"The {what} contains '#', which URIs do not allow here; percent-encode it as %23.");
         }
 
-        // The user part ends at the last '@' before the path: passwords may contain '@' only
-        // percent-encoded, but be forgiving about it.
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var authority = slash >= 0 ? rest[..slash] : rest;
         var path = slash >= 0 ? rest[(slash + 1)..] : string.Empty;
-        var at = authority.LastIndexOf('@');
-        if (at >= 0)
+        if (authority.Contains('@', StringComparison.Ordinal))
         {
-            var userInfo = authority[..at];
-            authority = authority[(at + 1)..];
-            var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-            var user = colon >= 0 ? userInfo[..colon] : userInfo;
-            if (user.Length > 0)
-            {
-                builder.Username = Decode(user, what, "user name");
-            }
-
-            if (colon >= 0)
-            {
-                builder.Password = Decode(userInfo[(colon + 1)..], what, "password");
-            }
+            throw new PgOptimizerConfigurationException($"The {what} has an '@' that no host follows; a user name or password with '@' must percent-encode it as %40.");
         }
 
         if (authority.Length > 0)
@@ -180,6 +196,50 @@ public static partial class ConnectionStringParser
         }
 
         return builder;
+    }
+
+    /// <summary>Characters a URI's user info must percent-encode (':' separates user and password; '@' is tolerated: the last one that a host list follows ends the user info).</summary>
+    private static readonly char[] Reserved = ['/', '?', '#', '[', ']'];
+
+    private static string ReservedHint(string what, string part, char c) =>
+        $"The {what}'s {part} contains '{c}', which a URI must percent-encode: write {Uri.HexEscape(c)} instead (encode / ? # @ : [ ] and % in user names and passwords; the value is not shown).";
+
+    /// <summary>
+    /// Index of the '@' ending the user info, -1 when there is none: the last '@' before the first
+    /// '/' or '?' that a host list follows; failing that (a password with an unencoded '/' or '?'),
+    /// the last '@' anywhere that a host list follows.
+    /// </summary>
+    private static int UserInfoEnd(string rest)
+    {
+        var firstDelimiter = rest.IndexOfAny(['/', '?']);
+        var inAuthority = LastHostListAt(rest, firstDelimiter < 0 ? rest.Length : firstDelimiter);
+        return inAuthority >= 0 ? inAuthority : LastHostListAt(rest, rest.Length);
+    }
+
+    private static int LastHostListAt(string rest, int before)
+    {
+        for (var at = before == 0 ? -1 : rest.LastIndexOf('@', before - 1); at >= 0; at = at == 0 ? -1 : rest.LastIndexOf('@', at - 1))
+        {
+            var after = rest.AsSpan(at + 1);
+            var end = after.IndexOfAny('/', '?');
+            var hosts = end >= 0 ? after[..end] : after;
+            var isHostList = true;
+            foreach (var c in hosts)
+            {
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or ',' or '[' or ']' or '%'))
+                {
+                    isHostList = false;
+                    break;
+                }
+            }
+
+            if (isHostList)
+            {
+                return at;
+            }
+        }
+
+        return -1;
     }
 
     private static void ApplyParameter(NpgsqlConnectionStringBuilder builder, string name, string value, bool isSecret, string what)

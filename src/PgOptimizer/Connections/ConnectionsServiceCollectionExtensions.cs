@@ -75,7 +75,8 @@ public static class ConnectionsServiceCollectionExtensions
         });
         services.PostConfigure<RedisOptions>(o =>
         {
-            o.Url ??= configuration["REDIS_URL"];
+            o.Url ??= configuration["REDIS_URL"] is { Length: > 0 } url ? url
+                : RedisOptions.FromUpstashRest(configuration["UPSTASH_REDIS_REST_URL"], configuration["UPSTASH_REDIS_REST_TOKEN"]);
             o.ApplicationName ??= RedisOptions.SafeApplicationName(configuration["PGOPT_APPLICATION"]);
         });
         return services;
@@ -102,7 +103,49 @@ public static class ConnectionsServiceCollectionExtensions
     /// <summary>The configuration section PgOptimizer reads by default: "PgOptimizer".</summary>
     public const string PgOptimizerSection = "PgOptimizer";
 
-    /// <summary>Splits a whitespace-separated list of connection strings (URIs have no spaces).</summary>
-    public static IEnumerable<string> SplitList(string value) =>
-        (value ?? string.Empty).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>
+    /// Splits a whitespace-separated list of connection strings. URIs have no spaces; a Key=Value
+    /// string may ("SSL Mode=Require"), so a word joins the string before it unless it is a URI, or
+    /// follows one, or starts with a key that string already has (the next string's "Host=...").
+    /// </summary>
+    public static IEnumerable<string> SplitList(string value)
+    {
+        var entries = new List<string>();
+        System.Text.StringBuilder? current = null;
+        foreach (var token in (value ?? string.Empty).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (current is not null && !ConnectionStringParser.IsUri(token) && !ConnectionStringParser.IsUri(current.ToString())
+                && !KeysOf(current.ToString()).Contains(FirstKey(token)))
+            {
+                current.Append(' ').Append(token);
+                continue;
+            }
+
+            if (current is not null)
+            {
+                entries.Add(current.ToString());
+            }
+
+            current = new System.Text.StringBuilder(token);
+        }
+
+        if (current is not null)
+        {
+            entries.Add(current.ToString());
+        }
+
+        return entries;
+
+        static string FirstKey(string token)
+        {
+            var end = token.IndexOfAny(['=', ';']);
+            return (end < 0 ? token : token[..end]).Trim();
+        }
+
+        static HashSet<string> KeysOf(string text) =>
+            text.Split(';', StringSplitOptions.RemoveEmptyEntries)
+                .Select(p => p.IndexOf('=', StringComparison.Ordinal) is var eq && eq > 0 ? p[..eq].Trim() : null)
+                .OfType<string>()
+                .ToHashSet(StringComparer.OrdinalIgnoreCase);
+    }
 }

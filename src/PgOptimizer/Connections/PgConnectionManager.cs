@@ -331,8 +331,10 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     internal static NpgsqlConnectionStringBuilder BuildSettings(string connectionString, ConnectionOptions options, string what)
     {
         var b = ConnectionStringParser.Parse(connectionString, what);
-        var given = b.ConnectionString;
-        bool Has(string key) => given.Contains(key, StringComparison.OrdinalIgnoreCase);
+        // The settings the string gives, by their exact keys: a substring test would take "Command
+        // Timeout" (or a password containing "Timeout") for "Timeout".
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = b.ConnectionString };
+        bool Has(string key) => given.ContainsKey(key);
         var host = HostKind.Of(b.Host);
 
         if (!Has("Application Name"))

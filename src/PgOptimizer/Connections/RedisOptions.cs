@@ -52,6 +52,27 @@ public sealed class RedisOptions : IValidatableObject
     /// </summary>
     public bool UseThreadPool { get; set; } = true;
 
+    /// <summary>
+    /// The Redis URL of an Upstash database given by its REST variables (UPSTASH_REDIS_REST_URL,
+    /// UPSTASH_REDIS_REST_TOKEN): the same database's TLS endpoint, rediss://default:TOKEN@HOST:6379.
+    /// Null when either is missing.
+    /// </summary>
+    /// <exception cref="PgOptimizerConfigurationException">The REST URL is not an https:// URL with a host.</exception>
+    public static string? FromUpstashRest(string? restUrl, string? token)
+    {
+        if (string.IsNullOrWhiteSpace(restUrl) || string.IsNullOrWhiteSpace(token))
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(restUrl.Trim(), UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new PgOptimizerConfigurationException("UPSTASH_REDIS_REST_URL must be the database's REST URL, https://<name>.upstash.io, as Upstash's console shows it.");
+        }
+
+        return $"rediss://default:{Uri.EscapeDataString(token.Trim())}@{uri.Host}:6379";
+    }
+
     /// <summary>Parses <see cref="Url"/> into StackExchange.Redis options.</summary>
     /// <exception cref="PgOptimizerConfigurationException">The URL is malformed.</exception>
     public static ConfigurationOptions ParseUrl(string url, TimeSpan timeout)

@@ -30,6 +30,15 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
     /// </summary>
     public async Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken ct = default)
     {
+        foreach (var sample in sampleQueries ?? [])
+        {
+            if (!SqlStatements.IsSingle(sample))
+            {
+                var shown = sample.Length <= 60 ? sample : sample[..60] + "…";
+                throw new PgOptimizerConfigurationException($"The sample \"{shown}\" holds more than one statement; give each statement as its own sample (one --sample each).");
+            }
+        }
+
         var samples = (sampleQueries ?? []).GroupBy(SqlNormalizer.Shape).ToDictionary(g => g.Key, g => g.First());
         await using var explainer = await GenericPlanExplainer.OpenAsync(dataSource, ct).ConfigureAwait(false);
         var conn = explainer.Connection;

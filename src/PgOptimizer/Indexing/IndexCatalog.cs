@@ -81,7 +81,20 @@ public sealed class IndexCatalog
         string Req(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString())
             ? v.GetString()!
             : throw new PgOptimizerConfigurationException($"{where} needs a \"{name}\" string.");
-        string? Opt(string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        string? Opt(string name) => !e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? null
+            : v.ValueKind == JsonValueKind.String ? v.GetString()
+            : throw new PgOptimizerConfigurationException($"{where}: \"{name}\" must be a string, not {v.ValueKind.ToString().ToLowerInvariant()} {Shown(v)}.");
+        bool Bool(string name, bool fallback) => !e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? fallback
+            : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
+            : throw new PgOptimizerConfigurationException($"{where}: \"{name}\" must be true or false (a JSON boolean, without quotes), not {Shown(v)}.");
+        int Int(string name, int fallback, int min, int max) => !e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null ? fallback
+            : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n >= min && n <= max ? n
+            : throw new PgOptimizerConfigurationException($"{where}: \"{name}\" must be a whole number from {min} to {max}, not {Shown(v)}.");
+        static string Shown(JsonElement v)
+        {
+            var text = v.GetRawText();
+            return text.Length <= 40 ? text : text[..40] + "…";
+        }
 
         var name = Req("name");
         where = $"{where} ({name})";
@@ -130,11 +143,11 @@ public sealed class IndexCatalog
             Table = Req("table"),
             Keys = keys,
             Method = method,
-            Unique = e.TryGetProperty("unique", out var u) && u.ValueKind == JsonValueKind.True,
+            Unique = Bool("unique", false),
             Where = Opt("where"),
             Include = Strings(e, "include", where),
             With = with,
-            Priority = e.TryGetProperty("priority", out var pr) && pr.ValueKind == JsonValueKind.Number ? pr.GetInt32() : 3,
+            Priority = Int("priority", 3, 1, 100),
             Impact = Opt("impact"),
             Serves = Strings(e, "serves", where),
         };
