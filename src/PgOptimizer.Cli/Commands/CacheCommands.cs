@@ -44,7 +44,7 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
             return ExitCodes.Ok;
         }
 
-        AnsiConsole.MarkupLine($"{all.Instances} instance(s) reporting; Redis {(keys is null ? "[yellow]not available[/]" : Output.Esc(redis.Description))}");
+        AnsiConsole.MarkupLine($"{all.Instances} instance(s) reporting; Redis {(keys is null ? $"[yellow]at {Output.Esc(redis.Description ?? "-")} not available: this process's counters only[/]" : Output.Esc(redis.Description))}");
         var t = new Table().Border(TableBorder.Rounded).AddColumn("Strategy");
         foreach (var h in new[] { "Lifetime", "Fail-safe", "Memory hits", "Redis hits", "Misses", "Hit rate", "Stale", "Evictions", "Stored / raw", "Factory p95 ms", "Keys in Redis", "Redis on misses" })
         {

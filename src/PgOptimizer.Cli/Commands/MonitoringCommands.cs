@@ -47,6 +47,10 @@ public sealed class MetricsCommand : AsyncCommand<MetricsSettings>
         }
 
         Console.Out.Write(await monitor.ExportMetricsAsync(json ? MetricsFormat.Json : MetricsFormat.Prometheus, allInstances: !settings.Local, cancellationToken).ConfigureAwait(false));
+        if (!settings.Local)
+        {
+            await CliRuntime.WarnIfRedisDownAsync(services, cancellationToken).ConfigureAwait(false);
+        }
         if (json)
         {
             Console.Out.WriteLine();
@@ -109,6 +113,7 @@ public sealed class HealthCommand : AsyncCommand<HealthSettings>
             }
 
             health = await monitor.EvaluateAsync(new HealthEvaluation { AllInstances = true, IgnoreForDurations = !settings.Watch }, cancellationToken).ConfigureAwait(false);
+            await CliRuntime.WarnIfRedisDownAsync(services, cancellationToken).ConfigureAwait(false);
             if (settings.Json)
             {
                 Output.WriteJson(health);

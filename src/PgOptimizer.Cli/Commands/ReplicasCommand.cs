@@ -37,6 +37,7 @@ public sealed class ReplicasCommand : AsyncCommand<ReplicasSettings>
         var manager = services.GetRequiredService<PgConnectionManager>();
         var router = services.GetRequiredService<ReplicaRouter>();
         var monitor = services.GetRequiredService<DatabasePerformanceMonitor>();
+        await CliRuntime.WarnIfRedisDownAsync(services, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<EndpointSnapshot>? previous = null;
         while (true)
         {

@@ -111,6 +111,20 @@ public static class CliRuntime
         return new Resolved(connection, replicas, redis, config, source) { Application = string.IsNullOrWhiteSpace(application) ? null : application.Trim() };
     }
 
+    /// <summary>
+    /// Says on stderr when Redis is configured but not reachable: the figures are then this
+    /// process's alone, not the application instances'. Waits at most for Redis's first connection
+    /// attempt (its timeout).
+    /// </summary>
+    public static async Task WarnIfRedisDownAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var redis = services.GetRequiredService<RedisConnection>();
+        if (redis.IsConfigured && await redis.TryGetDatabaseAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            await Console.Error.WriteLineAsync($"warning: Redis at {redis.Description} is not reachable: these figures are this process's only, not the application instances' (start Redis or check REDIS_URL).").ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Builds the service provider for a command.</summary>
     /// <param name="resolved">The connection settings the command resolved.</param>
     /// <param name="verbose">Log at information level (else errors only), to stderr.</param>
