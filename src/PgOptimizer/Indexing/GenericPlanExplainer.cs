@@ -46,6 +46,7 @@ internal partial class GenericPlanExplainer : IAsyncDisposable
             return new ExplainedPlan(0, default, "not a SELECT, INSERT, UPDATE or DELETE statement");
         }
 
+        query = RepairTypedLiterals(query);
         var parameters = ParameterCount(query);
         var name = $"pgopt_explain_{Interlocked.Increment(ref _counter)}";
         await using var tx = await _connection.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -85,6 +86,14 @@ internal partial class GenericPlanExplainer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// pg_stat_statements replaces the constant of a typed literal (<c>interval '5 days'</c>,
+    /// <c>date '2026-01-01'</c>) by a parameter, leaving <c>interval $2</c>, which does not parse;
+    /// as <c>$2::interval</c> it does, with the same type.
+    /// </summary>
+    internal static string RepairTypedLiterals(string query) =>
+        TypedLiteral().Replace(query, m => $"${m.Groups["n"].Value}::{string.Join(' ', m.Groups["type"].Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))}");
+
     internal static int ParameterCount(string query) =>
         ParameterRef().Matches(query).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
 
@@ -123,4 +132,7 @@ internal partial class GenericPlanExplainer : IAsyncDisposable
 
     [GeneratedRegex(@"\$(\d+)")]
     private static partial Regex ParameterRef();
+
+    [GeneratedRegex(@"(?<![\w.""$])(?<type>interval|date|timestamptz|timestamp(?:\s+with(?:out)?\s+time\s+zone)?|timetz|time(?:\s+with(?:out)?\s+time\s+zone)?|numeric|decimal|bigint|smallint|integer|int[248]?|real|float[48]|double\s+precision|boolean|bool|uuid|jsonb?|text|bytea|inet|cidr)\s+\$(?<n>\d+)(?!\d)", RegexOptions.IgnoreCase)]
+    private static partial Regex TypedLiteral();
 }

@@ -14,6 +14,8 @@ public sealed class IndexAdvisorTests : IAsyncLifetime
     private const string AllAmounts = "SELECT sum(amount) FROM orders WHERE amount > $1";
     private const string AllAmountsAsWritten = "SELECT sum(amount) FROM orders WHERE amount > 0"; // the application passes 0
     private const string ById = "SELECT customer_id FROM orders WHERE id = $1";
+    // typed literals: pg_stat_statements records "timestamptz $1 - interval $2", which does not parse
+    private const string Recent = "SELECT count(*) FROM events WHERE kind = 'signup' AND at > timestamptz '2026-01-01' - interval '5 days'";
 
     private readonly TempDatabase _db = new();
     private PgConnectionManager _connections = null!;
@@ -29,7 +31,13 @@ public sealed class IndexAdvisorTests : IAsyncLifetime
                    '2026-01-01'::timestamptz - g * interval '1 minute', 1 + (g % 500)
             FROM generate_series(1, 200000) g;
             """);
+        await _db.ExecAsync("""
+            CREATE TABLE events (id int PRIMARY KEY, kind text NOT NULL, at timestamptz NOT NULL);
+            INSERT INTO events SELECT g, (ARRAY['signup','login','view','click'])[1 + g % 4], '2026-01-01'::timestamptz - g * interval '1 minute'
+            FROM generate_series(1, 100000) g;
+            """);
         await _db.ExecAsync("VACUUM ANALYZE orders");
+        await _db.ExecAsync("VACUUM ANALYZE events");
         await _db.ExecAsync("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
         await using (var conn = await _db.DataSource.OpenConnectionAsync())
         {
@@ -39,6 +47,7 @@ public sealed class IndexAdvisorTests : IAsyncLifetime
                 await RunAsync(conn, OpenOrders);
                 await RunAsync(conn, AllAmounts, 0);
                 await RunAsync(conn, ById, 10 + i);
+                await RunAsync(conn, Recent);
             }
         }
 
@@ -92,6 +101,17 @@ public sealed class IndexAdvisorTests : IAsyncLifetime
 
         // The advisor built nothing.
         Assert.Equal(1L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE tablename = 'orders'"));
+    }
+
+    [Fact]
+    public async Task A_statement_with_typed_literals_is_repaired_and_advised_on()
+    {
+        Assert.Equal("SELECT $1::interval, $2::timestamp with time zone, x.date $3", GenericPlanExplainer.RepairTypedLiterals("SELECT interval $1, timestamp  with time zone $2, x.date $3"));
+        var report = await _indexes.AdviseAsync();
+        var recent = Verdict(report, "SELECT count(*) FROM events");
+        Assert.Contains("interval $", recent.Query, StringComparison.Ordinal); // reported as pg_stat_statements wrote it
+        Assert.NotEqual(QueryVerdict.Unsupported, recent.Verdict);
+        Assert.Contains(report.Recommendations, r => r.Table.EndsWith("events", StringComparison.Ordinal) && r.Columns.Contains("at"));
     }
 
     [Fact]
