@@ -64,7 +64,7 @@ public static partial class ConnectionStringParser
             return ParseUri(text, what);
         }
 
-        if (text.Contains("://", StringComparison.Ordinal))
+        if (text.Contains("://", StringComparison.Ordinal) && SchemeLike().IsMatch(text[..text.IndexOf("://", StringComparison.Ordinal)]))
         {
             var scheme = text[..text.IndexOf("://", StringComparison.Ordinal)];
             throw new PgOptimizerConfigurationException(
@@ -95,6 +95,10 @@ public static partial class ConnectionStringParser
         {
             throw new PgOptimizerConfigurationException($"The {what} is not valid: {Scrub(ex.Message, text)}");
         }
+        catch (KeyNotFoundException)
+        {
+            throw new PgOptimizerConfigurationException($"The {what} has a key that Npgsql does not know (misspelled, or a libpq name in a Key=Value string); the keys are listed at https://www.npgsql.org/doc/connection-string-parameters.html.");
+        }
     }
 
     private static NpgsqlConnectionStringBuilder ParseUri(string text, string what)
@@ -102,7 +106,7 @@ public static partial class ConnectionStringParser
         var builder = new NpgsqlConnectionStringBuilder();
         var rest = text[(text.IndexOf("://", StringComparison.Ordinal) + 3)..];
 
-        // The user info ends at the last '@' that a host list follows. Found first, so that a
+        // The user info ends at the last '@'. Found first, so that a
         // password with an unencoded '/', '?' or '#' is recognised as a password (and never shown
         // as a host, port or path).
         var at = UserInfoEnd(rest);
@@ -152,6 +156,20 @@ public static partial class ConnectionStringParser
         if (authority.Contains('@', StringComparison.Ordinal))
         {
             throw new PgOptimizerConfigurationException($"The {what} has an '@' that no host follows; a user name or password with '@' must percent-encode it as %40.");
+        }
+
+        if (authority.Length > 0 && at < 0)
+        {
+            // No '@': what is here may be "user:password" written without a host. Check it without
+            // showing it.
+            try
+            {
+                ParseHosts(authority, what, out _);
+            }
+            catch (PgOptimizerConfigurationException)
+            {
+                throw new PgOptimizerConfigurationException($"The {what} has no valid host list (and no '@'): write postgresql://user:password@host:5432/database; a port is a number (the text is not shown, in case it holds a password).");
+            }
         }
 
         if (authority.Length > 0)
@@ -205,42 +223,12 @@ public static partial class ConnectionStringParser
         $"The {what}'s {part} contains '{c}', which a URI must percent-encode: write {Uri.HexEscape(c)} instead (encode / ? # @ : [ ] and % in user names and passwords; the value is not shown).";
 
     /// <summary>
-    /// Index of the '@' ending the user info, -1 when there is none: the last '@' before the first
-    /// '/' or '?' that a host list follows; failing that (a password with an unencoded '/' or '?'),
-    /// the last '@' anywhere that a host list follows.
+    /// Index of the '@' ending the user info, -1 when there is none: the last '@' of the text.
+    /// Everything before it is user info, never read as a host, port, path or query that an error
+    /// message would show, however many unencoded '@', '/', '?' or '#' a password holds; an '@' in
+    /// a database name or query value must therefore be percent-encoded (%40).
     /// </summary>
-    private static int UserInfoEnd(string rest)
-    {
-        var firstDelimiter = rest.IndexOfAny(['/', '?']);
-        var inAuthority = LastHostListAt(rest, firstDelimiter < 0 ? rest.Length : firstDelimiter);
-        return inAuthority >= 0 ? inAuthority : LastHostListAt(rest, rest.Length);
-    }
-
-    private static int LastHostListAt(string rest, int before)
-    {
-        for (var at = before == 0 ? -1 : rest.LastIndexOf('@', before - 1); at >= 0; at = at == 0 ? -1 : rest.LastIndexOf('@', at - 1))
-        {
-            var after = rest.AsSpan(at + 1);
-            var end = after.IndexOfAny('/', '?');
-            var hosts = end >= 0 ? after[..end] : after;
-            var isHostList = true;
-            foreach (var c in hosts)
-            {
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ':' or ',' or '[' or ']' or '%'))
-                {
-                    isHostList = false;
-                    break;
-                }
-            }
-
-            if (isHostList)
-            {
-                return at;
-            }
-        }
-
-        return -1;
-    }
+    private static int UserInfoEnd(string rest) => rest.LastIndexOf('@');
 
     private static void ApplyParameter(NpgsqlConnectionStringBuilder builder, string name, string value, bool isSecret, string what)
     {
@@ -381,14 +369,19 @@ public static partial class ConnectionStringParser
             }
         }
 
+        string decoded;
         try
         {
-            return new UTF8Encoding(false, true).GetString(bytes.ToArray());
+            decoded = new UTF8Encoding(false, true).GetString(bytes.ToArray());
         }
         catch (DecoderFallbackException)
         {
             throw new PgOptimizerConfigurationException($"The {what} has percent-escapes in its {part} that are not valid UTF-8.");
         }
+
+        return decoded.Contains('\0', StringComparison.Ordinal)
+            ? throw new PgOptimizerConfigurationException($"The {what} has %00 (a NUL character) in its {part}, which PostgreSQL does not accept.")
+            : decoded;
     }
 
     private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
@@ -430,4 +423,7 @@ public static partial class ConnectionStringParser
 
     [GeneratedRegex(@"(?:password|pwd|sslpassword)\s*=\s*(?<v>[^;&]*)", RegexOptions.IgnoreCase)]
     private static partial Regex PasswordValue();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9+.-]{0,20}$")]
+    private static partial Regex SchemeLike();
 }

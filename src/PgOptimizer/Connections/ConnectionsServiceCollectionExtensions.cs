@@ -103,10 +103,13 @@ public static class ConnectionsServiceCollectionExtensions
     /// <summary>The configuration section PgOptimizer reads by default: "PgOptimizer".</summary>
     public const string PgOptimizerSection = "PgOptimizer";
 
+    private static readonly System.Buffers.SearchValues<char> KeyCharacters = System.Buffers.SearchValues.Create(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
     /// <summary>
-    /// Splits a whitespace-separated list of connection strings. URIs have no spaces; a Key=Value
-    /// string may ("SSL Mode=Require"), so a word joins the string before it unless it is a URI, or
-    /// follows one, or starts with a key that string already has (the next string's "Host=...").
+    /// Splits a whitespace-separated list of connection strings. A word starts a new string when it
+    /// is a URI; after a Key=Value string ("SSL Mode=Require" has a space), when it starts with a key
+    /// that string already has (the next string's "Host=..."); after a URI, when it starts a
+    /// Key=Value string. Otherwise it belongs to the string before it.
     /// </summary>
     public static IEnumerable<string> SplitList(string value)
     {
@@ -114,10 +117,12 @@ public static class ConnectionsServiceCollectionExtensions
         System.Text.StringBuilder? current = null;
         foreach (var token in (value ?? string.Empty).Split([' ', '\n', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries))
         {
-            if (current is not null && !ConnectionStringParser.IsUri(token) && !ConnectionStringParser.IsUri(current.ToString())
-                && !KeysOf(current.ToString()).Contains(FirstKey(token)))
+            var continues = current is not null && !ConnectionStringParser.IsUri(token) && (ConnectionStringParser.IsUri(current.ToString())
+                ? !StartsKeyValue(token) // a URI has no spaces, but a password pasted with one must stay in its URI (not be shown as a host)
+                : !KeysOf(current.ToString()).Contains(FirstKey(token)));
+            if (continues)
             {
-                current.Append(' ').Append(token);
+                current!.Append(' ').Append(token);
                 continue;
             }
 
@@ -135,6 +140,12 @@ public static class ConnectionsServiceCollectionExtensions
         }
 
         return entries;
+
+        static bool StartsKeyValue(string token)
+        {
+            var eq = token.IndexOf('=', StringComparison.Ordinal);
+            return eq > 0 && char.IsAsciiLetter(token[0]) && token.AsSpan(0, eq).IndexOfAnyExcept(KeyCharacters) < 0;
+        }
 
         static string FirstKey(string token)
         {

@@ -141,7 +141,8 @@ public sealed class RedisOptions : IValidatableObject
         {
             if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var db) || db > 15)
             {
-                throw new PgOptimizerConfigurationException($"The Redis URL's database '{path}' is not a number from 0 to 15.");
+                // not shown: a password with an unencoded '/' lands here
+                throw new PgOptimizerConfigurationException("The Redis URL's database (the path after host:port) is not a number from 0 to 15; write redis://host:6379/0. A password containing '/', '?', '#' or '@' must be percent-encoded (%2F, %3F, %23, %40).");
             }
 
             options.DefaultDatabase = db;

@@ -42,7 +42,8 @@ public sealed class ReplicaOptions
     public static ReplicaOptions Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var hash = ConnectionStringParser.IsUri(text.Trim()) ? text.IndexOf('#', StringComparison.Ordinal) : -1;
+        // The attributes start at the first '#' after the user info (a password may hold an unencoded '#').
+        var hash = ConnectionStringParser.IsUri(text.Trim()) ? text.IndexOf('#', text.LastIndexOf('@') + 1) : -1;
         var replica = new ReplicaOptions { ConnectionString = hash < 0 ? text : text[..hash] };
         if (hash < 0)
         {

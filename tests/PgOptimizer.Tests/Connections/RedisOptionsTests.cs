@@ -23,8 +23,8 @@ public class RedisOptionsTests
 
     [Theory]
     [InlineData("http://localhost:6379", "redis://")]
-    [InlineData("redis://:pw@localhost/99", "database '99'")]
-    [InlineData("redis://:pw@localhost/abc", "database 'abc'")]
+    [InlineData("redis://:pw@localhost/99", "database (the path after host:port) is not a number")]
+    [InlineData("redis://:pw@localhost/abc", "database (the path after host:port) is not a number")]
     [InlineData("", "empty")]
     public void Rejects_malformed_urls_clearly(string url, string fragment)
     {

@@ -30,7 +30,7 @@ public sealed class InputHardeningTests
     }
 
     [Fact]
-    public void An_at_sign_in_a_password_and_in_a_query_value_still_parse()
+    public void An_at_sign_in_a_password_parses_and_one_in_a_query_value_is_percent_encoded()
     {
         var b = ConnectionStringParser.Parse("postgresql://alice:p@ss@db.example.com:5432/app?application_name=api");
         Assert.Equal(("alice", "p@ss", "db.example.com", 5432, "app"), (b.Username, b.Password, b.Host, b.Port, b.Database));
