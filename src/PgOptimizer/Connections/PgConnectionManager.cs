@@ -151,6 +151,13 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             var outcome = options.DisableRetry
                 ? await AttemptAsync(context, call).ConfigureAwait(false)
                 : await _retrying.ExecuteOutcomeAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
+            if (outcome.Exception is BrokenCircuitException && info.LastError is { } cause)
+            {
+                // The circuit opened on this call's own failures (timeouts behind a lock, say): report
+                // what happened to the call, not that the last retry was refused.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
+
             outcome.ThrowIfException();
             return (TResult)outcome.Result!;
         }
@@ -290,6 +297,11 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         }
 
         var info = context.Properties.GetValue(CallInfoKey, null!);
+        if (info is not null && exception is not BrokenCircuitException)
+        {
+            info.LastError = exception;
+        }
+
         if (info is null || Stopwatch.GetTimestamp() >= info.Deadline)
         {
             return false; // past the total timeout: no new attempt
@@ -418,6 +430,9 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         public string? Session;
         public int Attempt;
         public PgEndpoint? LastFailed;
+
+        /// <summary>The last failure of an attempt that ran (not a rejection by an open circuit).</summary>
+        public Exception? LastError;
     }
 
     private sealed class SessionScope(string? previous) : IDisposable
