@@ -36,6 +36,7 @@ ensure_packages() {
   local missing=()
   [ -x "$PG_BIN/postgres" ] || missing+=(postgresql-15)
   [ -f /usr/share/postgresql/15/extension/hypopg.control ] || missing+=(postgresql-15-hypopg)
+  [ -f /usr/share/postgresql/15/extension/pg_qualstats.control ] || missing+=(postgresql-15-pg-qualstats)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -101,7 +102,7 @@ max_replication_slots = 8
 wal_keep_size = 1GB
 hot_standby = on
 hot_standby_feedback = on
-shared_preload_libraries = 'pg_stat_statements'
+shared_preload_libraries = 'pg_stat_statements,pg_qualstats'
 pg_stat_statements.track = all
 pg_stat_statements.max = 10000
 track_io_timing = on
@@ -117,17 +118,26 @@ HBA
   as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 start >/dev/null
   wait_pg "$PG_PORT"
   psql_primary -d postgres -c "CREATE DATABASE $PG_DB"
-  psql_primary -d "$PG_DB" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg;"
+  psql_primary -d "$PG_DB" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg; CREATE EXTENSION IF NOT EXISTS pg_qualstats;"
   psql_primary -d postgres -c "SELECT pg_create_physical_replication_slot('pgopt_replica')" >/dev/null
 }
 
 start_primary() {
   init_primary
+  # a primary made before pg_qualstats was preloaded: add it (a later line overrides), restart once
+  if ! grep -q "pg_qualstats" "$PRIMARY_DIR/postgresql.conf"; then
+    printf "shared_preload_libraries = 'pg_stat_statements,pg_qualstats'\n" >> "$PRIMARY_DIR/postgresql.conf"
+    if pg_running "$PRIMARY_DIR"; then
+      log "restarting primary to load pg_qualstats"
+      as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 restart -m fast >/dev/null
+    fi
+  fi
   if ! pg_running "$PRIMARY_DIR"; then
     log "starting primary on 127.0.0.1:$PG_PORT"
     as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 start >/dev/null
   fi
   wait_pg "$PG_PORT"
+  psql_primary -d "$PG_DB" -c "CREATE EXTENSION IF NOT EXISTS pg_qualstats" >/dev/null 2>&1 || true
 }
 
 init_replica() { # dir port slot

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Npgsql;
+using PgOptimizer.Diagnostics;
 using PgOptimizer.Workload;
 
 namespace PgOptimizer.Indexing;
@@ -48,6 +49,13 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
         }
 
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+        // pg_qualstats keeps an example of each statement with its constants: where the caller gave
+        // no sample of a statement, its example stands in (partial and expression indexes need them).
+        foreach (var example in await QualstatsExamplesAsync(conn, ct).ConfigureAwait(false))
+        {
+            samples.TryAdd(SqlNormalizer.Shape(example), example);
+        }
+
         var statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
         var tables = await TableFactsAsync(conn, ct).ConfigureAwait(false);
         var live = await IndexInspector.ReadAsync(conn, null, ct).ConfigureAwait(false);
@@ -65,6 +73,42 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
 
         var ordered = statements.Where(s => advice.ContainsKey(s.QueryId)).Select(s => advice[s.QueryId]).ToList();
         return new AdvisorReport(recommendations, ordered);
+    }
+
+    /// <summary>
+    /// The example statements pg_qualstats recorded with their constants, when the extension is
+    /// installed in this database (one statement each; none when it is not installed).
+    /// </summary>
+    private static async Task<List<string>> QualstatsExamplesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var examples = new List<string>();
+        await using (var check = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_qualstats')", conn))
+        {
+            if (!(bool)(await check.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+            {
+                return examples;
+            }
+        }
+
+        try
+        {
+            await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT query FROM pg_qualstats_example_queries() WHERE query IS NOT NULL", conn);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var query = r.GetString(0).Trim().TrimEnd(';');
+                if (SqlStatements.IsSingle(query))
+                {
+                    examples.Add(query);
+                }
+            }
+        }
+        catch (PostgresException)
+        {
+            // installed but not preloaded (shared_preload_libraries): it records nothing
+        }
+
+        return examples;
     }
 
     /// <summary>
@@ -207,6 +251,7 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
     {
         var conn = explainer.Connection;
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+
         var byOid = new Dictionary<long, Attribution>();
         foreach (var c in final)
         {
@@ -238,6 +283,7 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
         }
 
         await ExecAsync(conn, "SELECT hypopg_reset()", ct).ConfigureAwait(false);
+
         return [.. byOid.Values.Where(a => a.Served.Count > 0)];
     }
 
