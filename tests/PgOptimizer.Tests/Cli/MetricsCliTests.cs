@@ -6,8 +6,12 @@ namespace PgOptimizer.Tests.Cli;
 
 public sealed class MetricsCliTests
 {
+    // an application of its own: CLI load tests running beside it publish as "pgopt", with more pools
+    private static readonly string Application = "metrics-" + Guid.NewGuid().ToString("N")[..8];
+
     private static Dictionary<string, string?> Env => new()
     {
+        ["PGOPT_APPLICATION"] = Application,
         ["PGOPT_CONNECTION"] = TestServices.PrimaryConnection,
         ["PGOPT_REPLICA_CONNECTIONS"] = TestServices.ReplicaConnection,
     };
