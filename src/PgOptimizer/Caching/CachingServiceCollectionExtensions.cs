@@ -45,10 +45,7 @@ public static class CachingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPgConnections(configuration, sectionName);
         services.AddPgCaching();
-        if (ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Caching"))
-        {
-            services.Configure<CacheOptions>(configuration.GetSection(sectionName).GetSection("Caching"));
-        }
+        ConnectionsServiceCollectionExtensions.BindOnce<CacheOptions>(services, configuration, sectionName, "Caching");
         return services;
     }
 }

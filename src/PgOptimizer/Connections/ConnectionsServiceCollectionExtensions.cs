@@ -98,6 +98,16 @@ public static class ConnectionsServiceCollectionExtensions
         return true;
     }
 
+    /// <summary>Binds <typeparamref name="TOptions"/> to the section's <paramref name="part"/>, once however often it is called.</summary>
+    internal static void BindOnce<TOptions>(IServiceCollection services, IConfiguration configuration, string sectionName, string part)
+        where TOptions : class
+    {
+        if (FirstBinding(services, configuration, sectionName, part))
+        {
+            services.Configure<TOptions>(configuration.GetSection(sectionName).GetSection(part));
+        }
+    }
+
     private sealed record BoundConfiguration(IConfiguration Configuration, string Section, string Part);
 
     /// <summary>The configuration section PgOptimizer reads by default: "PgOptimizer".</summary>

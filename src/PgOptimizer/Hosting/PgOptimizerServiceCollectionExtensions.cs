@@ -68,9 +68,9 @@ public static class PgOptimizerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddPgIndexing();
-        if (configuration is not null && ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Indexing"))
+        if (configuration is not null)
         {
-            services.Configure<IndexingOptions>(configuration.GetSection(sectionName).GetSection("Indexing"));
+            ConnectionsServiceCollectionExtensions.BindOnce<IndexingOptions>(services, configuration, sectionName, "Indexing");
         }
 
         services.AddPgWorkload();

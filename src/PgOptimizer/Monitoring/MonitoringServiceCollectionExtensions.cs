@@ -50,10 +50,7 @@ public static class MonitoringServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPgConnections(configuration, sectionName);
         services.AddPgMonitoring();
-        if (ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Monitoring"))
-        {
-            services.Configure<MonitoringOptions>(configuration.GetSection(sectionName).GetSection("Monitoring"));
-        }
+        ConnectionsServiceCollectionExtensions.BindOnce<MonitoringOptions>(services, configuration, sectionName, "Monitoring");
         return services;
     }
 }

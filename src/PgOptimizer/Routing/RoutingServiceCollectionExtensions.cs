@@ -36,10 +36,7 @@ public static class RoutingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPgConnections(configuration, sectionName);
         services.AddPgRouting();
-        if (ConnectionsServiceCollectionExtensions.FirstBinding(services, configuration, sectionName, "Routing"))
-        {
-            services.Configure<RoutingOptions>(configuration.GetSection(sectionName).GetSection("Routing"));
-        }
+        ConnectionsServiceCollectionExtensions.BindOnce<RoutingOptions>(services, configuration, sectionName, "Routing");
         return services;
     }
 }
