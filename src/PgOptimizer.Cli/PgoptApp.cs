@@ -104,6 +104,21 @@ public static class PgoptApp
                     .WithExample("cache", "triggers", "install", "--table", "pitches")
                     .WithExample("cache", "triggers", "install", "--table", "comments", "--columns", "id,pitch_id");
             });
+            config.AddBranch("cost", c =>
+            {
+                c.SetDescription("Neon cost: the month's bill by what is billed, the budget and its forecast, and what to do about both in dollars.");
+                c.AddCommand<CostReportCommand>("report")
+                    .WithDescription("Compute, branch, storage and query savings with their evidence, arithmetic and exact API call or SQL; budget and forecast; the action plan. Without --project: what the connected PostgreSQL's workload would cost on Neon.")
+                    .WithExample("cost", "report", "--project", "quiet-river-104857")
+                    .WithExample("cost", "report", "--json", "--markdown", "cost.md");
+                c.AddCommand<CostBudgetCommand>("budget")
+                    .WithDescription("Month to date and the forecast to the period's end against $NEON_MONTHLY_BUDGET; exit 1 at 80 % or more.")
+                    .WithExample("cost", "budget", "--budget", "300");
+                c.AddCommand<CostQuickWinsCommand>("quick-wins")
+                    .WithDescription("The safe, reversible savings (scale development computes to zero, lower autoscaling minimums to the observed peak, give preview branches an expiry): each call and its saving; --apply makes them and records how to undo each.")
+                    .WithExample("cost", "quick-wins")
+                    .WithExample("cost", "quick-wins", "--apply");
+            });
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, load test before and after deploying the index catalog and the cache, print and write the before/after table.")
                 .WithExample("demo")

@@ -32,6 +32,9 @@ public static class ExitCodes
             case OperationCanceledException:
                 error.WriteLine("cancelled");
                 return Findings;
+            case PgOptimizer.Cost.NeonApiException neon:
+                error.WriteLine($"error: {neon.Message}");
+                break;
             case PostgresException pg:
                 error.WriteLine($"error: the database said {pg.SqlState}: {pg.MessageText}");
                 break;

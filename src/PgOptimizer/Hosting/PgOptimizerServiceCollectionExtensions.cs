@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
+using PgOptimizer.Cost;
 using PgOptimizer.Indexing;
 using PgOptimizer.LoadTesting;
 using PgOptimizer.Monitoring;
@@ -18,12 +19,12 @@ namespace PgOptimizer.Hosting;
 public static class PgOptimizerServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds connections (with readiness and Redis), replica routing, monitoring and the two-tier
-    /// cache, bound from the configuration section (default "PgOptimizer"), with the environment's
+    /// Adds connections (with readiness and Redis), replica routing, monitoring, the two-tier
+    /// cache and the Neon cost optimizer (whose budget feeds monitoring's alert), bound from the configuration section (default "PgOptimizer"), with the environment's
     /// PGOPT_CONNECTION / NEON_DATABASE_URL / PGOPT_REPLICA_CONNECTIONS / REDIS_URL / PGOPT_APPLICATION
     /// as fallbacks. The tools (indexes, workload, load testing, deploy) and their services are not
     /// added: <see cref="AddPgOptimizerTools"/> adds them. Each part can also be added alone
-    /// (AddPgConnections, AddPgCaching, AddPgMonitoring, AddPgRouting).
+    /// (AddPgConnections, AddPgCaching, AddPgMonitoring, AddPgRouting, AddPgCost).
     /// </summary>
     public static IServiceCollection AddPgOptimizer(this IServiceCollection services, IConfiguration configuration, string sectionName = ConnectionsServiceCollectionExtensions.PgOptimizerSection)
     {
@@ -33,6 +34,7 @@ public static class PgOptimizerServiceCollectionExtensions
         services.AddPgRouting(configuration, sectionName);
         services.AddPgMonitoring(configuration, sectionName);
         services.AddPgCaching(configuration, sectionName);
+        services.AddPgCost(configuration, sectionName);
         services.TryAddSingleton<Doctor>();
         return services;
     }

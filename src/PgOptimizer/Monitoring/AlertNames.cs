@@ -42,6 +42,9 @@ public static class AlertNames
     /// <summary>Replicas out of rotation (lagging, unreachable, circuit open), % of those configured (50 / 100: all reads on the primary).</summary>
     public const string ReplicasOutOfRotation = "replicas_out_of_rotation";
 
+    /// <summary>The Neon bill's forecast for the period as a share of the monthly budget, % (80 / 100); needs the cost optimizer with a budget.</summary>
+    public const string NeonBudget = "neon_budget";
+
     /// <summary>A new dictionary of the built-in alerts with their warning and critical thresholds.</summary>
     public static Dictionary<string, AlertThreshold> Defaults() => new(StringComparer.Ordinal)
     {
@@ -57,6 +60,7 @@ public static class AlertNames
         [DeadTupleRatio] = new() { Warning = 20, Critical = 50, Unit = "%", For = TimeSpan.Zero },
         [ReplicationLag] = new() { Warning = 30, Critical = 300, Unit = "s" },
         [ReplicasOutOfRotation] = new() { Warning = 50, Critical = 100, Unit = "%", For = TimeSpan.Zero, Hysteresis = 0 },
+        [NeonBudget] = new() { Warning = 80, Critical = 100, Unit = "%", For = TimeSpan.Zero, Hysteresis = 0 },
         [Wraparound] = new() { Warning = 500_000_000, Critical = 1_500_000_000, Unit = "xids", For = TimeSpan.Zero, Hysteresis = 0.01 },
     };
 }

@@ -30,6 +30,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly ICacheStatisticsSource? _cache;
     private readonly IReplicaRotationSource? _rotation;
     private readonly AlertEngine _alerts;
+    private readonly IBudgetSource? _budget;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly DateTimeOffset _started;
     private readonly Dictionary<bool, Window> _windows = [];
@@ -37,7 +38,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private HttpClient? _webhook;
     private readonly Dictionary<bool, CacheStrategyCounters> _lastCache = [];
 
-    /// <summary>Creates the monitor; <paramref name="cache"/> and <paramref name="rotation"/>, when given, supply the application cache's figures and the replicas in rotation.</summary>
+    /// <summary>Creates the monitor; <paramref name="cache"/>, <paramref name="rotation"/> and <paramref name="budget"/>, when given, supply the application cache's figures, the replicas in rotation and the Neon budget.</summary>
     public DatabasePerformanceMonitor(
         PgConnectionManager connections,
         QueryTracker tracker,
@@ -47,7 +48,8 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         ILogger<DatabasePerformanceMonitor>? logger = null,
         TimeProvider? timeProvider = null,
         ICacheStatisticsSource? cache = null,
-        IReplicaRotationSource? rotation = null)
+        IReplicaRotationSource? rotation = null,
+        IBudgetSource? budget = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _connections = connections ?? throw new ArgumentNullException(nameof(connections));
@@ -61,6 +63,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
         _time = timeProvider ?? TimeProvider.System;
         _cache = cache;
         _rotation = rotation;
+        _budget = budget;
         _alerts = new AlertEngine(_options.Alerts, _options.InstanceId);
         _started = _time.GetUtcNow();
         _meter = new Meter(PgOptimizerDiagnostics.Name);

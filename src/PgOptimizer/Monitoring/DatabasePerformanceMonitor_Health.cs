@@ -58,6 +58,12 @@ public sealed partial class DatabasePerformanceMonitor
                     Evidence(("configured", rotation.Configured), ("inRotation", rotation.InRotation)));
             }
 
+            if (_budget?.GetBudget() is { } budget)
+            {
+                inputs[AlertNames.NeonBudget] = new(Math.Round(budget.ShareOfBudget * 100, 1), null,
+                    Evidence(("budget", budget.Budget), ("forecast", budget.Forecast), ("monthToDate", budget.MonthToDate), ("periodEnd", budget.PeriodEnd)));
+            }
+
             foreach (var e in _alerts.Evaluate(inputs, now, how.IgnoreForDurations))
             {
                 OnAlertEvent(e);

@@ -31,7 +31,7 @@ public static class PgoptProcess
             RedirectStandardInput = true,
             WorkingDirectory = Path.GetTempPath(),
         };
-        foreach (var name in new[] { "PGOPT_CONNECTION", "NEON_DATABASE_URL", "PGOPT_REPLICA_CONNECTIONS", "REDIS_URL", "NEON_API_KEY" })
+        foreach (var name in new[] { "PGOPT_CONNECTION", "NEON_DATABASE_URL", "PGOPT_REPLICA_CONNECTIONS", "REDIS_URL", "NEON_API_KEY", "NEON_PROJECT_ID", "NEON_MONTHLY_BUDGET", "NEON_ORG_ID" })
         {
             psi.Environment.Remove(name);
         }
