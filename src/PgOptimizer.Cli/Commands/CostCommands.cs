@@ -31,6 +31,10 @@ public class CostSettings : DatabaseSettings
     [Description("The monthly budget in dollars. Default: $NEON_MONTHLY_BUDGET.")]
     public string? Budget { get; init; }
 
+    [CommandOption("--as-of <TIME>")]
+    [Description("Analyse as of this UTC time (e.g. 2026-11-20T12:00:00Z) instead of now, to reproduce an earlier report.")]
+    public string? AsOf { get; init; }
+
     [CommandOption("--prices <FILE>")]
     [Description("A prices file ({\"plans\": [...]}, the built-in one's shape) instead of the built-in 2026 prices.")]
     public string? Prices { get; init; }
@@ -74,6 +78,14 @@ internal static class CostRuntime
             prices = NeonPriceTable.Load(stream, $"--prices '{file}'");
         }
 
+        DateTimeOffset? asOf = null;
+        if (settings.AsOf is { } at)
+        {
+            asOf = DateTimeOffset.TryParse(at, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+                ? parsed
+                : throw new PgOptimizerConfigurationException($"--as-of '{at}' is not a time; write e.g. 2026-11-20T12:00:00Z.");
+        }
+
         if (settings.NeonApiUrl is { } url)
         {
             NeonApiClient.BaseUri(url);
@@ -86,6 +98,7 @@ internal static class CostRuntime
             o.NeonApiUrl = settings.NeonApiUrl ?? o.NeonApiUrl;
             o.Plan = settings.Plan ?? o.Plan;
             o.MonthlyBudget = budget ?? o.MonthlyBudget;
+            o.AsOf = asOf ?? o.AsOf;
             if (prices is not null)
             {
                 o.Prices = prices.Plans.ToList();
@@ -114,6 +127,11 @@ internal static class CostRuntime
         try
         {
             var options = provider.GetRequiredService<IOptions<CostOptions>>().Value; // bad values fail here, before any call
+            if (options.ProjectId is { } project)
+            {
+                NeonApiClient.CheckId(project, "project");
+            }
+
             if (options.Plan is { } plan)
             {
                 options.PriceTable().For(plan, DateOnly.FromDateTime(DateTime.UtcNow));

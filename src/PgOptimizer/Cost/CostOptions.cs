@@ -17,6 +17,9 @@ public sealed class CostOptions
     /// <summary>The project to analyse (NEON_PROJECT_ID).</summary>
     public string? ProjectId { get; set; }
 
+    /// <summary>Analyse as of this moment instead of now (reproduce an earlier report; the history must reach it).</summary>
+    public DateTimeOffset? AsOf { get; set; }
+
     /// <summary>The plan to price with; null to take it from the consumption history's period plan.</summary>
     public string? Plan { get; set; }
 

@@ -214,6 +214,10 @@ public sealed class NeonApiClient
 
     private static string Time(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
 
+    /// <summary>Throws unless <paramref name="id"/> is a well-formed Neon id (1-60 lower-case letters, digits and '-').</summary>
+    /// <exception cref="PgOptimizerConfigurationException">It is not.</exception>
+    public static string CheckId(string id, string what) => Id(id, what);
+
     private static string Id(string id, string what)
     {
         if (string.IsNullOrWhiteSpace(id) || id.Length > 60 || !id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))

@@ -80,7 +80,7 @@ public sealed partial class NeonCostOptimizer
         var id = RequireProject(projectId ?? _options.ProjectId);
         var project = await _neon.GetProjectAsync(id, cancellationToken).ConfigureAwait(false);
         var usage = await UsageAsync(project, cancellationToken).ConfigureAwait(false);
-        var snapshot = new NeonSnapshot(project, [], [], usage, null, _time.GetUtcNow());
+        var snapshot = new NeonSnapshot(project, [], [], usage, null, Now());
         return NeonCostAnalyzer.Price(snapshot, _options, _options.PriceTable()).Budget;
     }
 
@@ -119,6 +119,8 @@ public sealed partial class NeonCostOptimizer
         return new QuickWinsReport(id, dryRun, results, report.Summary.CurrentMonthlyCost, report.Summary.CurrentMonthlyCost - saved);
     }
 
+    private DateTimeOffset Now() => _options.AsOf ?? _time.GetUtcNow();
+
     private static string RequireProject(string? projectId) => string.IsNullOrWhiteSpace(projectId)
         ? throw new PgOptimizerConfigurationException("No Neon project: pass --project ID or set NEON_PROJECT_ID (the Neon console shows the id under Settings → General).")
         : projectId.Trim();
@@ -129,7 +131,7 @@ public sealed partial class NeonCostOptimizer
         var branchesTask = _neon.ListBranchesAsync(projectId, ct);
         var endpointsTask = _neon.ListEndpointsAsync(projectId, ct);
         var usageTask = UsageAsync(project, ct);
-        var now = _time.GetUtcNow();
+        var now = Now();
         var hourEnd = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, 0, 0, TimeSpan.Zero).AddHours(1);
         var cpuTask = _neon.TryGetCpuHistoryAsync(projectId, hourEnd.AddHours(-168), hourEnd, "hourly", ct);
         await Task.WhenAll(branchesTask, endpointsTask, usageTask, cpuTask).ConfigureAwait(false);
@@ -139,7 +141,7 @@ public sealed partial class NeonCostOptimizer
 
     private Task<NeonUsageHistory> UsageAsync(NeonProject project, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
+        var now = Now();
         var tomorrow = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1);
         var periodStart = project.ConsumptionPeriodStart ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
         var from = new DateTimeOffset(periodStart.UtcDateTime.Date, TimeSpan.Zero);
@@ -239,7 +241,7 @@ public sealed partial class NeonCostOptimizer
         }
 
         var plan = NeonPriceTable.Normalize(_options.Plan ?? "launch");
-        var prices = table.For(plan, DateOnly.FromDateTime(_time.GetUtcNow().UtcDateTime));
+        var prices = table.For(plan, DateOnly.FromDateTime(Now().UtcDateTime));
         var (monthly, basis) = await PostgresCostAnalysis.EstimateAsync(_connections.Primary.DataSource, prices, ct).ConfigureAwait(false);
         var notes = new List<string> { $"Not a Neon project: {basis}." };
         var (storage, queries) = await SqlAnalysesAsync(prices, monthly.Compute, notes, ct).ConfigureAwait(false);

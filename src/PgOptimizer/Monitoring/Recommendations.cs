@@ -92,6 +92,8 @@ internal static class Recommendations
                 return new(a.Severity, a.Message, ev, "Check the standby's I/O and network and long queries on it (hot_standby_feedback); reads that need fresh data should go to the primary meanwhile.");
             case AlertNames.ReplicasOutOfRotation:
                 return new(a.Severity, a.Message, ev, $"Reads of {a.Subject ?? "the replicas"} go to the primary meanwhile: run `pgopt replicas` for why (lag, unreachable, circuit open) and `pgopt doctor` for the fix; raise Routing:MaxLag only if reads may be that old.");
+            case AlertNames.NeonBudget:
+                return new(a.Severity, a.Message, ev, "The Neon bill's forecast for the period is at or over its share of NEON_MONTHLY_BUDGET: run `pgopt cost report` for the savings in dollars and `pgopt cost quick-wins --apply` for the safe ones.");
             case AlertNames.Wraparound:
                 return new(a.Severity, a.Message, ev, "Run `VACUUM (FREEZE, VERBOSE)` on the oldest tables (pg_class.relfrozenxid) and make sure no long transaction or abandoned replication slot holds the xmin back.");
             default:

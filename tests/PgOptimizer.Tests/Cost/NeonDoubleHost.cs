@@ -46,17 +46,17 @@ public sealed class NeonDoubleHost : IAsyncDisposable
         return new NeonDoubleHost(app, options);
     }
 
-    /// <summary>The cost optimizer as an application wires it, pointed at the double, its clock at the fixture's day (plus <paramref name="hours"/>).</summary>
+    /// <summary>The cost optimizer as an application wires it, pointed at the double, analysing as of the fixture's day (plus <paramref name="hours"/>).</summary>
     public ServiceProvider Services(Action<CostOptions>? configure = null, double hours = 12)
     {
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Day.AddHours(hours)));
         services.AddPgCost(o =>
         {
             o.NeonApiUrl = BaseUrl;
             o.NeonApiKey = Options.ApiKey;
             o.ProjectId = NeonFixture.ProjectId;
+            o.AsOf = Day.AddHours(hours);
             configure?.Invoke(o);
         });
         return services.BuildServiceProvider();
