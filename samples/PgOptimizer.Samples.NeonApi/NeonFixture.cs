@@ -37,7 +37,7 @@ public sealed class FixtureEndpoint
     public required DateTimeOffset CreatedAt { get; init; }
     public string? Host { get; set; }
 
-    /// <summary>CPU it uses (vCPU) in an hour, or null when it is suspended; the argument is the hour's start.</summary>
+    /// <summary>CPU it uses (vCPU) in an hour: null when nobody is connected, 0 when a connection is open but idle (it suspends then unless its suspend timeout is -1); the argument is the hour's start.</summary>
     public required Func<DateTimeOffset, double?> Use { get; init; }
 }
 
@@ -120,8 +120,9 @@ public sealed class NeonFixture
             return (0, 0, false);
         }
 
+        // null: nobody connected; 0: connected but idle, which keeps awake only a compute that never suspends
         var use = e.Use(hour);
-        return use is null ? (0, 0, false) : (Math.Max(e.MinCu, use.Value), use.Value, true);
+        return use is null || (use.Value <= 0 && e.SuspendTimeoutSeconds != -1) ? (0, 0, false) : (Math.Max(e.MinCu, use.Value), use.Value, true);
     }
 
     /// <summary>The hours from <paramref name="from"/> to <paramref name="to"/> (bounded by the history).</summary>

@@ -17,6 +17,9 @@ public sealed record DemoReport(
     DemoPhase After,
     DemoPhase Raw)
 {
+    /// <summary>The Neon project's monthly cost before and after the quick wins, when the demo was given a project.</summary>
+    public DemoMonthlyCost? MonthlyCost { get; init; }
+
     /// <summary>True when the setup was healthy, the deployment succeeded and the optimized run had no errors (the unoptimized run may time out: that is what it measures).</summary>
     public bool Succeeded => Doctor.Healthy && Deploy.Succeeded && After.Errors == 0;
 
@@ -25,6 +28,7 @@ public sealed record DemoReport(
     {
         static string Ms(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + " ms";
         static string Pct(double? v) => v is { } x ? (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "n/a";
+        static string Money(decimal v) => v.ToString("$#,##0.00", CultureInfo.InvariantCulture);
         static string Ratio(double b, double a) => b <= 0 ? "" : (a / b).ToString("0.##", CultureInfo.InvariantCulture) + "×";
         var (b, a, r) = (Before, After, Raw);
         var sb = new StringBuilder();
@@ -42,6 +46,10 @@ public sealed record DemoReport(
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, busy (running a statement or in a transaction) | {b.PeakBusyDatabaseConnections} | {a.PeakBusyDatabaseConnections} | | 50+ → < 20 |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, open (busy + idle in the pools) | {b.PeakDatabaseConnections} | {a.PeakDatabaseConnections} | | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Requests:N0} | {a.Requests:N0} | | |");
+        if (MonthlyCost is { } cost)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| Monthly cost (Neon project {cost.Project}, {cost.How}) | {Money(cost.Before)} | {Money(cost.After)} | {Ratio((double)cost.After, (double)cost.Before)} lower | $300 → $200 |");
+        }
         sb.AppendLine().AppendLine("### The toolkit against plain Npgsql (same run, same indexes, same workers)").AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"PgOptimizer: {a.RunsOn}. Raw: {r.RunsOn}.").AppendLine();
         sb.AppendLine("| Metric | PgOptimizer (connection manager + cache) | Raw Npgsql (no cache) | PgOptimizer ÷ raw |");
@@ -54,3 +62,10 @@ public sealed record DemoReport(
         return sb.ToString();
     }
 }
+
+/// <summary>The monthly cost row of the demo's table.</summary>
+/// <param name="Project">The Neon project.</param>
+/// <param name="Before">The month's cost at the recent rate before the quick wins, dollars.</param>
+/// <param name="After">After them, dollars.</param>
+/// <param name="How">"quick wins applied, measured by a second report" or "quick wins projected, nothing changed".</param>
+public sealed record DemoMonthlyCost(string Project, decimal Before, decimal After, string How);

@@ -61,7 +61,7 @@ public sealed class CostQuickWinsSettings : CostSettings
 /// <summary>Builds the cost optimizer from the flags, the environment and appsettings.</summary>
 internal static class CostRuntime
 {
-    public static ServiceProvider Build(CostSettings settings, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ServiceProvider Build(CostSettings settings, IReadOnlyDictionary<string, string?>? environment = null, bool withDatabase = true)
     {
         var resolved = CliRuntime.Resolve(settings, environment);
         string? Env(string name) => environment is not null ? environment.GetValueOrDefault(name) : Environment.GetEnvironmentVariable(name);
@@ -106,7 +106,7 @@ internal static class CostRuntime
         });
 
         ServiceProvider provider;
-        if (!string.IsNullOrWhiteSpace(resolved.Connection))
+        if (withDatabase && !string.IsNullOrWhiteSpace(resolved.Connection))
         {
             provider = CliRuntime.BuildServices(resolved, settings.Verbose, configure: Configure);
         }

@@ -38,6 +38,18 @@ public sealed class DemoSettings : DatabaseSettings
     [Description("Before the optimized run, warm the cache with the distinct keys of this many requests sampled from the workload. Default 20000; 0 to start cold.")]
     public int CacheWarmup { get; init; } = 20_000;
 
+    [CommandOption("--neon-project <ID>")]
+    [Description("Also price this Neon project before and after its quick wins (the Monthly Cost row); the key comes from $NEON_API_KEY. Default $NEON_PROJECT_ID when --neon-api-url is given.")]
+    public string? NeonProject { get; init; }
+
+    [CommandOption("--neon-api-url <URL>")]
+    [Description("Neon's API for the Monthly Cost row (scripts/demo.sh passes its local double's).")]
+    public string? NeonApiUrl { get; init; }
+
+    [CommandOption("--apply-quick-wins")]
+    [Description("Apply the project's quick wins and price it again (scripts/demo.sh does so on its local double). Without it the after figure is projected and nothing changes.")]
+    public bool ApplyQuickWins { get; init; }
+
     [CommandOption("-y|--yes")]
     [Description("Do not ask before writing demo tables into a database you named.")]
     public bool Yes { get; init; }
@@ -107,6 +119,12 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             console.EndBar();
         }
 
+        if (settings.NeonApiUrl is not null || settings.NeonProject is not null)
+        {
+            console.Line("Pricing the Neon project before and after its quick wins");
+            report = report with { MonthlyCost = await MonthlyCostAsync(settings, cancellationToken).ConfigureAwait(false) };
+        }
+
         var markdown = report.ToMarkdown();
         Directory.CreateDirectory(settings.Output);
         var mdPath = Path.Combine(settings.Output, "report.md");
@@ -117,7 +135,7 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
             scale = report.Scale, concurrency = report.Concurrency, durationSeconds = report.DurationSeconds, seed = report.Seed,
             doctor = new { healthy = report.Doctor.Healthy, report.Doctor.Checks },
             deploy = new { report.Deploy.Succeeded, steps = report.Deploy.Steps },
-            before = report.Before, after = report.After, raw = report.Raw,
+            before = report.Before, after = report.After, raw = report.Raw, monthlyCost = report.MonthlyCost,
         };
         await File.WriteAllTextAsync(jsonPath, System.Text.Json.JsonSerializer.Serialize(summary, Output.Json), cancellationToken).ConfigureAwait(false);
         if (settings.Json)
@@ -136,6 +154,23 @@ public sealed class DemoCommand : AsyncCommand<DemoSettings>
         }
 
         return report.Succeeded ? ExitCodes.Ok : ExitCodes.Findings;
+    }
+
+    /// <summary>The project's monthly cost at the recent rate, then after its quick wins: applied and priced again, or projected.</summary>
+    private static async Task<DemoMonthlyCost> MonthlyCostAsync(DemoSettings settings, CancellationToken ct)
+    {
+        var cost = new CostSettings { Project = settings.NeonProject, NeonApiUrl = settings.NeonApiUrl, ConfigFile = settings.ConfigFile, Verbose = settings.Verbose };
+        await using var services = CostRuntime.Build(cost, withDatabase: false);
+        var optimizer = services.GetRequiredService<PgOptimizer.Cost.NeonCostOptimizer>();
+        var before = await optimizer.GenerateReportAsync(ct).ConfigureAwait(false);
+        var wins = await optimizer.ImplementQuickWinsAsync(null, dryRun: !settings.ApplyQuickWins, ct).ConfigureAwait(false);
+        if (!settings.ApplyQuickWins)
+        {
+            return new DemoMonthlyCost(before.Project, before.Summary.CurrentMonthlyCost, wins.MonthlyCostAfter, "quick wins projected, nothing changed");
+        }
+
+        var after = await optimizer.GenerateReportAsync(ct).ConfigureAwait(false);
+        return new DemoMonthlyCost(before.Project, before.Summary.CurrentMonthlyCost, after.Summary.CurrentMonthlyCost, $"{wins.Results.Count(r => r.Applied)} quick wins applied, priced again");
     }
 
     /// <summary>Renders the demo's progress: steps and notes as lines (stderr with --json), seeding and load tests as bars.</summary>

@@ -34,7 +34,10 @@ public sealed class DemoCliTests : IAsyncLifetime
         Assert.Contains("--yes", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal(0L, await _db.ScalarAsync<long>("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
 
-        var run = await PgoptProcess.RunAsync(Env, [.. args, "--yes"]);
+        await using var neon = await Cost.NeonDoubleHost.StartAsync(o => o.Now = null); // today: the demo reports as of now
+        var env = Env;
+        env["NEON_API_KEY"] = neon.Options.ApiKey;
+        var run = await PgoptProcess.RunAsync(env, [.. args, "--yes", "--neon-project", PgOptimizer.Samples.NeonApi.NeonFixture.ProjectId, "--neon-api-url", neon.BaseUrl, "--apply-quick-wins"]);
         Assert.True(run.ExitCode == 0, run.All);
         var report = JsonDocument.Parse(run.Stdout).RootElement;
         foreach (var phase in new[] { "before", "after", "raw" })
@@ -70,5 +73,11 @@ public sealed class DemoCliTests : IAsyncLifetime
         Assert.Contains("Performance Benchmarks", markdown, StringComparison.Ordinal);
         Assert.Contains("plain Npgsql", markdown, StringComparison.Ordinal);
         Assert.True(JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "report.json"))).RootElement.TryGetProperty("after", out _));
+
+        // The spec's Monthly Cost row: the double's project priced again after its quick wins were applied.
+        var cost = report.GetProperty("monthlyCost");
+        Assert.True(cost.GetProperty("after").GetDecimal() < cost.GetProperty("before").GetDecimal(), cost.ToString());
+        Assert.Contains("| Monthly cost (Neon project quiet-river-104857, 4 quick wins applied, priced again) |", markdown, StringComparison.Ordinal);
+        Assert.Contains(neon.Calls, c => c.Method == "PATCH");
     }
 }
