@@ -42,11 +42,10 @@ internal static class NeonCostAnalyzer
 
         // Month to date: the period's timeframes, egress beyond the included allowance.
         var inPeriod = points.Where(p => p.Start >= periodStart && p.End <= asOf).ToList();
-        var mtd = Sum(Breakdown(inPeriod, prices, includedEgressLeft: prices.IncludedEgressGb));
+        var mtd = Breakdown(inPeriod, prices, includedEgressLeft: prices.IncludedEgressGb).Total;
 
-        // The rate: the last days' cost per hour (egress at its marginal price once the allowance is used up).
-        var egressUsedGb = (decimal)inPeriod.Sum(p => p.PublicTransferBytes) / prices.BytesPerGb;
-        var egressLeft = Math.Max(0, prices.IncludedEgressGb - egressUsedGb);
+        // The rate: the last whole days' cost per hour, egress apart (it is billed only beyond the
+        // period's allowance, so it is forecast as a volume).
         var lastDay = new DateTimeOffset(asOf.UtcDateTime.Date, TimeSpan.Zero);
         var recentDays = points
             .Where(p => p.End <= lastDay && p.Start >= lastDay.AddDays(-RateDays))
@@ -62,23 +61,25 @@ internal static class NeonCostAnalyzer
         }
 
         var recentHours = Math.Max(recent.Sum(p => (p.End - p.Start).TotalHours), 1);
-        var recentBreakdown = Breakdown(recent, prices, includedEgressLeft: decimal.MaxValue);
-        var perHour = 1m / (decimal)recentHours;
-        var egressMonthGb = (decimal)recent.Sum(p => p.PublicTransferBytes) / prices.BytesPerGb * (decimal)(CostDefaults.HoursPerMonth / recentHours);
+        var r = Breakdown(recent, prices, includedEgressLeft: decimal.MaxValue);
+        var toMonth = (decimal)(CostDefaults.HoursPerMonth / recentHours);
+        var egressGbPerHour = (decimal)recent.Sum(p => p.PublicTransferBytes) / prices.BytesPerGb / (decimal)recentHours;
         var monthly = new CostBreakdown(
-            Round(recentBreakdown.Compute * perHour * (decimal)CostDefaults.HoursPerMonth),
-            Round(recentBreakdown.Storage * perHour * (decimal)CostDefaults.HoursPerMonth),
-            Round(recentBreakdown.InstantRestore * perHour * (decimal)CostDefaults.HoursPerMonth),
-            Round(Math.Max(0, egressMonthGb - prices.IncludedEgressGb) * prices.EgressGb),
-            Round(recentBreakdown.ExtraBranches * perHour * (decimal)CostDefaults.HoursPerMonth));
+            Round(r.Compute * toMonth),
+            Round(r.Storage * toMonth),
+            Round(r.InstantRestore * toMonth),
+            Round(Math.Max(0, (egressGbPerHour * (decimal)CostDefaults.HoursPerMonth) - prices.IncludedEgressGb) * prices.EgressGb),
+            Round(r.ExtraBranches * toMonth));
 
         var remaining = (decimal)Math.Max((periodEnd - asOf).TotalHours, 0);
-        var hourly = Sum(recentBreakdown) * perHour;
-        var dailyRates = recentDays.Select(d => Sum(Breakdown(d.Points, prices, decimal.MaxValue)) / (decimal)d.Hours).DefaultIfEmpty(hourly).ToList();
-        var forecast = Round(mtd + hourly * remaining);
-        var low = Round(mtd + dailyRates.Min() * remaining);
-        var high = Round(mtd + dailyRates.Max() * remaining);
-        _ = egressLeft;
+        var egressUsedGb = (decimal)inPeriod.Sum(p => p.PublicTransferBytes) / prices.BytesPerGb;
+        var egressAhead = (Math.Max(0, egressUsedGb + (egressGbPerHour * remaining) - prices.IncludedEgressGb) - Math.Max(0, egressUsedGb - prices.IncludedEgressGb)) * prices.EgressGb;
+        decimal Rate(CostBreakdown b, double hours) => (b.Total - b.Egress) / (decimal)hours;
+        var hourly = Rate(r, recentHours);
+        var dailyRates = recentDays.Select(d => Rate(Breakdown(d.Points, prices, decimal.MaxValue), d.Hours)).DefaultIfEmpty(hourly).ToList();
+        var forecast = Round(mtd + (hourly * remaining) + egressAhead);
+        var low = Round(mtd + (dailyRates.Min() * remaining) + egressAhead);
+        var high = Round(mtd + (dailyRates.Max() * remaining) + egressAhead);
 
         double? share = options.MonthlyBudget is { } b ? (double)(forecast / b) : null;
         var status = share switch
@@ -213,7 +214,7 @@ internal static class NeonCostAnalyzer
             var lastActivity = endpoints.Select(e => e.LastActive).Append(b.UpdatedAt).Append(b.LastResetAt).Append(b.CreatedAt).Max() ?? b.CreatedAt;
             var idle = asOf - lastActivity;
             var logical = b.LogicalSize ?? 0;
-            var childBytes = b.CreatedAt < asOf - retention ? logical : Math.Min(logical, b.WrittenDataBytes);
+            var childBytes = (b.LastResetAt ?? b.CreatedAt) < asOf - retention ? logical : Math.Min(logical, b.WrittenDataBytes);
             var storage = Round(childBytes / prices.BytesPerGb * prices.StorageGbMonth);
             var path = $"projects/{s.Project.Id}/branches/{b.Id}";
             var preview = options.PreviewBranchPrefixes.Any(prefix => b.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
@@ -226,7 +227,7 @@ internal static class NeonCostAnalyzer
                     $"No activity for {idle.TotalDays:F0} days (last {lastActivity:yyyy-MM-dd}); created {b.CreatedAt:yyyy-MM-dd}, {Gb(logical, prices)} GB logical size{(branchCharge > 0 ? ", one of the branches beyond the plan's included count" : string.Empty)}.",
                     saving, 5, false, new NeonApiCall("DELETE", path, null), null,
                     "none: a deleted branch cannot be restored; create a branch from it first (or a snapshot) to keep its data",
-                    $"{Gb(childBytes, prices)} GB of branch storage × ${prices.StorageGbMonth}/GB-month = ${storage:F2}{(branchCharge > 0 ? $" + ${branchCharge:F2} extra branch" : string.Empty)} = ${saving:F2}",
+                    $"{Gb(childBytes, prices)} GB of branch storage × ${prices.StorageGbMonth}/GB-month = ${storage:F2}{(branchCharge > 0 ? $", + ${branchCharge:F2} for a branch beyond the included = ${saving:F2}" : string.Empty)}",
                     Ev(("branch", b.Name), ("createdAt", b.CreatedAt), ("lastActivity", lastActivity), ("idleDays", Math.Round(idle.TotalDays, 1)), ("logicalSizeBytes", logical), ("billedBytes", childBytes), ("endpoints", endpoints.Count)));
             }
             else if (preview && b.ExpiresAt is null)
@@ -290,8 +291,6 @@ internal static class NeonCostAnalyzer
         var egress = includedEgressLeft == decimal.MaxValue ? egressGb * prices.EgressGb : Math.Max(0, egressGb - includedEgressLeft) * prices.EgressGb;
         return new CostBreakdown(cu * prices.ComputeUnitHour, storage * prices.StorageGbMonth, restore * prices.InstantRestoreGbMonth, egress, branches * prices.ExtraBranchMonth);
     }
-
-    internal static decimal Sum(CostBreakdown b) => b.Total;
 
     internal static decimal Round(decimal value) => Math.Round(value, 2, MidpointRounding.AwayFromZero);
 
