@@ -266,6 +266,20 @@ internal static class CostRender
         cost.AddRow(CostRuntime.Money(m.Compute), CostRuntime.Money(m.Storage), CostRuntime.Money(m.InstantRestore), CostRuntime.Money(m.Egress), CostRuntime.Money(m.ExtraBranches), $"[bold]{CostRuntime.Money(m.Total)}[/]");
         AnsiConsole.Write(cost);
 
+        if (r.ComputeUsage.Count > 0)
+        {
+            var use = new Table().Border(TableBorder.Rounded).Title("Computes in the period so far: CPU used against CU-hours billed");
+            use.AddColumns("Endpoint", "Branch", "State", "Min-max CU", "Suspends after", "Awake h", "CPU h", "Billed CU-h (at least)", "Used", "$ / month");
+            foreach (var u in r.ComputeUsage)
+            {
+                use.AddRow(Output.Esc(u.Endpoint), Output.Esc(u.Branch), u.State, $"{u.MinCu}-{u.MaxCu}", u.SuspendTimeoutSeconds switch { < 0 => "[yellow]never[/]", 0 => "300 s", var x => $"{x} s" },
+                    u.AwakeHours.ToString("N1", CultureInfo.InvariantCulture), u.CpuHours.ToString("N2", CultureInfo.InvariantCulture), u.BilledCuHours.ToString("N1", CultureInfo.InvariantCulture),
+                    u.Utilization.ToString("P0", CultureInfo.InvariantCulture), CostRuntime.Money(u.MonthlyDollars));
+            }
+
+            AnsiConsole.Write(use);
+        }
+
         if (r.BudgetAnalysis is { } b)
         {
             Budget(b);

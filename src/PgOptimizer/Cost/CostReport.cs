@@ -116,6 +116,22 @@ public sealed record BudgetAnalysis(
 /// <param name="Advice">What the advisor recommends.</param>
 public sealed record QueryCost(long QueryId, string Query, string Endpoint, long Calls, double TotalMs, double Share, decimal MonthlyDollars, string? Verdict, string? Advice);
 
+/// <summary>One compute's use in the billing period against what it is billed for.</summary>
+/// <param name="Endpoint">The endpoint.</param>
+/// <param name="Branch">Its branch's name.</param>
+/// <param name="Type">read_write or read_only.</param>
+/// <param name="State">active, idle (suspended) or init.</param>
+/// <param name="MinCu">Autoscaling minimum.</param>
+/// <param name="MaxCu">Autoscaling maximum.</param>
+/// <param name="SuspendTimeoutSeconds">-1 never, 0 the default (300 s).</param>
+/// <param name="AwakeHours">Hours awake in the period so far (the branch's active time).</param>
+/// <param name="CpuHours">CPU hours used (the branch's compute time).</param>
+/// <param name="BilledCuHours">CU-hours billed, at least: the awake hours at the minimum, or the CPU used if more.</param>
+/// <param name="Utilization">CPU used ÷ CU-hours billed.</param>
+/// <param name="MonthlyDollars">The billed CU-hours over a month, in dollars.</param>
+public sealed record ComputeUsage(string Endpoint, string Branch, string Type, string State, double MinCu, double MaxCu, long SuspendTimeoutSeconds,
+    double AwakeHours, double CpuHours, double BilledCuHours, double Utilization, decimal MonthlyDollars);
+
 /// <summary>The report's headline.</summary>
 /// <param name="TotalSavingsOpportunity">Dollars a month all actions save.</param>
 /// <param name="HighImpactActions">Actions saving at least 5 % of the month's cost (and $10).</param>
@@ -148,6 +164,9 @@ public sealed record CostReport
 
     /// <summary>The month's cost at the recent rate, by what is billed.</summary>
     public required CostBreakdown MonthlyCost { get; init; }
+
+    /// <summary>Each compute's use against what it is billed for.</summary>
+    public IReadOnlyList<ComputeUsage> ComputeUsage { get; init; } = [];
 
     /// <summary>Compute actions.</summary>
     public IReadOnlyList<CostAction> ComputeOptimizations { get; init; } = [];

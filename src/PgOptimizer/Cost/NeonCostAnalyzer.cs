@@ -102,6 +102,31 @@ internal static class NeonCostAnalyzer
         return new PricedUsage(plan, prices, monthly, analysis, elapsed, asOf);
     }
 
+    /// <summary>Each compute's period figures: awake hours, CPU hours, the CU-hours they are billed at least.</summary>
+    public static List<ComputeUsage> Usage(NeonSnapshot s, PricedUsage priced)
+    {
+        var toMonth = CostDefaults.HoursPerMonth / priced.ElapsedHours;
+        var list = new List<ComputeUsage>();
+        foreach (var e in s.Endpoints)
+        {
+            var b = s.Branches.FirstOrDefault(b => b.Id == e.BranchId);
+            if (b is null)
+            {
+                continue;
+            }
+
+            // a branch's figures are its computes'; a read-only compute beside a read-write one is not told apart
+            var awake = b.ActiveTimeSeconds / 3600.0;
+            var cpu = b.ComputeTimeSeconds / 3600.0;
+            var billed = Math.Max(awake * e.AutoscalingLimitMinCu, cpu);
+            list.Add(new ComputeUsage(e.Id, b.Name, e.Type, e.CurrentState, e.AutoscalingLimitMinCu, e.AutoscalingLimitMaxCu, e.SuspendTimeoutSeconds,
+                Math.Round(awake, 1), Math.Round(cpu, 2), Math.Round(billed, 2), billed <= 0 ? 0 : Math.Round(cpu / billed, 4),
+                Round((decimal)(billed * toMonth) * priced.Prices.ComputeUnitHour)));
+        }
+
+        return list.OrderByDescending(u => u.MonthlyDollars).ToList();
+    }
+
     public static IEnumerable<CostAction> Compute(NeonSnapshot s, PricedUsage priced, CostOptions options, List<string> notes)
     {
         var p = priced.Prices.ComputeUnitHour;

@@ -64,14 +64,41 @@ public sealed partial class NeonCostOptimizer
         }
 
         var queries = new List<QueryCost>();
-        if (CanRunSql(snapshot, notes))
+        if (CanRunSql(snapshot, notes, out var endpoint))
         {
             (var sqlStorage, queries) = await SqlAnalysesAsync(priced.Prices, priced.Monthly.Compute, notes, cancellationToken).ConfigureAwait(false);
             storage.AddRange(sqlStorage);
+            if (endpoint is not null && compute.Any(a => a.Subject == endpoint.Id && a.Id.Split(':')[0] is "scale-to-zero" or "kept-awake"))
+            {
+                try
+                {
+                    notes.Add(await PostgresCostAnalysis.ConnectionsHoldingAwakeAsync(_connections!.Primary.DataSource, endpoint, cancellationToken).ConfigureAwait(false));
+                }
+                catch (NpgsqlException ex)
+                {
+                    notes.Add($"pg_stat_activity could not be read: {ex.Message}");
+                }
+            }
+
+            if (endpoint is not null && snapshot.Branches.FirstOrDefault(b => b.Id == endpoint.BranchId) is { } branch)
+            {
+                try
+                {
+                    if (await PostgresCostAnalysis.WorkingSetAsync(_connections!.Primary.DataSource, cancellationToken).ConfigureAwait(false) is { } ws)
+                    {
+                        var awake = Math.Min(CostDefaults.HoursPerMonth, branch.ActiveTimeSeconds / 3600.0 * CostDefaults.HoursPerMonth / priced.ElapsedHours);
+                        notes.Add(PostgresCostAnalysis.WorkingSetAdvice(ws.WorkingSetBytes, ws.FileCacheBytes, ws.HitRatio, endpoint, awake, priced.Prices));
+                    }
+                }
+                catch (NpgsqlException ex)
+                {
+                    notes.Add($"The working set could not be read: {ex.Message}");
+                }
+            }
         }
 
         return Build(projectId, snapshot.Project.Name, priced.Plan, priced.Prices, snapshot.Usage.Source == NeonUsageSource.BillingMetrics ? "neon billing metrics (/consumption_history/v2/projects)" : "neon legacy consumption history (/consumption_history/projects)",
-            priced.Monthly, compute, branches, storage, queries, priced.Budget, notes, estimate: false);
+            priced.Monthly, compute, branches, storage, queries, priced.Budget, notes, estimate: false) with { ComputeUsage = NeonCostAnalyzer.Usage(snapshot, priced) };
     }
 
     /// <summary>The budget of a project: month to date, forecast to the period's end with a range, and its share of <see cref="CostOptions.MonthlyBudget"/>.</summary>
@@ -153,8 +180,9 @@ public sealed partial class NeonCostOptimizer
         return _neon.GetUsageAsync(project.Id, from, tomorrow, "daily", ct);
     }
 
-    private bool CanRunSql(NeonSnapshot snapshot, List<string> notes)
+    private bool CanRunSql(NeonSnapshot snapshot, List<string> notes, out NeonEndpoint? endpoint)
     {
+        endpoint = null;
         if (_connections is null)
         {
             notes.Add("No database connection: storage (indexes, dead rows) and query costs were not analysed; pass --connection (or PGOPT_CONNECTION / NEON_DATABASE_URL) for them.");
@@ -163,7 +191,7 @@ public sealed partial class NeonCostOptimizer
 
         var host = new NpgsqlConnectionStringBuilder(_connections.Primary.DataSource.ConnectionString).Host ?? string.Empty;
         var first = host.Split(',')[0].Trim();
-        var endpoint = snapshot.Endpoints.FirstOrDefault(e => SameEndpoint(e.Host, first));
+        endpoint = snapshot.Endpoints.FirstOrDefault(e => SameEndpoint(e.Host, first));
         if (endpoint is null)
         {
             notes.Add($"The connection's host ({first}) is none of the project's endpoints: the SQL analyses describe that database.");
@@ -228,6 +256,10 @@ public sealed partial class NeonCostOptimizer
         catch (PostgresException ex) when (Workload.StatementStatisticsReader.IsUnavailable(ex))
         {
             notes.Add("pg_stat_statements is not available: queries were not priced (CREATE EXTENSION pg_stat_statements; it must be in shared_preload_libraries).");
+        }
+        catch (NpgsqlException ex)
+        {
+            notes.Add($"The query analysis failed ({ex.Message}): queries were not priced.");
         }
 
         return (storage, queries);

@@ -96,6 +96,92 @@ internal static class PostgresCostAnalysis
             : q).ToList();
     }
 
+    /// <summary>Local file cache per compute unit, bytes: three quarters of a CU's 4 GiB of memory (Neon's sizing).</summary>
+    public const long FileCachePerCu = 3L << 30;
+
+    /// <summary>
+    /// On a Neon compute (the <c>neon</c> extension present): the working set
+    /// (<c>neon.approximate_working_set_size</c>, pages of 8 KiB) against the local file cache
+    /// (<c>neon.file_cache_size_limit</c>) and its hit ratio (<c>neon_stat_file_cache</c>); null elsewhere.
+    /// </summary>
+    public static async Task<(long WorkingSetBytes, long FileCacheBytes, double? HitRatio)?> WorkingSetAsync(NpgsqlDataSource primary, CancellationToken ct)
+    {
+        await using var conn = await primary.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using (var check = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + "SELECT count(*) FROM pg_extension WHERE extname = 'neon'", conn))
+        {
+            if ((long)(await check.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0)
+            {
+                return null;
+            }
+        }
+
+        try
+        {
+            await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + """
+                SELECT neon.approximate_working_set_size(false)::bigint * current_setting('block_size')::bigint,
+                       pg_size_bytes(current_setting('neon.file_cache_size_limit')),
+                       (SELECT file_cache_hit_ratio FROM neon_stat_file_cache)
+                """, conn);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            return (r.GetInt64(0), r.GetInt64(1), r.IsDBNull(2) ? null : Convert.ToDouble(r.GetValue(2), System.Globalization.CultureInfo.InvariantCulture) / 100.0);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedFunction or PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.UndefinedObject or PostgresErrorCodes.InsufficientPrivilege)
+        {
+            return null; // an older neon extension
+        }
+    }
+
+    /// <summary>What the working set means for the compute's size, in a sentence with its dollars.</summary>
+    public static string WorkingSetAdvice(long workingSetBytes, long fileCacheBytes, double? hitRatio, NeonEndpoint endpoint, double awakeHoursPerMonth, NeonPricePlan prices)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(prices);
+        var ratio = hitRatio is { } h ? $", local file cache hit ratio {h:P1}" : string.Empty;
+        var ws = $"working set {workingSetBytes / 1e9:F2} GB against a local file cache of {fileCacheBytes / 1e9:F2} GB{ratio}";
+        if (workingSetBytes <= fileCacheBytes)
+        {
+            return $"{endpoint.Id}: {ws}: it fits; reads are served from the compute, not from Neon's storage.";
+        }
+
+        var needed = CostDefaults.ComputeSizes.FirstOrDefault(size => size * FileCachePerCu >= workingSetBytes, CostDefaults.ComputeSizes[^1]);
+        if (needed <= endpoint.AutoscalingLimitMinCu)
+        {
+            return $"{endpoint.Id}: {ws} at the moment's size; at its minimum of {endpoint.AutoscalingLimitMinCu} CU the cache holds {endpoint.AutoscalingLimitMinCu * FileCachePerCu / 1e9:F1} GB, enough.";
+        }
+
+        var extra = NeonCostAnalyzer.Round((decimal)((needed - endpoint.AutoscalingLimitMinCu) * awakeHoursPerMonth) * prices.ComputeUnitHour);
+        return $"{endpoint.Id}: {ws}: reads miss the cache and go to Neon's storage. Keeping the working set needs about {needed} CU ({FileCachePerCu / (double)(1L << 30):F0} GiB of cache per CU); raising the autoscaling minimum from {endpoint.AutoscalingLimitMinCu} to {needed} CU costs about ${extra:F2} a month ({awakeHoursPerMonth:F0} awake h × {needed - endpoint.AutoscalingLimitMinCu} CU × ${prices.ComputeUnitHour}) and buys latency, not savings.";
+    }
+
+    /// <summary>Why a compute does not suspend: its client connections by application, state and how long they have been idle (pg_stat_activity).</summary>
+    public static async Task<string> ConnectionsHoldingAwakeAsync(NpgsqlDataSource primary, NeonEndpoint endpoint, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var timeout = endpoint.SuspendTimeoutSeconds is > 0 ? endpoint.SuspendTimeoutSeconds : CostDefaults.ScaleToZeroSeconds;
+        await using var conn = await primary.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(PgOptimizerDiagnostics.SqlMarker + """
+            SELECT coalesce(nullif(application_name, ''), '(no application_name)'), state, count(*),
+                   count(*) FILTER (WHERE state = 'idle' AND now() - state_change > make_interval(secs => $1))
+            FROM pg_stat_activity
+            WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND datname IS NOT NULL
+            GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10
+            """, conn);
+        cmd.Parameters.Add(new NpgsqlParameter<double> { TypedValue = timeout });
+        var parts = new List<string>();
+        var idleLong = 0L;
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            parts.Add($"{r.GetString(0)}: {r.GetInt64(2)} {(r.IsDBNull(1) ? "?" : r.GetString(1))}");
+            idleLong += r.GetInt64(3);
+        }
+
+        return parts.Count == 0
+            ? $"{endpoint.Id}: no client connection open now; what keeps it awake comes and goes (a cron job, a health check)."
+            : $"{endpoint.Id}: client connections now — {string.Join("; ", parts)}; {idleLong} idle longer than {timeout} s. An open connection, even idle, keeps a compute awake: give the pool an idle lifetime below the suspend timeout (Npgsql: Connection Idle Lifetime).";
+    }
+
     /// <summary>What a plain PostgreSQL's measured workload would cost on Neon: execution time per hour as compute units, the database's size as storage.</summary>
     public static async Task<(CostBreakdown Monthly, string Basis)> EstimateAsync(NpgsqlDataSource primary, NeonPricePlan prices, CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
+using PgOptimizer.Diagnostics;
 
 namespace PgOptimizer.Indexing;
 
@@ -56,13 +57,13 @@ internal partial class GenericPlanExplainer : IAsyncDisposable
             string explain;
             if (_genericPlanOption)
             {
-                explain = "EXPLAIN (GENERIC_PLAN, FORMAT JSON) " + query;
+                explain = PgOptimizerDiagnostics.SqlMarker + "EXPLAIN (GENERIC_PLAN, FORMAT JSON) " + query;
             }
             else
             {
                 await ExecAsync("SET LOCAL plan_cache_mode = force_generic_plan", tx, ct).ConfigureAwait(false);
-                await ExecAsync($"PREPARE {name} AS {query}", tx, ct).ConfigureAwait(false);
-                explain = $"EXPLAIN (FORMAT JSON) EXECUTE {name}" + (parameters > 0 ? "(" + string.Join(", ", Enumerable.Repeat("NULL", parameters)) + ")" : string.Empty);
+                await ExecAsync($"{PgOptimizerDiagnostics.SqlMarker}PREPARE {name} AS {query}", tx, ct).ConfigureAwait(false);
+                explain = $"{PgOptimizerDiagnostics.SqlMarker}EXPLAIN (FORMAT JSON) EXECUTE {name}" + (parameters > 0 ? "(" + string.Join(", ", Enumerable.Repeat("NULL", parameters)) + ")" : string.Empty);
             }
 
             await using var cmd = new NpgsqlCommand(explain, _connection, tx);

@@ -98,6 +98,13 @@ public sealed class CostReportTests
         Assert.Contains(report.BranchOptimizations, a => a.Id == "expire-branch:br-preview-pr-131-100006" && a.QuickWin);
         Assert.Contains(report.StorageOptimizations, a => a.Id == "restore-window");
         Assert.Equal(2, report.Summary.HighImpactActions);
+
+        // each compute's use against what it is billed: production 456 awake hours at its 4 CU minimum
+        var main = Assert.Single(report.ComputeUsage, u => u.Endpoint == "ep-main-100001");
+        Assert.Equal((456.0, 1824.0), (main.AwakeHours, main.BilledCuHours));
+        Assert.Equal(Math.Round(364.8 / 1824, 4), main.Utilization, 3);
+        var alice = Assert.Single(report.ComputeUsage, u => u.Endpoint == "ep-dev-alice-100003");
+        Assert.Equal(Math.Round(5.2 / (456 * 0.25), 4), alice.Utilization, 3);
         Assert.NotNull(report.BudgetAnalysis);
     }
 
@@ -193,6 +200,13 @@ public sealed class CostReportTests
         var active = await ReportWithDatabaseAsync(neon, db);
         Assert.DoesNotContain(active.Notes, n => n.Contains("suspended", StringComparison.Ordinal));
         Assert.NotEmpty(active.QueryOptimizations);
+
+        // a development compute that never suspends, reachable: the report says which connections hold it awake
+        neon.Fixture.Endpoints.Single(e => e.Id == "ep-main-100001").Host = null;
+        neon.Fixture.Endpoints.Single(e => e.Id == "ep-dev-alice-100003").Host = host;
+        await using var held = await db.Db.DataSource.OpenConnectionAsync(); // an application's idle connection
+        var awake = await ReportWithDatabaseAsync(neon, db);
+        Assert.Contains(awake.Notes, n => n.StartsWith("ep-dev-alice-100003: client connections now", StringComparison.Ordinal) && n.Contains("idle", StringComparison.Ordinal));
     }
 
     private static async Task<CostReport> ReportWithDatabaseAsync(NeonDoubleHost neon, ManagedDatabase db)

@@ -51,9 +51,15 @@ public sealed class SecretSweepTests
             ["PGOPT_REPLICA_CONNECTIONS"] = null,
         };
         var runs = 0;
+        await using var neon = await Cost.NeonDoubleHost.StartAsync(o => o.ApiKey = ApiKey);
+        string[][] cost =
+        [
+            ["cost", "budget", "--project", PgOptimizer.Samples.NeonApi.NeonFixture.ProjectId, "--neon-api-url", neon.BaseUrl, "--budget", "300", "-v"],
+            ["cost", "quick-wins", "--project", PgOptimizer.Samples.NeonApi.NeonFixture.ProjectId, "--neon-api-url", neon.BaseUrl, "--json", "-v"],
+        ];
         foreach (var env in new[] { good, bad })
         {
-            foreach (var args in Commands)
+            foreach (var args in Commands.Concat(cost))
             {
                 var r = await PgoptProcess.RunAsync(env, args);
                 runs++;
@@ -64,6 +70,7 @@ public sealed class SecretSweepTests
             }
         }
 
-        Assert.Equal(2 * Commands.Length, runs);
+        Assert.Equal(2 * (Commands.Length + cost.Length), runs);
+        Assert.Contains(neon.Calls, c => c.Status == 200); // the key was used, and accepted
     }
 }
