@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test against real servers: installs and starts the local PostgreSQL primary, its
-# streaming replica and Redis (scripts/services.sh), runs the xunit suite, then stops the servers.
+# streaming replica and Redis (scripts/services.sh), installs chromium for the dashboard's browser
+# tests, runs the xunit suite, then stops the servers.
 # Extra arguments go to 'dotnet test' (e.g. --filter Category=...).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +20,13 @@ if ! service_env="$(scripts/services.sh up)"; then
 fi
 eval "$service_env"
 export PGOPT_CONNECTION PGOPT_REPLICA_CONNECTIONS REDIS_URL
+
+# The dashboard's browser tests drive Debian's chromium through Playwright's bundled driver.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test: installing chromium (apt) for the dashboard's browser tests"
+  if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/dev/null || { DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" update -q >/dev/null && DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -q chromium >/dev/null; }
+fi
 
 dotnet build PgOptimizer.sln -c Release -warnaserror -nologo -v quiet
 log="$(mktemp)"

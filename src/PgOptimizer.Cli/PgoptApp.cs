@@ -119,6 +119,10 @@ public static class PgoptApp
                     .WithExample("cost", "quick-wins")
                     .WithExample("cost", "quick-wins", "--apply");
             });
+            config.AddCommand<DashboardCommand>("dashboard")
+                .WithDescription("The web dashboard: health and alerts, queries, indexes, cache, replicas, cost and connections of every application instance, with live charts; on 127.0.0.1 unless --bind (then --token), read-only unless --allow-actions.")
+                .WithExample("dashboard")
+                .WithExample("dashboard", "--bind", "0.0.0.0", "--token", "s3cret");
             config.AddCommand<DemoCommand>("demo")
                 .WithDescription("Start local PostgreSQL (primary + replica) and Redis, seed the demo data, load test before and after deploying the index catalog and the cache, print and write the before/after table.")
                 .WithExample("demo")

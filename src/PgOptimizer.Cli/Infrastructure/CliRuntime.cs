@@ -146,6 +146,15 @@ public static class CliRuntime
         }
 
         var services = new ServiceCollection();
+        ConfigureServices(services, resolved, verbose, tune, longRunning, tuneCache, configure);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>Adds the library's services for a command to <paramref name="services"/> (a plain collection or a web host's).</summary>
+    public static void ConfigureServices(IServiceCollection services, Resolved resolved, bool verbose, Action<ConnectionOptions>? tune = null, bool longRunning = false, Action<CacheOptions>? tuneCache = null, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(resolved);
         services.AddLogging(b =>
         {
             b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
@@ -195,6 +204,5 @@ public static class CliRuntime
             o.ApplicationName = resolved.Application ?? o.ApplicationName;
         });
         configure?.Invoke(services);
-        return services.BuildServiceProvider();
     }
 }

@@ -146,6 +146,23 @@ public sealed partial class NeonCostOptimizer
         return new QuickWinsReport(id, dryRun, results, report.Summary.CurrentMonthlyCost, report.Summary.CurrentMonthlyCost - saved);
     }
 
+    /// <summary>
+    /// The state Neon's API gives for the compute the connection points at ("active", "idle" for
+    /// suspended, "init"), or null when no project is configured or the connection is not one of its
+    /// computes. Asking does not wake the compute; the dashboard asks before any query.
+    /// </summary>
+    public async Task<string?> GetConnectedComputeStateAsync(CancellationToken cancellationToken = default)
+    {
+        if (_connections is null || string.IsNullOrWhiteSpace(_options.ProjectId) || string.IsNullOrWhiteSpace(_options.NeonApiKey))
+        {
+            return null;
+        }
+
+        var host = (new NpgsqlConnectionStringBuilder(_connections.Primary.DataSource.ConnectionString).Host ?? string.Empty).Split(',')[0].Trim();
+        var endpoints = await _neon.ListEndpointsAsync(_options.ProjectId, cancellationToken).ConfigureAwait(false);
+        return endpoints.FirstOrDefault(e => SameEndpoint(e.Host, host))?.CurrentState;
+    }
+
     private DateTimeOffset Now() => _options.AsOf ?? _time.GetUtcNow();
 
     private static string RequireProject(string? projectId) => string.IsNullOrWhiteSpace(projectId)
