@@ -25,6 +25,7 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
     private (DateTimeOffset At, string? State) _compute;
     private (DateTimeOffset At, IndexHealthReport? Report, string? Error) _indexes;
     private (DateTimeOffset At, CostReport? Report, string? Error) _cost;
+    private (DateTimeOffset At, Task<AdvisorReport>? Running) _advisor;
 
     /// <inheritdoc/>
     public void Dispose() => _gate.Dispose();
@@ -48,7 +49,7 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
                     Overview(b);
                     break;
                 case "queries":
-                    await QueriesAsync(b, ct).ConfigureAwait(false);
+                    await QueriesAsync(b, prefix, ct).ConfigureAwait(false);
                     break;
                 case "indexes":
                     await IndexesAsync(b, ct).ConfigureAwait(false);
@@ -57,7 +58,7 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
                     await CacheAsync(b, ct).ConfigureAwait(false);
                     break;
                 case "replicas":
-                    Replicas(b);
+                    await ReplicasAsync(b, ct).ConfigureAwait(false);
                     break;
                 case "cost":
                     await CostAsync(b, ct).ConfigureAwait(false);
@@ -171,7 +172,7 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
     private static void Card(StringBuilder b, string label, string valueHtml) =>
         b.Append(CultureInfo.InvariantCulture, $"<div class=\"card\"><div class=\"muted\">{H(label)}</div><div class=\"value\">{valueHtml}</div></div>");
 
-    private async Task QueriesAsync(StringBuilder b, CancellationToken ct)
+    private async Task QueriesAsync(StringBuilder b, string prefix, CancellationToken ct)
     {
         b.Append("<h2>Slow queries (all instances)</h2>");
         var slow = await monitor.GetSlowQueriesAsync(30, ct).ConfigureAwait(false);
@@ -203,7 +204,7 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
             b.Append("<table><thead><tr><th class=\"num\">Total ms</th><th class=\"num\">Share of top</th><th class=\"num\">Calls</th><th class=\"num\">Mean ms</th><th>Statement</th></tr></thead><tbody>");
             foreach (var s in top)
             {
-                b.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"num\">{N(s.TotalMs)}</td><td class=\"num\">{(total <= 0 ? 0 : s.TotalMs / total):P1}</td><td class=\"num\">{N(s.Calls)}</td><td class=\"num\">{N(s.MeanMs, 2)}</td><td><code>{H(Short(s.Query, 220))}</code></td></tr>");
+                b.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"num\">{N(s.TotalMs)}</td><td class=\"num\">{(total <= 0 ? 0 : s.TotalMs / total):P1}</td><td class=\"num\">{N(s.Calls)}</td><td class=\"num\">{N(s.MeanMs, 2)}</td><td><a href=\"{prefix}/queries/{s.QueryId}\"><code>{H(Short(s.Query, 220))}</code></a></td></tr>");
             }
 
             b.Append("</tbody></table>");
@@ -273,7 +274,38 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
             b.Append("</tbody></table>");
         }
 
-        b.Append("<p class=\"muted\">Recommendations for new indexes (HypoPG what-if costing): <code>pgopt indexes advise</code>; the catalog's plan: <code>pgopt indexes plan</code>.</p>");
+        b.Append("<h2>Recommended indexes (the workload in pg_stat_statements, costed with HypoPG; nothing is built)</h2>");
+        if (_advisor.Running is null || DateTimeOffset.UtcNow - _advisor.At > TimeSpan.FromMinutes(10))
+        {
+            var stopping = services.GetService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+            _advisor = (DateTimeOffset.UtcNow, Task.Run(() => indexes.AdviseAsync(null, stopping), stopping));
+        }
+
+        var advisor = _advisor.Running!;
+        if (!advisor.IsCompleted)
+        {
+            b.Append("<p class=\"muted\">Analysing the workload… (this fragment refreshes by itself)</p>");
+        }
+        else if (advisor.IsFaulted)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">The advisor did not run: {H(advisor.Exception?.GetBaseException().Message)}</p>");
+        }
+        else if (advisor.Result.Recommendations.Count == 0)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"<p>No index would help the workload enough: {advisor.Result.Queries.Count} statements examined.</p>");
+        }
+        else
+        {
+            b.Append("<table><thead><tr><th>Index</th><th class=\"num\">Benefit</th><th class=\"num\">Write cost</th><th class=\"num\">Size</th><th class=\"num\">Statements helped</th><th>DDL</th></tr></thead><tbody>");
+            foreach (var rec in advisor.Result.Recommendations)
+            {
+                b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(rec.Name)}</td><td class=\"num\">{N(rec.Benefit)}</td><td class=\"num\">{N(rec.WriteCost)}</td><td class=\"num\">{N(rec.EstimatedSizeBytes / 1e6, 1)} MB</td><td class=\"num\">{rec.Queries.Count}</td><td><code>{H(rec.Ddl)}</code></td></tr>");
+            }
+
+            b.Append("</tbody></table>");
+        }
+
+        b.Append("<p class=\"muted\">Build them with <code>pgopt indexes advise --apply</code>; the catalog's plan: <code>pgopt indexes plan</code>.</p>");
     }
 
     private async Task CacheAsync(StringBuilder b, CancellationToken ct)
@@ -294,14 +326,17 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
         b.Append("</tbody></table>");
     }
 
-    private void Replicas(StringBuilder b)
+    private async Task ReplicasAsync(StringBuilder b, CancellationToken ct)
     {
         var rotation = services.GetService<IReplicaRotationSource>()?.GetRotation();
-        b.Append("<table><thead><tr><th>Endpoint</th><th>Role</th><th>Circuit</th><th>In rotation</th><th class=\"num\">Lag s</th><th class=\"num\">Lag bytes</th><th class=\"num\">Latency ms (EWMA)</th></tr></thead><tbody>");
+        var commands = (await monitor.AggregateAsync(ct).ConfigureAwait(false)).Endpoints;
+        var total = commands.Sum(c => c.Calls);
+        b.Append("<table><thead><tr><th>Endpoint</th><th>Role</th><th>Circuit</th><th>In rotation</th><th class=\"num\">Lag s</th><th class=\"num\">Lag bytes</th><th class=\"num\">Latency ms (EWMA)</th><th class=\"num\">Commands (all instances)</th><th class=\"num\">Share</th></tr></thead><tbody>");
         foreach (var e in connections.Endpoints)
         {
+            var calls = commands.Where(c => c.Name == e.Name).Sum(c => c.Calls);
             var inRotation = e.Role == EndpointRole.Primary ? "writes" : rotation is null ? "–" : rotation.Out.Contains(e.Name) ? "<span class=\"badge warning\">out</span>" : "yes";
-            b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(e.Name)}</td><td>{H(e.Role.ToString().ToLowerInvariant())}</td><td>{H(e.CircuitState.ToString().ToLowerInvariant())}</td><td>{inRotation}</td><td class=\"num\">{(e.Lag?.Seconds is { } s ? N(s, 2) : "–")}</td><td class=\"num\">{(e.Lag?.Bytes is { } by ? N(by) : "–")}</td><td class=\"num\">{(e.LatencyEwmaMs is { } l ? N(l, 2) : "–")}</td></tr>");
+            b.Append(CultureInfo.InvariantCulture, $"<tr><td>{H(e.Name)}</td><td>{H(e.Role.ToString().ToLowerInvariant())}</td><td>{H(e.CircuitState.ToString().ToLowerInvariant())}</td><td>{inRotation}</td><td class=\"num\">{(e.Lag?.Seconds is { } s ? N(s, 2) : "–")}</td><td class=\"num\">{(e.Lag?.Bytes is { } by ? N(by) : "–")}</td><td class=\"num\">{(e.LatencyEwmaMs is { } l ? N(l, 2) : "–")}</td><td class=\"num\">{N(calls)}</td><td class=\"num\">{(total == 0 ? "–" : ((double)calls / total).ToString("P1", CultureInfo.InvariantCulture))}</td></tr>");
         }
 
         b.Append("</tbody></table>");
@@ -407,6 +442,92 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
         b.Append("<table><thead><tr><th class=\"num\">pid</th><th>User</th><th>Application</th><th>State</th><th>Waiting on</th><th class=\"num\">Seconds</th><th>Query</th><th><span class=\"muted\">Action</span></th></tr></thead><tbody>");
         b.Append(rows);
         b.Append("</tbody></table>");
+    }
+
+    /// <summary>One statement: its figures, its generic plan and the advisor's verdict.</summary>
+    public async Task<string> StatementAsync(long queryId, CancellationToken ct)
+    {
+        var b = new StringBuilder();
+        if (!await AwakeAsync(b, ct).ConfigureAwait(false))
+        {
+            return b.ToString();
+        }
+
+        var all = await new StatementStatisticsReader(connections).ReadAsync(new StatementSelection { Top = 100_000 }, ct).ConfigureAwait(false);
+        if (all.FirstOrDefault(s => s.QueryId == queryId) is not { } statement)
+        {
+            b.Append("<p class=\"note\">No such statement in pg_stat_statements (it may have been reset).</p>");
+            return b.ToString();
+        }
+
+        var total = all.Sum(s => s.TotalMs);
+        b.Append("<div class=\"cards\">");
+        Card(b, "Calls", N(statement.Calls));
+        Card(b, "Total", $"{N(statement.TotalMs)} ms");
+        Card(b, "Mean", $"{N(statement.MeanMs, 3)} ms");
+        Card(b, "Share of all statements", total <= 0 ? "–" : (statement.TotalMs / total).ToString("P1", CultureInfo.InvariantCulture));
+        Card(b, "Rows", N(statement.Rows));
+        b.Append("</div>");
+        b.Append(CultureInfo.InvariantCulture, $"<h2>Statement</h2><pre><code>{H(statement.Query)}</code></pre>");
+        b.Append("<h2>Generic plan</h2>");
+        if (services.GetService<IndexManager>() is not { } indexes)
+        {
+            b.Append("<p class=\"note\">Plans need the tools: services.AddPgOptimizerTools(configuration).</p>");
+            return b.ToString();
+        }
+
+        var plan = await indexes.ExplainAsync(statement.Query, ct).ConfigureAwait(false);
+        if (plan.PlanJson is null)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Not explained: {H(plan.Error)}</p>");
+        }
+        else
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(plan.PlanJson);
+            var lines = new StringBuilder();
+            PlanLines(doc.RootElement, 0, lines);
+            b.Append(CultureInfo.InvariantCulture, $"<pre aria-label=\"Plan\"><code>{H(lines.ToString())}</code></pre>");
+        }
+
+        if (_advisor.Running is { IsCompletedSuccessfully: true } done && done.Result.Queries.FirstOrDefault(q => q.QueryId == queryId) is { } verdict)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"<h2>The index advisor</h2><p>{H(verdict.Verdict.ToString())}: {H(verdict.Reason)}</p>");
+        }
+
+        return b.ToString();
+    }
+
+    private static void PlanLines(System.Text.Json.JsonElement node, int depth, StringBuilder lines)
+    {
+        string? P(string name) => node.TryGetProperty(name, out var v) ? v.ToString() : null;
+        lines.Append(' ', depth * 2).Append(depth == 0 ? string.Empty : "-> ").Append(P("Node Type"));
+        if (P("Index Name") is { } index)
+        {
+            lines.Append(" using ").Append(index);
+        }
+
+        if (P("Relation Name") is { } relation)
+        {
+            lines.Append(" on ").Append(relation);
+        }
+
+        lines.Append(CultureInfo.InvariantCulture, $"  (cost={P("Startup Cost")}..{P("Total Cost")} rows={P("Plan Rows")})");
+        foreach (var key in new[] { "Index Cond", "Filter", "Hash Cond", "Join Filter", "Sort Key" })
+        {
+            if (P(key) is { } cond)
+            {
+                lines.Append('\n').Append(' ', (depth * 2) + 6).Append(key).Append(": ").Append(cond);
+            }
+        }
+
+        lines.Append('\n');
+        if (node.TryGetProperty("Plans", out var children))
+        {
+            foreach (var child in children.EnumerateArray())
+            {
+                PlanLines(child, depth + 1, lines);
+            }
+        }
     }
 
     private static string Short(string text, int max) => text.Length <= max ? text : text[..max] + "…";

@@ -75,6 +75,8 @@ public static class DashboardEndpoints
                 Results.Content(await data.RenderAsync(slug, http, antiforgery, prefix, ct).ConfigureAwait(false), "text/html; charset=utf-8"));
         }
 
+        group.MapGet("/queries/{queryId:long}", async (long queryId, HttpContext http, DashboardData data, CancellationToken ct) =>
+            Results.Content(await RenderShellAsync(http, prefix, "queries", $"Statement {queryId}", await data.StatementAsync(queryId, ct).ConfigureAwait(false), live: null, ct).ConfigureAwait(false), "text/html; charset=utf-8"));
         group.MapGet("/api/history", (DashboardHistory history) => Results.Json(history.ToColumns()));
         group.MapGet("/assets/{name}", (string name) => Asset(name));
         group.MapPost("/actions/cancel", async (HttpContext http, IAntiforgery antiforgery, DashboardData data, CancellationToken ct) =>
@@ -151,9 +153,15 @@ public static class DashboardEndpoints
 
     private static async Task<string> RenderPageAsync(HttpContext http, string prefix, string slug, string title, DashboardData data, IAntiforgery antiforgery, CancellationToken ct)
     {
+        var partial = await data.RenderAsync(slug, http, antiforgery, prefix, ct).ConfigureAwait(false);
+        return await RenderShellAsync(http, prefix, slug, title, partial, $"{prefix}/partials/{(slug.Length == 0 ? "overview" : slug)}", ct).ConfigureAwait(false);
+    }
+
+    private static Task<string> RenderShellAsync(HttpContext http, string prefix, string slug, string title, string partial, string? live, CancellationToken ct)
+    {
+        _ = ct;
         var options = http.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value;
         var refresh = (int)Math.Max(1000, options.Step.TotalMilliseconds);
-        var partial = await data.RenderAsync(slug, http, antiforgery, prefix, ct).ConfigureAwait(false);
         var b = new StringBuilder();
         b.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><link rel=\"icon\" href=\"data:,\">");
         b.Append(CultureInfo.InvariantCulture, $"<title>PgOptimizer · {H(title)}</title>");
@@ -169,10 +177,10 @@ public static class DashboardEndpoints
 
         b.Append("</nav></header><main>");
         b.Append(CultureInfo.InvariantCulture, $"<h1>{H(title)}</h1>");
-        b.Append(CultureInfo.InvariantCulture, $"<div id=\"live\" hx-get=\"{prefix}/partials/{(slug.Length == 0 ? "overview" : slug)}\" hx-trigger=\"every {refresh}ms\" hx-swap=\"innerHTML\">");
+        b.Append(live is null ? "<div id=\"live\">" : $"<div id=\"live\" hx-get=\"{live}\" hx-trigger=\"every {refresh}ms\" hx-swap=\"innerHTML\">");
         b.Append(partial);
         b.Append("</div>");
-        var charts = slug switch
+        var charts = live is null ? [] : slug switch
         {
             "" => new[] { ("latency", "Query time (all instances)"), ("throughput", "Queries per second and errors") },
             "queries" => [("latency", "Query time p50/p95/p99 over time")],
@@ -193,7 +201,7 @@ public static class DashboardEndpoints
         }
 
         b.Append("</main></body></html>");
-        return b.ToString();
+        return Task.FromResult(b.ToString());
     }
 
     internal static string H(string? text) => WebUtility.HtmlEncode(text ?? string.Empty);

@@ -69,6 +69,18 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     public Task<AdvisorReport> AdviseAsync(IReadOnlyList<string>? sampleQueries = null, CancellationToken cancellationToken = default) =>
         new IndexAdvisor(DirectDataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options).AdviseAsync(sampleQueries, cancellationToken);
 
+    /// <summary>
+    /// The generic plan of a normalized statement ($1, $2 … in place of values, as pg_stat_statements
+    /// keeps it), explained in a read-only transaction that is rolled back; nothing runs.
+    /// </summary>
+    public async Task<StatementPlan> ExplainAsync(string normalizedQuery, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedQuery);
+        await using var explainer = await GenericPlanExplainer.OpenAsync(DirectDataSource, cancellationToken).ConfigureAwait(false);
+        var plan = await explainer.ExplainAsync(normalizedQuery, cancellationToken).ConfigureAwait(false);
+        return plan.Ok ? new StatementPlan(plan.TotalCost, plan.Plan.GetRawText(), null) : new StatementPlan(0, null, plan.Error);
+    }
+
     /// <summary>Applies the catalog (the name teams migrating from a <c>setupProductionIndexes</c> script look for); same as <see cref="ApplyAsync"/> without progress.</summary>
     public Task<IndexApplyReport> SetupProductionIndexesAsync(IndexCatalog catalog, bool dryRun = false, CancellationToken cancellationToken = default) =>
         ApplyAsync(catalog, dryRun, null, cancellationToken);

@@ -100,6 +100,12 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
         await page.GotoAsync($"{host.BaseUrl}/pgopt/queries");
         await Assertions.Expect(page.Locator("#live")).ToContainTextAsync("SELECT pg_sleep(", new() { Timeout = 20_000 }); // normalized: no values, no comments
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "queries-slow.png"), FullPage = true });
+
+        // one statement's page: its figures and its generic plan
+        await page.Locator("#live a[href*='/pgopt/queries/']").First.ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("Statement ");
+        await Assertions.Expect(page.Locator("pre[aria-label='Plan']")).ToContainTextAsync("cost=");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "statement.png"), FullPage = true });
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 

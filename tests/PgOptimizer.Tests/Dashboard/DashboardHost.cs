@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,10 +38,10 @@ public sealed class DashboardHost : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["urls"] = "http://127.0.0.1:0", // a free port (UseUrls is configuration too: set after the clear)
             ["PgOptimizer:Connections:ConnectionString"] = TestServices.PrimaryConnection,
             ["PgOptimizer:Redis:Url"] = TestServices.RedisUrl,
             ["PgOptimizer:Redis:ApplicationName"] = "dashboard-test-" + Guid.NewGuid().ToString("N")[..8],
