@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
+using StackExchange.Redis;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Connections;
@@ -34,13 +36,15 @@ public sealed class DashboardHistory : BackgroundService
     private readonly PgConnectionManager _connections;
     private readonly ICacheStatisticsSource? _cache;
     private readonly DashboardOptions _options;
+    private readonly RedisConnection? _redis;
     private readonly ConcurrentQueue<DashboardPoint> _points = new();
     private DateTimeOffset _lastAt;
     private Dictionary<string, (long Hits, long Misses)> _lastCache = new(StringComparer.Ordinal);
 
     /// <summary>Creates the history.</summary>
-    public DashboardHistory(DatabasePerformanceMonitor monitor, PgConnectionManager connections, IOptions<DashboardOptions> options, ICacheStatisticsSource? cache = null)
+    public DashboardHistory(DatabasePerformanceMonitor monitor, PgConnectionManager connections, IOptions<DashboardOptions> options, ICacheStatisticsSource? cache = null, RedisConnection? redis = null)
     {
+        _redis = redis;
         ArgumentNullException.ThrowIfNull(options);
         _monitor = monitor ?? throw new ArgumentNullException(nameof(monitor));
         _connections = connections ?? throw new ArgumentNullException(nameof(connections));
@@ -86,6 +90,54 @@ public sealed class DashboardHistory : BackgroundService
         {
             _points.TryDequeue(out _);
         }
+
+        if (_options.AllInstances && _redis is not null && await _redis.TryGetDatabaseAsync(cancellationToken).ConfigureAwait(false) is { } db)
+        {
+            // all instances' figures are the same for every dashboard: share them, so a dashboard started later shows the last hour
+            try
+            {
+                var point = _points.Last();
+                await db.SortedSetAddAsync(HistoryKey, JsonSerializer.Serialize(point), point.At).ConfigureAwait(false);
+                await db.SortedSetRemoveRangeByScoreAsync(HistoryKey, double.NegativeInfinity, oldest, Exclude.Stop).ConfigureAwait(false);
+            }
+            catch (RedisException)
+            {
+                // the history stays in memory; Redis is optional
+            }
+        }
+    }
+
+    private string HistoryKey => RedisOptions.KeyPrefix(_redis!.ApplicationName, "dashboard") + "history";
+
+    /// <summary>Loads the history other dashboards of the application shared through Redis (all-instances mode).</summary>
+    public async Task<int> LoadSharedAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_options.AllInstances || _redis is null || await _redis.TryGetDatabaseAsync(cancellationToken).ConfigureAwait(false) is not { } db)
+        {
+            return 0;
+        }
+
+        var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)_options.History.TotalSeconds;
+        try
+        {
+            var loaded = (await db.SortedSetRangeByScoreAsync(HistoryKey, since, double.PositiveInfinity).ConfigureAwait(false))
+                .Select(v => JsonSerializer.Deserialize<DashboardPoint>(v.ToString()))
+                .OfType<DashboardPoint>()
+                .DistinctBy(p => p.At)
+                .OrderBy(p => p.At)
+                .ToList();
+            var known = _points.Select(p => p.At).ToHashSet();
+            foreach (var p in loaded.Where(p => !known.Contains(p.At)))
+            {
+                _points.Enqueue(p);
+            }
+
+            return loaded.Count;
+        }
+        catch (Exception ex) when (ex is RedisException or JsonException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>The history as columns, the shape the charts take.</summary>
@@ -114,6 +166,7 @@ public sealed class DashboardHistory : BackgroundService
     {
         if (_options.AllInstances)
         {
+            await LoadSharedAsync(stoppingToken).ConfigureAwait(false);
             using var every = new PeriodicTimer(_options.Step);
             do
             {

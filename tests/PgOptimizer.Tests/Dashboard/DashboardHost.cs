@@ -30,11 +30,13 @@ public sealed class DashboardHost : IAsyncDisposable
 
     public PgConnectionManager Connections { get; }
 
+    public DashboardHistory History => App.Services.GetRequiredService<DashboardHistory>();
+
     private long _queries;
 
     public long Queries => Interlocked.Read(ref _queries);
 
-    public static async Task<DashboardHost> StartAsync(Action<DashboardOptions>? dashboard = null, Action<MonitoringOptions>? monitoring = null)
+    public static async Task<DashboardHost> StartAsync(Action<DashboardOptions>? dashboard = null, Action<MonitoringOptions>? monitoring = null, string? application = null, IDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -44,9 +46,13 @@ public sealed class DashboardHost : IAsyncDisposable
             ["urls"] = "http://127.0.0.1:0", // a free port (UseUrls is configuration too: set after the clear)
             ["PgOptimizer:Connections:ConnectionString"] = TestServices.PrimaryConnection,
             ["PgOptimizer:Redis:Url"] = TestServices.RedisUrl,
-            ["PgOptimizer:Redis:ApplicationName"] = "dashboard-test-" + Guid.NewGuid().ToString("N")[..8],
+            ["PgOptimizer:Redis:ApplicationName"] = application ?? "dashboard-test-" + Guid.NewGuid().ToString("N")[..8],
             ["PgOptimizer:Monitoring:Interval"] = "00:00:01",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
         builder.Services.AddPgOptimizer(builder.Configuration).AddPgOptimizerTools(builder.Configuration);
         builder.Services.PostConfigure<MonitoringOptions>(o =>
         {
