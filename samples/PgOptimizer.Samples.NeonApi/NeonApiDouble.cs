@@ -437,7 +437,6 @@ public static class NeonApiDouble
     private static Dictionary<string, object?> Branch(NeonFixture f, FixtureBranch b)
     {
         var u = f.Sum(f.PeriodStart, f.Now, [b]);
-        var endpoints = f.Endpoints.Where(e => e.BranchId == b.Id).ToList();
         var d = new Dictionary<string, object?>
         {
             ["id"] = b.Id,
@@ -475,7 +474,6 @@ public static class NeonApiDouble
             d["expires_at"] = NeonFixture.Time(expires);
         }
 
-        _ = endpoints;
         return d;
     }
 

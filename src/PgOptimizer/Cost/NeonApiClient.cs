@@ -144,52 +144,57 @@ public sealed class NeonApiClient
         }
     }
 
-    private async Task<List<NeonUsagePoint>> BillingMetricsAsync(string projectId, DateTimeOffset from, DateTimeOffset to, string granularity, CancellationToken ct)
+    private Task<List<NeonUsagePoint>> BillingMetricsAsync(string projectId, DateTimeOffset from, DateTimeOffset to, string granularity, CancellationToken ct) =>
+        UsagePagesAsync(
+            $"consumption_history/v2/projects?project_ids={Uri.EscapeDataString(projectId)}&from={Time(from)}&to={Time(to)}&granularity={granularity}&metrics={BillingMetrics}{Org()}&limit=100",
+            NeonJsonContext.Default.NeonConsumptionV2Response, "read consumption history",
+            (page, points) =>
+            {
+                foreach (var period in page.Projects.Where(p => p.ProjectId == projectId).SelectMany(p => p.Periods))
+                {
+                    foreach (var t in period.Consumption)
+                    {
+                        double M(string name) => t.Metrics.Where(m => m.MetricName == name).Sum(m => m.Value);
+                        points.Add(new NeonUsagePoint(t.TimeframeStart, t.TimeframeEnd, period.PeriodPlan, period.PeriodStart,
+                            M("compute_unit_seconds"), M("root_branch_bytes_month") + M("child_branch_bytes_month"), M("instant_restore_bytes_month"),
+                            M("public_network_transfer_bytes"), M("extra_branches_month"), null));
+                    }
+                }
+
+                return (page.Projects.Count, page.Pagination?.Cursor);
+            },
+            ct);
+
+    private Task<List<NeonUsagePoint>> LegacyAsync(string projectId, DateTimeOffset from, DateTimeOffset to, string granularity, CancellationToken ct) =>
+        UsagePagesAsync(
+            $"consumption_history/projects?project_ids={Uri.EscapeDataString(projectId)}&from={Time(from)}&to={Time(to)}&granularity={granularity}{Org()}&limit=100",
+            NeonJsonContext.Default.NeonConsumptionResponse, "read consumption history (legacy)",
+            (page, points) =>
+            {
+                foreach (var period in page.Projects.Where(p => p.ProjectId == projectId).SelectMany(p => p.Periods))
+                {
+                    foreach (var t in period.Consumption)
+                    {
+                        var hours = Math.Max((t.TimeframeEnd - t.TimeframeStart).TotalHours, 0);
+                        points.Add(new NeonUsagePoint(t.TimeframeStart, t.TimeframeEnd, period.PeriodPlan, period.PeriodStart,
+                            t.ComputeTimeSeconds, t.SyntheticStorageSizeBytes * hours / CostDefaults.HoursPerMonth, 0, 0, 0, t.ComputeTimeSeconds));
+                    }
+                }
+
+                return (page.Projects.Count, page.Pagination?.Cursor);
+            },
+            ct);
+
+    /// <summary>Follows a consumption endpoint's cursor; <paramref name="read"/> adds a page's points and returns its project count and next cursor.</summary>
+    private async Task<List<NeonUsagePoint>> UsagePagesAsync<TPage>(string url, JsonTypeInfo<TPage> type, string what, Func<TPage, List<NeonUsagePoint>, (int Projects, string? Next)> read, CancellationToken ct)
     {
         var points = new List<NeonUsagePoint>();
         string? cursor = null;
         do
         {
-            var page = await GetAsync(
-                $"consumption_history/v2/projects?project_ids={Uri.EscapeDataString(projectId)}&from={Time(from)}&to={Time(to)}&granularity={granularity}&metrics={BillingMetrics}{Org()}&limit=100{Cursor(cursor)}",
-                NeonJsonContext.Default.NeonConsumptionV2Response, "read consumption history", ct).ConfigureAwait(false);
-            foreach (var period in page.Projects.Where(p => p.ProjectId == projectId).SelectMany(p => p.Periods))
-            {
-                foreach (var t in period.Consumption)
-                {
-                    double M(string name) => t.Metrics.Where(m => m.MetricName == name).Sum(m => m.Value);
-                    points.Add(new NeonUsagePoint(t.TimeframeStart, t.TimeframeEnd, period.PeriodPlan, period.PeriodStart,
-                        M("compute_unit_seconds"), M("root_branch_bytes_month") + M("child_branch_bytes_month"), M("instant_restore_bytes_month"),
-                        M("public_network_transfer_bytes"), M("extra_branches_month"), null));
-                }
-            }
-
-            cursor = page.Projects.Count == 0 || page.Pagination?.Cursor == cursor ? null : page.Pagination?.Cursor;
-        }
-        while (cursor is not null && points.Count < 1_000_000);
-        return points.OrderBy(p => p.Start).ToList();
-    }
-
-    private async Task<List<NeonUsagePoint>> LegacyAsync(string projectId, DateTimeOffset from, DateTimeOffset to, string granularity, CancellationToken ct)
-    {
-        var points = new List<NeonUsagePoint>();
-        string? cursor = null;
-        do
-        {
-            var page = await GetAsync(
-                $"consumption_history/projects?project_ids={Uri.EscapeDataString(projectId)}&from={Time(from)}&to={Time(to)}&granularity={granularity}{Org()}&limit=100{Cursor(cursor)}",
-                NeonJsonContext.Default.NeonConsumptionResponse, "read consumption history (legacy)", ct).ConfigureAwait(false);
-            foreach (var period in page.Projects.Where(p => p.ProjectId == projectId).SelectMany(p => p.Periods))
-            {
-                foreach (var t in period.Consumption)
-                {
-                    var hours = Math.Max((t.TimeframeEnd - t.TimeframeStart).TotalHours, 0);
-                    points.Add(new NeonUsagePoint(t.TimeframeStart, t.TimeframeEnd, period.PeriodPlan, period.PeriodStart,
-                        t.ComputeTimeSeconds, t.SyntheticStorageSizeBytes * hours / CostDefaults.HoursPerMonth, 0, 0, 0, t.ComputeTimeSeconds));
-                }
-            }
-
-            cursor = page.Projects.Count == 0 || page.Pagination?.Cursor == cursor ? null : page.Pagination?.Cursor;
+            var page = await GetAsync(url + Cursor(cursor), type, what, ct).ConfigureAwait(false);
+            var (projects, next) = read(page, points);
+            cursor = projects == 0 || next == cursor ? null : next;
         }
         while (cursor is not null && points.Count < 1_000_000);
         return points.OrderBy(p => p.Start).ToList();

@@ -142,7 +142,7 @@ internal static class NeonCostAnalyzer
             notes.Add("No hourly CPU history (Neon's legacy consumption endpoint is not available on this plan): autoscaling minimums are not right-sized, since the peak they must cover is unknown.");
         }
 
-        foreach (var e in s.Endpoints)
+        foreach (var e in writers)
         {
             if (!branches.TryGetValue(e.BranchId, out var b))
             {
@@ -156,10 +156,6 @@ internal static class NeonCostAnalyzer
             var activeShare = b.ActiveTimeSeconds / 3600.0 / priced.ElapsedHours;
             var billedHours = activeMonth;
             var path = $"projects/{s.Project.Id}/endpoints/{e.Id}";
-            if (e.Type != "read_write")
-            {
-                continue;
-            }
 
             if (!production && (e.SuspendTimeoutSeconds < 0 || activeShare >= 0.95))
             {
