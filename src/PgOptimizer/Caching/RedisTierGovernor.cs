@@ -11,8 +11,9 @@ namespace PgOptimizer.Caching;
 /// saving). The first window is the process's start and is not judged. When the cost is higher, misses skip the Redis read for
 /// <see cref="CacheStrategy.RedisProbeInterval"/>, then Redis is measured again. Loaded values are
 /// still written to Redis (in the background), so it stays as full as it would be and the next
-/// measurement is fair; tag markers are always read from Redis, so invalidations from other
-/// instances still apply.
+/// measurement is fair. Invalidations from other instances still apply: their tag markers arrive
+/// on the backplane, and a tag this instance has no marker for gets one from the load that skipped
+/// Redis, dated just before it (SmartCache's StrategyCache.SeedTagMarkers).
 /// </summary>
 internal sealed class RedisTierGovernor(int window, TimeSpan probeInterval, TimeProvider? time = null)
 {

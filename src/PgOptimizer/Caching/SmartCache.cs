@@ -276,6 +276,14 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         await tagUse.NoteAsync(s.Index, allTags).ConfigureAwait(false);
         var governor = s.Redis;
         var viaRedis = governor is null || !governor.Bypassing;
+        if (!viaRedis)
+        {
+            // No entry comes from Redis on this load, so the tags are checked only on this
+            // instance's later hits: give them their markers now (one tick before the load, so the
+            // entry it stores is newer) rather than one Redis read per tag on the first hit.
+            s.SeedTagMarkers(allTags, DateTimeOffset.UtcNow.UtcTicks - 1);
+        }
+
         var started = Stopwatch.GetTimestamp();
         var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, viaRedis ? s.Load : s.LoadMemoryOnly, allTags, CancellationToken.None).ConfigureAwait(false);
         if (!ran.Ran)

@@ -62,6 +62,8 @@ public sealed partial class SmartCache
         private readonly string _keyPrefix;
         private readonly TimeSpan _nullDuration;
         private readonly ILoggerFactory _loggers;
+        private readonly string _tagKeyPrefix;
+        private bool _distributed;
 
         public StrategyCache(string name, CacheStrategy strategy, CacheOptions options, string keyPrefix, bool redis, ILoggerFactory loggers)
         {
@@ -121,6 +123,8 @@ public sealed partial class SmartCache
             tagOptions.SkipBackplaneNotifications = true;
             tagOptions.DistributedCacheSoftTimeout = Entry.DistributedCacheSoftTimeout;
             tagOptions.DistributedCacheHardTimeout = Entry.DistributedCacheHardTimeout;
+            TagMarkerMemoryOnly = tagOptions.Duplicate();
+            TagMarkerMemoryOnly.SkipDistributedCacheRead = true;
             // No CacheKeyPrefix: FusionCache would concatenate it onto every key, memory hits included.
             // Each strategy has its own memory tier; Redis keys get the prefix from InstanceName.
             var fusionOptions = new FusionCacheOptions
@@ -137,6 +141,7 @@ public sealed partial class SmartCache
             // With a logger FusionCache allocates an operation id per call, memory hits included: by
             // default it gets none, and what an operator needs is logged here from its events.
             Cache = new FusionCache(fusionOptions, _memory, options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
+            _tagKeyPrefix = fusionOptions.InternalStrings.TagCacheKeyPrefix;
             _name = name;
             _strategy = strategy;
             _options = options;
@@ -182,6 +187,38 @@ public sealed partial class SmartCache
                 }
             }));
             Cache.SetupBackplane(new RedisBackplane(new RedisBackplaneOptions { ConnectionMultiplexerFactory = () => Task.FromResult(multiplexer) }, _loggers.CreateLogger<RedisBackplane>()));
+            _distributed = true;
+        }
+
+        /// <summary>The options of a tag marker this instance sets itself: memory only, never read from Redis.</summary>
+        public FusionCacheEntryOptions TagMarkerMemoryOnly { get; }
+
+        /// <summary>
+        /// Before a load that will not read Redis: gives each tag without a marker in memory one that
+        /// invalidates everything this instance cached with the tag before <paramref name="notAfter"/>
+        /// (FusionCache's tick timestamps). Without it, the first hit of every new entry reads the
+        /// tag's marker from Redis — a round trip on the hit path, per tag, for tags that are mostly
+        /// never invalidated. The value is safe whatever Redis holds: a marker there is older than
+        /// this load (the entry about to be stored is newer and valid, older local entries are
+        /// dropped, as they would be by that marker or a later one); an invalidation from now on
+        /// reaches this instance on the backplane, which removes the local marker so that the next
+        /// check reads Redis again.
+        /// </summary>
+        public void SeedTagMarkers(IEnumerable<string>? tags, long notAfter)
+        {
+            if (tags is null || !_distributed)
+            {
+                return;
+            }
+
+            foreach (var tag in tags)
+            {
+                var key = _tagKeyPrefix + tag;
+                if (!Cache.TryGet<long>(key, TagMarkerMemoryOnly).HasValue)
+                {
+                    Cache.Set(key, notAfter, TagMarkerMemoryOnly);
+                }
+            }
         }
 
         public FusionCacheEntryOptions Entry { get; }

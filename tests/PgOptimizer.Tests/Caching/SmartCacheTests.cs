@@ -148,6 +148,22 @@ public sealed class SmartCacheTests : IAsyncLifetime
         Assert.Equal(1, runs);
         await TestServices.WaitUntilAsync(async () => (await b.TryGetAsync<string>("user:fresh:profile", CacheStrategies.UserProfile)) is { HasValue: true, Value: "fresh" },
             TimeSpan.FromSeconds(10), "the value loaded while skipping Redis to reach Redis");
+
+        // its first hit completes in memory (the tag's marker was set by the load, not read from
+        // Redis on the hit), and an invalidation on another instance still reaches it (the hit
+        // before it reads the instance's clear markers, once)
+        Assert.Equal("fresh", await a.GetOrSetAsync("user:fresh:profile", Factory("other", () => runs++), CacheStrategies.UserProfile));
+        Assert.Equal("tagged", await a.GetOrSetAsync("user:tagged:profile", Factory("tagged", () => runs++), CacheStrategies.UserProfile, ["user:tagged"]));
+        Assert.Equal(2, runs);
+        var firstHit = a.GetOrSetAsync("user:tagged:profile", Factory("other", () => runs++), CacheStrategies.UserProfile, ["user:tagged"]);
+        Assert.True(firstHit.IsCompletedSuccessfully, "the first hit of a loaded entry waited for Redis");
+        Assert.Equal("tagged", await firstHit);
+        await TestServices.WaitUntilAsync(async () => (await b.TryGetAsync<string>("user:tagged:profile", CacheStrategies.UserProfile)).HasValue,
+            TimeSpan.FromSeconds(10), "the tagged value to reach Redis");
+        await b.InvalidateByTagsAsync(["user:tagged"]);
+        await TestServices.WaitUntilAsync(async () => await a.GetOrSetAsync("user:tagged:profile", Factory("after", () => runs++), CacheStrategies.UserProfile, ["user:tagged"]) == "after",
+            TimeSpan.FromSeconds(10), "the other instance's invalidation to reach the entry");
+        Assert.Equal(3, runs);
     }
 
     [Fact]
