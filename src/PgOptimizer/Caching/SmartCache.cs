@@ -293,10 +293,11 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
 
         if (viaRedis)
         {
-            governor?.Record(Stopwatch.GetTimestamp() - started, !ran.Ran, ran.Ticks);
+            governor?.Record(Stopwatch.GetTimestamp() - started, !ran.Ran, ran.Ticks, RedisTierGovernor.Witness(key));
         }
-        else if (ran.Ran && (value is not null || s.CachesNulls))
+        else if (ran.Ran && (value is not null || s.CachesNulls) && RedisTierGovernor.Witness(key))
         {
+            // Only the witnesses: what the next measurement of Redis needs (RedisTierGovernor)
             await s.Cache.SetAsync(key, value, value is null ? s.NullWriteBehind : s.WriteBehind, allTags, CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -62,4 +62,29 @@ public sealed class RedisTierGovernorTests
         Assert.Equal(0, governor.Bypasses);
         Assert.True(governor.SavingMicros > governor.CostMicros);
     }
+
+    [Fact]
+    public void The_share_Redis_answers_is_measured_on_witness_keys_only_one_key_in_sixteen_the_same_everywhere()
+    {
+        var keys = Enumerable.Range(0, 16_000).Select(i => $"pitch:{i}:details").ToList();
+        var witnesses = keys.Count(RedisTierGovernor.Witness);
+        Assert.InRange(witnesses, 800, 1200); // about one in 16
+        Assert.Equal(witnesses, keys.Count(RedisTierGovernor.Witness)); // a function of the key alone
+        Assert.True(RedisTierGovernor.Witness("pitch:5:details") == RedisTierGovernor.Witness(new string("pitch:5:details".AsSpan())));
+
+        var governor = new RedisTierGovernor(window: 10, probeInterval: TimeSpan.FromMinutes(1), new FakeTimeProvider());
+        StartUp(governor);
+        // ten misses that are no witness, all answered by Redis (left over from before): they say
+        // nothing of what Redis holds now, and do not close the window
+        for (var i = 0; i < 10; i++)
+        {
+            governor.Record(Ms(0.5), answered: true, factoryTicks: 0, witness: false);
+        }
+
+        Assert.Null(governor.CostMicros);
+        // the witnesses: none answered, each query 1 ms and the read 0.5 ms on top
+        governor.Record(Ms(1.5), answered: false, factoryTicks: Ms(1), witness: true);
+        Assert.True(governor.Bypassing);
+        Assert.Equal(0, governor.SavingMicros!.Value, 1);
+    }
 }
