@@ -177,7 +177,7 @@ public static class DashboardEndpoints
 
         b.Append("</nav></header><main>");
         b.Append(CultureInfo.InvariantCulture, $"<h1>{H(title)}</h1>");
-        b.Append(live is null ? "<div id=\"live\">" : $"<div id=\"live\" hx-get=\"{live}\" hx-trigger=\"every {refresh}ms\" hx-swap=\"innerHTML\">");
+        b.Append(live is null ? "<div id=\"live\">" : $"<div id=\"live\" hx-get=\"{live}\" hx-trigger=\"pgopt-refresh\" hx-swap=\"innerHTML\">");
         b.Append(partial);
         b.Append("</div>");
         var charts = live is null ? [] : slug switch

@@ -87,6 +87,51 @@ public sealed class DashboardBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hidden_page_stops_refreshing_and_refreshes_at_once_when_shown_again()
+    {
+        await using var host = await DashboardHost.StartAsync();
+        var (page, errors) = await OpenAsync();
+        var requests = 0;
+        page.Request += (_, r) =>
+        {
+            if (r.Url.Contains("/pgopt/partials/", StringComparison.Ordinal) || r.Url.Contains("/pgopt/api/history", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref requests);
+            }
+        };
+        await page.GotoAsync($"{host.BaseUrl}/pgopt/");
+        await page.WaitForResponseAsync(r => r.Url.Contains("/pgopt/partials/", StringComparison.Ordinal) && r.Status == 200);
+
+        await page.EvaluateAsync("""
+            () => {
+              Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+              Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+              document.dispatchEvent(new Event("visibilitychange"));
+            }
+            """);
+        var ticks = await page.EvaluateAsync<int>("() => window.pgoptRefreshes");
+        var before = Volatile.Read(ref requests);
+        // three refresh periods (1 s each) hidden: absence can only be observed over time
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        Assert.Equal(ticks, await page.EvaluateAsync<int>("() => window.pgoptRefreshes"));
+        Assert.Equal(before, Volatile.Read(ref requests));
+
+        var shown = page.WaitForResponseAsync(r => r.Url.Contains("/pgopt/partials/", StringComparison.Ordinal) && r.Status == 200);
+        var refreshedAtOnce = await page.EvaluateAsync<int>("""
+            () => {
+              Object.defineProperty(document, "hidden", { configurable: true, get: () => false });
+              Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "visible" });
+              const before = window.pgoptRefreshes;
+              document.dispatchEvent(new Event("visibilitychange"));
+              return window.pgoptRefreshes - before;
+            }
+            """);
+        Assert.Equal(1, refreshedAtOnce); // on being shown, not at the next tick
+        await shown;
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+
+    [Fact]
     public async Task A_slow_query_appears_on_the_queries_page_and_a_firing_alert_on_the_overview()
     {
         // an alert that fires at once: mean query time above 0.001 ms

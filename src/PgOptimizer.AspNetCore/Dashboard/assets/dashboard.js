@@ -58,8 +58,20 @@
       .catch(function () { /* the next refresh tries again */ });
   }
 
-  if (document.querySelector("[data-chart]")) {
-    refresh();
-    setInterval(refresh, parseInt(document.body.getAttribute("data-refresh-ms") || "5000", 10));
+  // One clock for the page: the live fragment (htmx, on its "pgopt-refresh" trigger) and the charts
+  // refresh together, and not at all while the page is hidden (a background tab costs the server
+  // and the browser nothing); it refreshes at once when the page is shown again.
+  var hasCharts = !!document.querySelector("[data-chart]");
+  window.pgoptRefreshes = 0;
+  function tick() {
+    if (document.hidden) { return; }
+    window.pgoptRefreshes++;
+    var live = document.getElementById("live");
+    if (live && live.hasAttribute("hx-get") && window.htmx) { window.htmx.trigger(live, "pgopt-refresh"); }
+    if (hasCharts) { refresh(); }
   }
+
+  if (hasCharts) { refresh(); }
+  setInterval(tick, parseInt(document.body.getAttribute("data-refresh-ms") || "5000", 10));
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { tick(); } });
 })();
