@@ -35,7 +35,7 @@ internal sealed class CacheStrategyStats(string strategy)
 
     public void Stale() => Interlocked.Increment(ref _stale);
 
-    public void Eviction() => Interlocked.Increment(ref _evictions);
+    public void Eviction(long count = 1) => Interlocked.Add(ref _evictions, count);
 
     public void OnSerialized(int raw, int stored)
     {

@@ -53,17 +53,7 @@ internal sealed class RedisTierGovernor(int window, TimeSpan probeInterval, Time
     /// <see cref="WitnessEvery"/>, by an FNV-1a hash of the key (the same on every instance and
     /// every run, unlike <see cref="string.GetHashCode()"/>).
     /// </summary>
-    public static bool Witness(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        var hash = 2166136261u;
-        foreach (var c in key)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash % WitnessEvery == 0;
-    }
+    public static bool Witness(string key) => KeyHash.InSample(key, WitnessEvery);
 
     /// <summary>
     /// Records one miss in memory that went to Redis: its whole time, whether Redis (or another

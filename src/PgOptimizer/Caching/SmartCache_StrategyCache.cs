@@ -137,11 +137,14 @@ public sealed partial class SmartCache
                 BackplaneCircuitBreakerDuration = options.DistributedCircuitBreakDuration,
                 WaitForInitialBackplaneSubscribe = true,
                 EnableAutoRecovery = true,
+                // The handlers below only count and log: run them inline rather than as a thread-pool
+                // work item per event.
+                EnableSyncEventHandlersExecution = true,
             };
             // With a logger FusionCache allocates an operation id per call, memory hits included: by
             // default it gets none, and what an operator needs is logged here from its events.
-            Cache = new FusionCache(fusionOptions, _memory, options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
             _tagKeyPrefix = fusionOptions.InternalStrings.TagCacheKeyPrefix;
+            Cache = new FusionCache(fusionOptions, new EvictionSamplingMemoryCache(_memory, Stats, _tagKeyPrefix), options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
             _name = name;
             _strategy = strategy;
             _options = options;
@@ -156,13 +159,6 @@ public sealed partial class SmartCache
             };
             Cache.Events.Distributed.CircuitBreakerChange += (_, e) => LogRedisTier(logger, name, e.IsClosed ? "available again" : "unavailable: serving from memory only");
             Cache.Events.Backplane.CircuitBreakerChange += (_, e) => LogBackplane(logger, name, e.IsClosed ? "available again" : "unavailable: other instances are not told of changes until it returns");
-            Cache.Events.Memory.Eviction += (_, e) =>
-            {
-                if (e.Reason == EvictionReason.Capacity)
-                {
-                    Stats.Eviction();
-                }
-            };
         }
 
         public FusionCache Cache { get; }

@@ -11,12 +11,17 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) : IOperationExecutor
 {
-    // Read by every request (lock-free), written once per key: with the default lock count (one per
-    // core) the workers would queue on its locks.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _seen = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
-    // The ideal cache that honours invalidations: keys it holds now, and the keys carrying each tag.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _valid = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentDictionary<string, byte>> _keysByTag = new(StringComparer.Ordinal);
+    // The ideal caches' view of each key (Seen: requested or warmed before; Valid: the ideal cache
+    // that honours invalidations holds it now). One lookup per request, lock-free; written once per
+    // key and per invalidation. With the default lock count (one per core) the workers would queue
+    // on its locks.
+    private const byte Seen = 1;
+    private const byte Valid = 2;
+    private const byte SeenAndValid = Seen | Valid;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _keys = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
+    // The keys carrying each tag (most tags have one or two: a small set under its own lock, not a
+    // concurrent dictionary per tag).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _keysByTag = new(StringComparer.Ordinal);
     private long _requests;
     private long _firstRequests;
     private long _compulsory;
@@ -49,19 +54,18 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
     public void MarkLoaded(string key, IEnumerable<string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        _seen.TryAdd(key, 0);
-        Load(key, tags);
+        _keys[key] = SeenAndValid;
+        NoteTags(key, tags);
     }
 
-    private void Load(string key, IEnumerable<string> tags)
+    private void NoteTags(string key, IEnumerable<string> tags)
     {
-        _valid.TryAdd(key, 0);
         foreach (var tag in tags)
         {
-            var keys = _keysByTag.GetOrAdd(tag, static _ => new(StringComparer.Ordinal));
-            if (!keys.ContainsKey(key))
+            var keys = _keysByTag.GetOrAdd(tag, static _ => new HashSet<string>(StringComparer.Ordinal));
+            lock (keys)
             {
-                keys.TryAdd(key, 0);
+                keys.Add(key);
             }
         }
     }
@@ -84,9 +88,12 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
             {
                 if (_keysByTag.TryGetValue(tag, out var keys))
                 {
-                    foreach (var key in keys.Keys)
+                    lock (keys)
                     {
-                        _valid.TryRemove(key, out _);
+                        foreach (var key in keys)
+                        {
+                            _keys[key] = Seen;
+                        }
                     }
                 }
             }
@@ -107,17 +114,27 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         var key = c.Key(parameters);
         var tags = c.Tags(parameters);
         Interlocked.Increment(ref _requests);
-        if (!_seen.ContainsKey(key) && _seen.TryAdd(key, 0))
+        if (!_keys.TryGetValue(key, out var state) || state != SeenAndValid)
         {
-            Interlocked.Increment(ref _firstRequests);
-        }
-
-        if (!_valid.ContainsKey(key))
-        {
-            Interlocked.Increment(ref _compulsory);
-            Load(key, tags);
+            Track(key, tags, state);
         }
 
         return cache.GetOrSetAsync(key, (inner, operation, parameters), static (s, ct) => s.inner.QueryAsync(s.operation, s.parameters, ct), c.Strategy, tags, cancellationToken);
+    }
+
+    /// <summary>A key the ideal caches do not hold: its first request, or its first since an invalidation.</summary>
+    private void Track(string key, IEnumerable<string> tags, byte state)
+    {
+        if (state == 0 && _keys.TryAdd(key, SeenAndValid))
+        {
+            Interlocked.Increment(ref _firstRequests);
+        }
+        else if (!_keys.TryUpdate(key, SeenAndValid, Seen))
+        {
+            return; // another request of the same key counted it
+        }
+
+        Interlocked.Increment(ref _compulsory);
+        NoteTags(key, tags);
     }
 }

@@ -99,7 +99,7 @@ internal static class MetricsExporter
 
             CacheCounter(w, client.Cache, "pgopt_cache_misses_total", "Cache misses (factory runs) per strategy.", c => c.Misses);
             CacheCounter(w, client.Cache, "pgopt_cache_stale_served_total", "Stale values served by fail-safe per strategy.", c => c.StaleServed);
-            CacheCounter(w, client.Cache, "pgopt_cache_evictions_total", "Entries evicted from the memory tier for capacity, per strategy.", c => c.Evictions);
+            CacheCounter(w, client.Cache, "pgopt_cache_evictions_total", "Entries evicted from the memory tier for capacity, per strategy (counted on one key in 16, each counting for 16).", c => c.Evictions);
             CacheCounter(w, client.Cache, "pgopt_cache_raw_bytes_total", "Bytes of values written to Redis before compression, per strategy.", c => c.RawBytes);
             CacheCounter(w, client.Cache, "pgopt_cache_stored_bytes_total", "Bytes of values written to Redis as stored (after compression), per strategy.", c => c.StoredBytes);
             w.Family("pgopt_cache_factory_duration_seconds", "histogram", "Time the factories of cache misses took, per strategy.");

@@ -41,6 +41,27 @@ public sealed class SmartCacheTests : IAsyncLifetime
     };
 
     [Fact]
+    public async Task Capacity_evictions_are_counted_from_a_sample_of_the_keys()
+    {
+        // 100 entries x the strategy's share 0.25: a memory tier of 25 entries
+        var cache = NewInstance(o => { o.UseRedis = false; o.MemoryEntryLimit = 100; });
+        var keys = Enumerable.Range(0, 2000).Select(i => $"pitch:{i}:details").ToList();
+        foreach (var key in keys)
+        {
+            await cache.GetOrSetAsync(key, Factory("v"), CacheStrategies.PitchDetails, [key]);
+        }
+
+        // each sampled key that left the tier for capacity counts for 16; at most 25 are still in it
+        var sampled = keys.Count(EvictionSamplingMemoryCache.Sampled);
+        Assert.InRange(sampled, 60, 200);
+        long Evictions() => cache.GetCounters().Single(c => c.Strategy == CacheStrategies.PitchDetails).Evictions;
+        await TestServices.WaitUntilAsync(() => Task.FromResult(Evictions() >= EvictionSamplingMemoryCache.SampleEvery * (sampled - 25)),
+            TimeSpan.FromSeconds(10), "the eviction callbacks (run on the thread pool)");
+        Assert.InRange(Evictions(), EvictionSamplingMemoryCache.SampleEvery * (sampled - 25), EvictionSamplingMemoryCache.SampleEvery * sampled);
+        Assert.Equal(0, Evictions() % EvictionSamplingMemoryCache.SampleEvery);
+    }
+
+    [Fact]
     public async Task A_tag_invalidated_on_one_instance_is_a_miss_on_the_other()
     {
         var a = NewInstance();

@@ -89,6 +89,35 @@ public sealed class WorkloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_ideal_hit_rates_count_each_keys_first_request_and_its_first_after_an_invalidation()
+    {
+        var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
+        var workload = new PitchesWorkload(keys);
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        await using var redis = new RedisConnection(Options.Create(new RedisOptions()));
+        var cacheOptions = new PgOptimizer.Caching.CacheOptions { UseRedis = false };
+        PitchesCaching.AddStrategies(cacheOptions);
+        await using var cache = new PgOptimizer.Caching.SmartCache(Options.Create(cacheOptions), redis);
+        var executor = new CachedExecutor(new ConnectionManagerExecutor(manager), cache);
+        var detail = workload.Operations.Single(o => o.Name == "pitch_detail");
+        var update = workload.Operations.Single(o => o.Name == "update_pitch");
+
+        await executor.ExecuteAsync(detail, [1L], CancellationToken.None); // first request of pitch 1
+        await executor.ExecuteAsync(detail, [1L], CancellationToken.None);
+        await executor.ExecuteAsync(detail, [2L], CancellationToken.None); // first request of pitch 2
+        Assert.Equal(1.0 / 3, executor.IdealHitRate!.Value, 6);
+        Assert.Equal(1.0 / 3, executor.IdealHitRateWithInvalidation!.Value, 6);
+
+        await executor.ExecuteAsync(update, [1L, "Renamed"], CancellationToken.None); // invalidates pitch 1
+        await executor.ExecuteAsync(detail, [1L], CancellationToken.None); // an ideal cache that stays correct misses here
+        await executor.ExecuteAsync(detail, [1L], CancellationToken.None);
+        await executor.ExecuteAsync(detail, [2L], CancellationToken.None); // pitch 2 was not invalidated
+        Assert.Equal(6, executor.CacheableRequests);
+        Assert.Equal(4.0 / 6, executor.IdealHitRate!.Value, 6);
+        Assert.Equal(3.0 / 6, executor.IdealHitRateWithInvalidation!.Value, 6);
+    }
+
+    [Fact]
     public async Task Run_replays_the_mix_with_zero_errors_and_counts_rows_written()
     {
         var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
