@@ -329,7 +329,7 @@ public sealed class DashboardData(IServiceProvider services, DatabasePerformance
     private async Task ReplicasAsync(StringBuilder b, CancellationToken ct)
     {
         var rotation = services.GetService<IReplicaRotationSource>()?.GetRotation();
-        var commands = (await monitor.AggregateAsync(ct).ConfigureAwait(false)).Endpoints;
+        var commands = (await monitor.AggregateAsync(options.Value.Step / 2, ct).ConfigureAwait(false)).Endpoints;
         var total = commands.Sum(c => c.Calls);
         b.Append("<table><thead><tr><th>Endpoint</th><th>Role</th><th>Circuit</th><th>In rotation</th><th class=\"num\">Lag s</th><th class=\"num\">Lag bytes</th><th class=\"num\">Latency ms (EWMA)</th><th class=\"num\">Commands (all instances)</th><th class=\"num\">Share</th></tr></thead><tbody>");
         foreach (var e in connections.Endpoints)

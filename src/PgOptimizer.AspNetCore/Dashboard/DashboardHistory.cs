@@ -55,9 +55,12 @@ public sealed class DashboardHistory : BackgroundService
     /// <summary>The points, oldest first.</summary>
     public IReadOnlyList<DashboardPoint> Points => _points.ToArray();
 
-    /// <summary>The cache's counters: every instance's (from Redis) with <see cref="DashboardOptions.AllInstances"/>, else this process's.</summary>
+    /// <summary>
+    /// The cache's counters: every instance's (from Redis; the health evaluation's reading when it is
+    /// less than half a step old) with <see cref="DashboardOptions.AllInstances"/>, else this process's.
+    /// </summary>
     internal static async Task<IReadOnlyList<CacheStrategyCounters>> CacheCountersAsync(DashboardOptions options, DatabasePerformanceMonitor monitor, ICacheStatisticsSource? local, CancellationToken ct) =>
-        options.AllInstances ? (await monitor.AggregateAsync(ct).ConfigureAwait(false)).Cache : local?.GetCounters() ?? [];
+        options.AllInstances ? (await monitor.AggregateAsync(options.Step / 2, ct).ConfigureAwait(false)).Cache : local?.GetCounters() ?? [];
 
     /// <summary>Takes a point now if the monitor evaluated since the last one.</summary>
     public async Task SampleAsync(CancellationToken cancellationToken = default)

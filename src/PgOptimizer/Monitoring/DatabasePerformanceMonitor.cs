@@ -27,6 +27,7 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     private readonly MonitoringOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private volatile AggregateReading? _lastAggregate;
     private readonly ICacheStatisticsSource? _cache;
     private readonly IReplicaRotationSource? _rotation;
     private readonly AlertEngine _alerts;

@@ -109,8 +109,24 @@ public sealed partial class DatabasePerformanceMonitor
     }
 
     /// <summary>All live instances merged: counters summed, histograms added.</summary>
-    public async Task<ClientSnapshot> AggregateAsync(CancellationToken cancellationToken = default) =>
-        ClientSnapshot.Merge(await ReadInstancesAsync(cancellationToken).ConfigureAwait(false));
+    public async Task<ClientSnapshot> AggregateAsync(CancellationToken cancellationToken = default)
+    {
+        var merged = ClientSnapshot.Merge(await ReadInstancesAsync(cancellationToken).ConfigureAwait(false));
+        _lastAggregate = new AggregateReading(merged, _time.GetTimestamp());
+        return merged;
+    }
+
+    /// <summary>
+    /// All live instances merged, reusing the last reading when it is at most
+    /// <paramref name="maxAge"/> old: a dashboard that evaluates health across instances and then
+    /// shows the same figures per strategy or per endpoint reads every instance's snapshot once.
+    /// </summary>
+    public Task<ClientSnapshot> AggregateAsync(TimeSpan maxAge, CancellationToken cancellationToken = default) =>
+        _lastAggregate is { } last && _time.GetElapsedTime(last.Timestamp) <= maxAge
+            ? Task.FromResult(last.Snapshot)
+            : AggregateAsync(cancellationToken);
+
+    private sealed record AggregateReading(ClientSnapshot Snapshot, long Timestamp);
 
     /// <summary>Recent slow queries, newest first: of all instances from Redis, else of this process.</summary>
     public async Task<IReadOnlyList<SlowQuery>> GetSlowQueriesAsync(int limit = 50, CancellationToken cancellationToken = default)

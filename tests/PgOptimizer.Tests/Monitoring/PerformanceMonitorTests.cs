@@ -259,6 +259,14 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
         Assert.Equal(8, all.Latency().TotalCount);
         Assert.Equal(200, all.Pools.Single(p => p.Name == "primary").Max); // two pools of the default 100
 
+        // a reading young enough is reused (a dashboard step reads every instance once); an older one is read again
+        await cb.ScalarAsync(DbIntent.Write, "SELECT name FROM items WHERE id = $1", [1]);
+        Assert.True(await b.PublishAsync());
+        Assert.Same(all, await a.AggregateAsync(TimeSpan.FromMinutes(1)));
+        var fresh = await a.AggregateAsync(TimeSpan.Zero);
+        Assert.Equal(9, fresh.Calls);
+        Assert.Same(fresh, await a.AggregateAsync(TimeSpan.FromMinutes(1)));
+
         // b stops publishing: it drops out when its snapshot expires
         await TestServices.WaitUntilAsync(async () => (await a.AggregateAsync()).Instances == 1, TimeSpan.FromSeconds(15), "instance-b to expire");
         Assert.Equal(3, (await a.AggregateAsync()).Calls);
