@@ -106,7 +106,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                     c.Strategy, c.MemoryHits, c.DistributedHits, c.Misses, c.HitRatio, redisOnMisses = !c.RedisBypassed, c.RedisBypasses, c.RedisCostMicrosPerMiss, c.RedisSavingMicrosPerMiss,
                 }),
                 report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = result.Coverage?.ByCalls, uncoveredOperations = result.Coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
-                report.RowsWritten, report.DatabaseRowsChanged, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
+                report.RowsWritten, report.DatabaseRowsChanged, report.WritesInDoubt, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
             });
         }
         else
@@ -217,6 +217,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         }
 
         AnsiConsole.MarkupLine($"Rows written: {r.RowsWritten} reported, {r.DatabaseRowsChanged} counted by the database: {(r.WritesVerified ? "[green]match[/]" : "[red]MISMATCH[/]")}" +
+                               (r.WritesInDoubt > 0 ? $" (up to {r.WritesInDoubt} more allowed: writes that failed but may have committed)" : "") +
                                (r.UncheckedTables.Count > 0 ? $" (not checked: {Output.Esc(string.Join(", ", r.UncheckedTables))}, written by INSERT … ON CONFLICT)" : ""));
         WorkloadRunCommand.Render(r.Run);
     }

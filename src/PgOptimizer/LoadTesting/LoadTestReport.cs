@@ -17,6 +17,13 @@ public sealed record LoadTestReport(
     /// <summary>The most connections seen executing a statement or inside a transaction at once (not idle in a pool).</summary>
     public int PeakBusyDatabaseConnections { get; init; }
 
+    /// <summary>
+    /// Rows of writes that failed but may have committed (the connection was lost after the server
+    /// committed): the write check passes when the database counted between
+    /// <see cref="RowsWritten"/> and that many more. Zero when no write failed.
+    /// </summary>
+    public long WritesInDoubt { get; init; }
+
     /// <summary>Tables left out of the write check (written by INSERT ... ON CONFLICT, whose lost races the statistics count).</summary>
     public IReadOnlyList<string> UncheckedTables { get; init; } = [];
 

@@ -49,7 +49,7 @@ public static class LoadTester
         OpenLoopReport? openLoop = null;
         var warmedFor = options.Warmup;
         LatencySummary? service = null;
-        long delayed = 0, written;
+        long delayed = 0, written, inDoubt = 0;
         CpuReading? cpuStart = null;
         try
         {
@@ -73,6 +73,7 @@ public static class LoadTester
                     progress, cancellationToken).ConfigureAwait(false);
                 (mode, run, rate, service, delayed, openLoop) = ("open loop", open.Report, open.IntendedRate, open.ServiceTime, open.Delayed, open);
                 written += open.RowsWrittenIncludingWarmup.Where(kv => !excludedOps.Contains(kv.Key)).Sum(kv => kv.Value);
+                inDoubt += InDoubt(open.Report); // the measured interval's failed writes (the schedule's warm-up keeps none)
                 cpuStart = cpuStarted is null ? null : await cpuStarted.ConfigureAwait(false);
             }
             else
@@ -126,12 +127,22 @@ public static class LoadTester
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
 
-        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed == written) { UncheckedTables = excluded, PeakBusyDatabaseConnections = peakBusy, Cpu = cpuUsage,
+        return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed >= written && changed <= written + inDoubt) { WritesInDoubt = inDoubt, UncheckedTables = excluded, PeakBusyDatabaseConnections = peakBusy, Cpu = cpuUsage,
             WarmedUpFor = warmedFor,
             GeneratorLag = openLoop?.GeneratorLag, GeneratorFellBehind = openLoop?.GeneratorFellBehind ?? false,
         };
 
-        long Checked(WorkloadReport r) => r.Operations.Where(o => o.Intent == DbIntent.Write && !excludedOps.Contains(o.Name)).Sum(o => o.Rows);
+        long Checked(WorkloadReport r)
+        {
+            inDoubt += InDoubt(r);
+            return r.Operations.Where(o => o.Intent == DbIntent.Write && !excludedOps.Contains(o.Name)).Sum(o => o.Rows);
+        }
+
+        // A write that failed may still have committed (the server committed, the acknowledgement was
+        // lost with the connection): at most the rows one of its calls writes, per failure.
+        long InDoubt(WorkloadReport r) => r.Operations
+            .Where(o => o.Intent == DbIntent.Write && o.Errors > 0 && !excludedOps.Contains(o.Name))
+            .Sum(o => o.Errors * Math.Max(1, (o.Rows + o.Calls - 1) / Math.Max(1, o.Calls)));
 
         // The measured interval should see the steady state: while the JIT is still compiling
         // (tiering up the hot paths), keep warming up in a closed loop, a second at a time, up to
