@@ -5,4 +5,7 @@ internal sealed class CommandClock
 {
     public string? Sql;
     public long Started;
+
+    /// <summary>A command of the call may have changed its session (<see cref="SessionStatements"/>).</summary>
+    public bool ChangesSession;
 }

@@ -15,7 +15,7 @@ internal sealed class CommandTimer(PgEndpoint endpoint)
 
     public CommandClock? Track(NpgsqlConnection connection)
     {
-        if (Observer is null)
+        if (Observer is null && !endpoint.ResetsChangedSessions)
         {
             return null;
         }
@@ -45,6 +45,11 @@ internal sealed class CommandTimer(PgEndpoint endpoint)
 
     public bool OnBatchStart(NpgsqlBatch batch)
     {
+        if (Observer is null && !endpoint.ResetsChangedSessions)
+        {
+            return true;
+        }
+
         var texts = new List<string>(batch.BatchCommands.Count);
         foreach (var command in batch.BatchCommands)
         {
@@ -58,13 +63,18 @@ internal sealed class CommandTimer(PgEndpoint endpoint)
     private void Started(NpgsqlConnection? connection, string sql)
     {
         var observer = Observer;
-        if (observer is null)
-        {
-            return;
-        }
-
         if (connection is not null && _open.TryGetValue(connection, out var clock))
         {
+            if (!clock.ChangesSession && endpoint.ResetsChangedSessions && SessionStatements.ChangesSession(sql))
+            {
+                clock.ChangesSession = true; // the manager resets the session before the connection goes back
+            }
+
+            if (observer is null)
+            {
+                return;
+            }
+
             var now = Stopwatch.GetTimestamp();
             if (clock.Sql is { } previous)
             {
@@ -75,7 +85,7 @@ internal sealed class CommandTimer(PgEndpoint endpoint)
             clock.Started = now;
             CommandHandOver.Set(PendingCommand.Timed, observer);
         }
-        else
+        else if (observer is not null)
         {
             CommandHandOver.Set(PendingCommand.Untimed, observer);
         }

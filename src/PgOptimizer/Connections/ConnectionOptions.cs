@@ -104,6 +104,16 @@ public sealed class ConnectionOptions : IValidatableObject
     [Range(0, 10_000)]
     public int MaxAutoPrepare { get; set; } = ConnectionDefaults.MaxAutoPrepare;
 
+    /// <summary>
+    /// When a connection the manager handed out is reset before it goes back to the pool. Default
+    /// <see cref="SessionResetMode.WhenChanged"/>: only after a call that may have changed its session,
+    /// which spares the server Npgsql's reset statements (seven of them, run before the next command on
+    /// the connection) on every other call. The endpoints' <see cref="PgEndpoint.DataSource"/>, for
+    /// work outside the manager's calls, always resets. A "No Reset On Close" in the connection string
+    /// is honoured as given.
+    /// </summary>
+    public SessionResetMode SessionReset { get; set; } = SessionResetMode.WhenChanged;
+
     /// <summary>application_name reported to the server when the connection string sets none. Default "pgoptimizer".</summary>
     public string ApplicationName { get; set; } = ConnectionDefaults.ApplicationName;
 

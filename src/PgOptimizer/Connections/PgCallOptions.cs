@@ -25,6 +25,14 @@ public readonly record struct PgCallOptions(
     string? Session = null,
     NpgsqlLogSequenceNumber? MinWalPosition = null)
 {
+    /// <summary>
+    /// Reset the session before the connection goes back to the pool: for a call that changes
+    /// session state in a way its SQL does not show (a function that calls set_config or takes a
+    /// session advisory lock). Calls whose SQL shows it are reset without asking
+    /// (<see cref="SessionResetMode.WhenChanged"/>).
+    /// </summary>
+    public bool ResetSession { get; init; }
+
     /// <summary>A write that can safely run again.</summary>
     public static PgCallOptions IdempotentWrite => new(Idempotent: true);
 

@@ -33,6 +33,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     private readonly PgEndpoint[] _replicas;
     private readonly ReplicaLagProbe _lagProbe;
     private readonly SessionPositions _sessions;
+    private readonly ActivityListener? _sessionWatch;
 
     /// <summary>Creates the manager: one pooled data source per endpoint, with retry, breaker and timeouts per <see cref="ConnectionOptions"/>.</summary>
     /// <param name="options">Endpoints, retry, breaker, timeouts.</param>
@@ -52,6 +53,18 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         _replicas = o.AllReplicas()
             .Select(r => new PgEndpoint(r.Name!, EndpointRole.Replica, WithStatementTimeout(BuildSettings(r.ConnectionString!, o, $"connection string of replica {r.Name}"), r.StatementTimeout), o, OnCircuitChange, r))
             .ToArray();
+        if (Endpoints.Any(e => e.ResetsChangedSessions))
+        {
+            // Npgsql consults its command filter (where a session change is noticed) only while
+            // something listens to its activity source: listen, and ask for no activity.
+            _sessionWatch = new ActivityListener
+            {
+                ShouldListenTo = static source => source.Name == "Npgsql",
+                Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
+            };
+            ActivitySource.AddActivityListener(_sessionWatch);
+        }
+
         _lagProbe = new ReplicaLagProbe(Primary, _replicas, o.LagProbeInterval, _logger);
         _lagProbe.Start();
         _sessions = new SessionPositions(redis, o.SessionKeyPrefix ?? ConnectionDefaults.SessionKeyPrefix(redis?.ApplicationName ?? RedisOptions.DefaultApplicationName), o.ReadYourWritesTtl);
@@ -135,6 +148,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 Strategy = options.Strategy,
                 MinWalPosition = options.MinWalPosition,
                 Session = options.Session ?? AmbientSession.Value,
+                ResetSession = options.ResetSession,
             };
             if (intent == DbIntent.Read && info.Session is { } session && info.QueryType != QueryType.Consistent && _replicas.Length > 0
                 && await _sessions.FloorAsync(session).ConfigureAwait(false) is { } floor
@@ -232,7 +246,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
-                    connection = await endpoint.DataSource.OpenConnectionAsync(ctx.CancellationToken).ConfigureAwait(false);
+                    connection = await endpoint.CallSource.OpenConnectionAsync(ctx.CancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
@@ -273,6 +287,11 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
                     }
 
                     endpoint.RecordAttempt(Stopwatch.GetTimestamp() - started, failure is not null);
+                    if (endpoint.ResetsChangedSessions && (call.Info.ResetSession || clock?.ChangesSession == true))
+                    {
+                        await call.Manager.ResetSessionAsync(endpoint, connection).ConfigureAwait(false);
+                    }
+
                     endpoint.LeaveConnection();
                     await connection.DisposeAsync().ConfigureAwait(false);
                 }
@@ -280,6 +299,37 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             context,
             (endpoint, call));
     }
+
+    /// <summary>
+    /// Puts a session a call changed back to its initial state, as Npgsql's own reset on return
+    /// would (its statements, without deallocating the prepared ones). Should that fail, the pool is
+    /// cleared rather than hand the changed session to another call.
+    /// </summary>
+    private async ValueTask ResetSessionAsync(PgEndpoint endpoint, NpgsqlConnection connection)
+    {
+        if (connection.State != System.Data.ConnectionState.Open)
+        {
+            return; // broken: Npgsql discards it
+        }
+
+        try
+        {
+            await using var cmd = new NpgsqlCommand(ResetSql, connection);
+            await cmd.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+            endpoint.CountSessionReset();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            LogResetFailed(_logger, endpoint.Name, ex.Message);
+            NpgsqlConnection.ClearPool(connection);
+        }
+    }
+
+    private const string ResetSql = PgOptimizerDiagnostics.SqlMarker +
+        "SET SESSION AUTHORIZATION DEFAULT; RESET ALL; CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD SEQUENCES; DISCARD TEMP";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Resetting a changed session on {Endpoint} failed ({Error}); its pool is cleared so that no other call gets the session")]
+    private static partial void LogResetFailed(ILogger logger, string endpoint, string error);
 
     /// <summary>After a committed write of a session: the primary's WAL insert position, for the session's reads.</summary>
     private async ValueTask RecordWritePositionAsync(NpgsqlConnection connection, string session, CancellationToken ct)
@@ -398,6 +448,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _lagProbe.DisposeAsync().ConfigureAwait(false);
+        _sessionWatch?.Dispose();
         foreach (var endpoint in Endpoints)
         {
             await endpoint.DisposeAsync().ConfigureAwait(false);
@@ -430,6 +481,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         public string? Session;
         public int Attempt;
         public PgEndpoint? LastFailed;
+        public bool ResetSession;
 
         /// <summary>The last failure of an attempt that ran (not a rejection by an open circuit).</summary>
         public Exception? LastError;

@@ -21,6 +21,7 @@ public sealed class PgEndpoint : IAsyncDisposable
     private long _probeAfterMs;
     private long _operations;
     private long _errors;
+    private long _sessionResets;
     private ReplicaLagReading? _lag;
     private static int s_sequence;
 
@@ -41,14 +42,27 @@ public sealed class PgEndpoint : IAsyncDisposable
         // A process-unique name: Npgsql tags its command activities and pool metrics with it, which
         // is how monitoring tells this endpoint's commands from those of other data sources.
         DataSourceName = $"pgopt-{name}-{Interlocked.Increment(ref s_sequence)}";
-        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = DataSourceName };
         Commands = new CommandTimer(this);
-        builder.ConfigureTracing(t => t
-            .ConfigureCommandFilter(Commands.OnCommandStart) // where the manager's command timing starts
-            .ConfigureBatchFilter(Commands.OnBatchStart)
-            .EnableFirstResponseEvent(false) // one ActivityEvent allocation per command that nothing here reads
-            .EnablePhysicalOpenTracing(false));
-        DataSource = builder.Build();
+        // The manager's calls get a pool of their own that Npgsql does not reset on return (the
+        // manager resets a session only after a call that changed it); everything else — probes,
+        // monitoring, index builds, the application's direct use — keeps Npgsql's reset on return.
+        var separate = options.SessionReset == SessionResetMode.WhenChanged && !settings.NoResetOnClose;
+        var callSettings = settings;
+        if (separate)
+        {
+            callSettings = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { NoResetOnClose = true };
+            DirectDataSourceName = DataSourceName + "-direct";
+            DataSource = Build(settings, DirectDataSourceName);
+            CallSource = Build(callSettings, DataSourceName);
+        }
+        else
+        {
+            DirectDataSourceName = DataSourceName;
+            DataSource = CallSource = Build(settings, DataSourceName);
+        }
+
+        CallsSkipReset = callSettings.NoResetOnClose;
+        ResetsChangedSessions = callSettings.NoResetOnClose && !Host.IsPooler; // behind a transaction-mode pooler there is no session to keep
 
         Pipeline = new ResiliencePipelineBuilder()
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
@@ -85,11 +99,43 @@ public sealed class PgEndpoint : IAsyncDisposable
     /// <summary>user@host:port/database, without the password.</summary>
     public string Description { get; }
 
-    /// <summary>The pooled data source. Use it directly only for work that must bypass retries.</summary>
+    /// <summary>
+    /// A pooled data source for work outside the manager's calls (it bypasses retries and breakers).
+    /// Its connections are reset when they go back to the pool, as Npgsql does by default; with
+    /// <see cref="SessionResetMode.WhenChanged"/> the manager's calls use a pool of their own.
+    /// </summary>
     public NpgsqlDataSource DataSource { get; }
 
-    /// <summary>The name Npgsql reports for this endpoint's data source (activities, pool metrics).</summary>
+    /// <summary>The name Npgsql reports for the data source of this endpoint's calls (activities, pool metrics).</summary>
     public string DataSourceName { get; }
+
+    /// <summary>The name Npgsql reports for <see cref="DataSource"/>: <see cref="DataSourceName"/> with "-direct" when the calls have a pool of their own.</summary>
+    public string DirectDataSourceName { get; }
+
+    /// <summary>Sessions the manager reset after a call that changed them (<see cref="SessionResetMode.WhenChanged"/>).</summary>
+    public long SessionResets => Interlocked.Read(ref _sessionResets);
+
+    /// <summary>The pool of the manager's calls.</summary>
+    internal NpgsqlDataSource CallSource { get; }
+
+    /// <summary>Whether Npgsql leaves the calls' connections unreset on return (the baseline of a load test copies it).</summary>
+    internal bool CallsSkipReset { get; }
+
+    /// <summary>Whether the manager resets a call's session itself when the call changed it.</summary>
+    internal bool ResetsChangedSessions { get; }
+
+    internal void CountSessionReset() => Interlocked.Increment(ref _sessionResets);
+
+    private NpgsqlDataSource Build(NpgsqlConnectionStringBuilder settings, string dataSourceName)
+    {
+        var builder = new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = dataSourceName };
+        builder.ConfigureTracing(t => t
+            .ConfigureCommandFilter(Commands.OnCommandStart) // where the manager's command timing starts
+            .ConfigureBatchFilter(Commands.OnBatchStart)
+            .EnableFirstResponseEvent(false) // one ActivityEvent allocation per command that nothing here reads
+            .EnablePhysicalOpenTracing(false));
+        return builder.Build();
+    }
 
     /// <summary>Time callers waited for a connection from this endpoint's pool (microseconds).</summary>
     public LatencyHistogram ConnectionWait { get; } = new();
@@ -217,7 +263,14 @@ public sealed class PgEndpoint : IAsyncDisposable
     internal void LeaveConnection() => Interlocked.Decrement(ref _busy);
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync().ConfigureAwait(false);
+        if (!ReferenceEquals(CallSource, DataSource))
+        {
+            await CallSource.DisposeAsync().ConfigureAwait(false);
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({Description})";

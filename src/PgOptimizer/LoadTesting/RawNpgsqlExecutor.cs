@@ -17,8 +17,9 @@ public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource, NpgsqlDataSou
     public string Name => "raw-npgsql";
 
     /// <summary>
-    /// The baseline's connection string: the primary's, with the manager's pool size and automatic
-    /// preparation (none on a transaction-mode pooler) and nothing else of the toolkit's.
+    /// The baseline's connection string: the primary's, with the manager's pool size, automatic
+    /// preparation (none on a transaction-mode pooler) and reset on return (none when the manager's
+    /// calls skip it), and nothing else of the toolkit's.
     /// </summary>
     public static string ConnectionStringLike(PgConnectionManager connections)
     {
@@ -64,6 +65,7 @@ public sealed class RawNpgsqlExecutor(NpgsqlDataSource dataSource, NpgsqlDataSou
         var b = ConnectionStringParser.Parse(connections.Options.ConnectionString!, "connection string");
         b.MaxPoolSize = connections.Primary.MaxPoolSize;
         b.MaxAutoPrepare = connections.Primary.Host.IsPooler ? 0 : connections.Options.MaxAutoPrepare;
+        b.NoResetOnClose = connections.Primary.CallsSkipReset; // the toolkit's calls are not reset on return either
         b.ApplicationName = "pgopt-raw";
         return b;
     }

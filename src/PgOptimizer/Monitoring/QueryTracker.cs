@@ -49,7 +49,10 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
         _options = options.Value;
         _slowTicks = (long)(_options.SlowQueryThreshold.TotalSeconds * Stopwatch.Frequency);
         SlowQueries = new SlowQueryLog(_options.SlowQueryCapacity);
-        _dataSources = connections.Endpoints.ToDictionary(e => e.DataSourceName, e => e.Name, StringComparer.Ordinal);
+        _dataSources = connections.Endpoints
+            .SelectMany(e => new[] { (e.DataSourceName, e.Name), (e.DirectDataSourceName, e.Name) })
+            .DistinctBy(x => x.Item1, StringComparer.Ordinal)
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
         foreach (var name in _dataSources.Values)
         {
             _endpoints[name] = new EndpointQueryStats(name);

@@ -127,7 +127,7 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
             Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
             ActivityStopped = a =>
             {
-                if (a.GetTagItem("db.npgsql.data_source") as string == connections.Primary.DataSourceName)
+                if (a.GetTagItem("db.npgsql.data_source") is string name && (name == connections.Primary.DataSourceName || name == connections.Primary.DirectDataSourceName))
                 {
                     Interlocked.Increment(ref otelSeen);
                 }

@@ -69,9 +69,9 @@ public sealed class LockAndPoolTests(ITestOutputHelper output)
             AttemptTimeout = TimeSpan.FromSeconds(3),
             TotalTimeout = TimeSpan.FromSeconds(3),
         }));
-        // both pooled connections taken (as by two long requests)
-        await using var held1 = await pool.Primary.DataSource.OpenConnectionAsync();
-        await using var held2 = await pool.Primary.DataSource.OpenConnectionAsync();
+        // both connections of the calls' pool taken (as by two long requests)
+        await using var held1 = await pool.Primary.CallSource.OpenConnectionAsync();
+        await using var held2 = await pool.Primary.CallSource.OpenConnectionAsync();
         var sw = Stopwatch.StartNew();
         var ex = await Assert.ThrowsAnyAsync<Exception>(() => pool.ScalarAsync(DbIntent.Write, "SELECT 1").AsTask());
         sw.Stop();
