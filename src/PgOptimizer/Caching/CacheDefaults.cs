@@ -18,8 +18,15 @@ public static class CacheDefaults
     /// <summary>How long a null result is cached by a strategy that caches nulls: 10 s.</summary>
     public static readonly TimeSpan NullDuration = TimeSpan.FromSeconds(10);
 
-    /// <summary>Entries the memory tier holds across all strategies: 100,000.</summary>
-    public const long MemoryEntryLimit = 100_000;
+    /// <summary>
+    /// Entries the memory tier holds across all strategies: a tenth of the memory this process may
+    /// use (<see cref="GCMemoryInfo.TotalAvailableMemoryBytes"/>: the machine's, or the container's
+    /// limit) at 4 KB an entry, between 10,000 and 2,000,000 — about 630,000 with 24 GiB, 26,000 in a
+    /// 1 GiB container. Like FusionCache and HybridCache, whose memory tiers have no entry limit
+    /// unless given one, the tier is meant to hold the whole hot set: a limit below it turns hits
+    /// into misses and every insertion into an eviction.
+    /// </summary>
+    public static readonly long MemoryEntryLimit = Math.Clamp(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 10 / 4096, 10_000, 2_000_000);
 
     /// <summary>Prefix of every Redis key and backplane channel: "pgopt:{application}:cache:".</summary>
     public static string KeyPrefix(string application) => Connections.RedisOptions.KeyPrefix(application, "cache");

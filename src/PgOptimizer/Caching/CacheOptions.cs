@@ -9,7 +9,7 @@ public sealed class CacheOptions : IValidatableObject
     /// <summary>The strategies by name; the defaults are <see cref="CacheStrategies.Defaults"/>.</summary>
     public Dictionary<string, CacheStrategy> Strategies { get; set; } = CacheStrategies.Defaults();
 
-    /// <summary>Entries the memory tier holds across all strategies (each strategy gets its MemoryShare). Default 100,000.</summary>
+    /// <summary>Entries the memory tier holds across all strategies (each strategy gets its MemoryShare). Default <see cref="CacheDefaults.MemoryEntryLimit"/>: a tenth of the process's available memory at 4 KB an entry (10,000–2,000,000).</summary>
     [Range(100, 100_000_000)]
     public long MemoryEntryLimit { get; set; } = CacheDefaults.MemoryEntryLimit;
 
