@@ -52,7 +52,8 @@ public sealed class PgEndpoint : IAsyncDisposable
         {
             callSettings = new NpgsqlConnectionStringBuilder(settings.ConnectionString) { NoResetOnClose = true };
             DirectDataSourceName = DataSourceName + "-direct";
-            DataSource = Build(settings, DirectDataSourceName);
+            // A minimum pool size is for the application's calls: the direct pool keeps none warm.
+            DataSource = Build(new NpgsqlConnectionStringBuilder(settings.ConnectionString) { MinPoolSize = 0 }, DirectDataSourceName);
             CallSource = Build(callSettings, DataSourceName);
         }
         else

@@ -106,6 +106,17 @@ public sealed class SessionResetTests : IAsyncLifetime
         Assert.True(new NpgsqlConnectionStringBuilder(RawNpgsqlExecutor.ConnectionStringLike(manager)).NoResetOnClose);
     }
 
+    [Fact]
+    public async Task A_minimum_pool_size_warms_the_calls_pool_only()
+    {
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions
+        {
+            ConnectionString = new NpgsqlConnectionStringBuilder(ConnectionStringParser.Parse(_db.Connection).ConnectionString) { MinPoolSize = 3 }.ConnectionString,
+        }));
+        Assert.Equal(3, new NpgsqlConnectionStringBuilder(manager.Primary.CallSource.ConnectionString).MinPoolSize);
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(manager.Primary.DataSource.ConnectionString).MinPoolSize);
+    }
+
     [Theory]
     [InlineData("SET x.y = 1", true)]
     [InlineData("  set role reporting", true)]
