@@ -317,6 +317,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             await using var cmd = new NpgsqlCommand(ResetSql, connection);
             await cmd.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
             endpoint.CountSessionReset();
+            PgOptimizerDiagnostics.SessionResets.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint.Name));
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {

@@ -22,6 +22,9 @@ public static class PgOptimizerDiagnostics
     internal static readonly Counter<long> Retries =
         Meter.CreateCounter<long>("pgopt.db.retries", unit: "{retry}", description: "Operations retried after a transient failure.");
 
+    internal static readonly Counter<long> SessionResets =
+        Meter.CreateCounter<long>("pgopt.db.session.resets", unit: "{reset}", description: "Sessions the connection manager reset after a call that changed them, per endpoint.");
+
     internal static readonly Counter<long> CircuitTransitions =
         Meter.CreateCounter<long>("pgopt.db.circuit.transitions", unit: "{transition}", description: "Circuit breaker state changes per endpoint.");
 
