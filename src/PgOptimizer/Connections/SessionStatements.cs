@@ -59,7 +59,8 @@ internal static class SessionStatements
             return false;
         }
 
-        var next = Word(SkipSpace(rest[word.Length..]));
+        var afterWord = rest[word.Length..].TrimStart();
+        var next = Word(afterWord);
         if (word.Equals("set", StringComparison.OrdinalIgnoreCase))
         {
             return !(next.Equals("local", StringComparison.OrdinalIgnoreCase)
@@ -67,23 +68,21 @@ internal static class SessionStatements
                      || next.Equals("constraints", StringComparison.OrdinalIgnoreCase));
         }
 
-        var statement = rest[..StatementLength(rest)];
         if (word.Equals("create", StringComparison.OrdinalIgnoreCase))
         {
             // CREATE [GLOBAL | LOCAL] {TEMP | TEMPORARY} {TABLE | VIEW | SEQUENCE} ...
-            var head = SkipSpace(rest[word.Length..]);
-            var first = Word(head);
-            if (first.Equals("global", StringComparison.OrdinalIgnoreCase) || first.Equals("local", StringComparison.OrdinalIgnoreCase))
+            if (next.Equals("global", StringComparison.OrdinalIgnoreCase) || next.Equals("local", StringComparison.OrdinalIgnoreCase))
             {
-                first = Word(SkipSpace(head[first.Length..]));
+                next = Word(afterWord[next.Length..].TrimStart());
             }
 
-            return first.Equals("temp", StringComparison.OrdinalIgnoreCase) || first.Equals("temporary", StringComparison.OrdinalIgnoreCase);
+            return next.Equals("temp", StringComparison.OrdinalIgnoreCase) || next.Equals("temporary", StringComparison.OrdinalIgnoreCase);
         }
 
         if (word.Equals("declare", StringComparison.OrdinalIgnoreCase))
         {
-            return statement.Contains("with hold", StringComparison.OrdinalIgnoreCase);
+            var end = rest.IndexOf(';');
+            return (end < 0 ? rest : rest[..end]).Contains("with hold", StringComparison.OrdinalIgnoreCase);
         }
 
         return word.Equals("listen", StringComparison.OrdinalIgnoreCase) || word.Equals("load", StringComparison.OrdinalIgnoreCase);
@@ -118,12 +117,6 @@ internal static class SessionStatements
         return true;
     }
 
-    private static int StatementLength(ReadOnlySpan<char> rest)
-    {
-        var end = rest.IndexOf(';');
-        return end < 0 ? rest.Length : end;
-    }
-
     private static ReadOnlySpan<char> Word(ReadOnlySpan<char> text)
     {
         var n = 0;
@@ -134,8 +127,6 @@ internal static class SessionStatements
 
         return text[..n];
     }
-
-    private static ReadOnlySpan<char> SkipSpace(ReadOnlySpan<char> text) => text.TrimStart();
 
     private static bool IsIdentifierChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_' || c == '$';
 }
