@@ -51,6 +51,15 @@ public sealed class CacheOptions : IValidatableObject
     /// </summary>
     public bool FusionCacheLogging { get; set; }
 
+    /// <summary>
+    /// Serve hits on values this instance loaded from a near cache in front of FusionCache: one
+    /// lookup, a clock read and a version check per tag, instead of FusionCache's memory-tier read with
+    /// its expiry and tag-marker lookups (about a quarter of the time). Every invalidation — of a key,
+    /// a tag or a strategy, on this instance or another through the backplane — bumps a version the
+    /// entry was stored with, so nothing is served that FusionCache would not serve. Default true.
+    /// </summary>
+    public bool NearCache { get; set; } = true;
+
     /// <summary>After a Redis failure, how long the cache stops trying it. Default 2 s.</summary>
     [DurationRange("00:00:00")]
     public TimeSpan DistributedCircuitBreakDuration { get; set; } = CacheDefaults.DistributedCircuitBreakDuration;

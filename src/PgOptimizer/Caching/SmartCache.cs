@@ -155,7 +155,13 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
         var s = Strategy(strategy);
-        // The hot path: a memory-tier hit completes synchronously without allocating. Only the async
+        if (s.Near is { } near && near.TryGet<T>(key, out var nearHit))
+        {
+            s.Stats.Hit();
+            return new ValueTask<T>(nearHit);
+        }
+
+        // A memory-tier hit completes synchronously without allocating. Only the async
         // API: checking an entry's tags may read a tag marker from Redis, and a synchronous read
         // would block a thread-pool thread on Redis (under load, the pool starves).
         var pending = s.Cache.TryGetAsync<T>(key, s.MemoryOnly, cancellationToken);
@@ -191,6 +197,12 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     {
         ArgumentNullException.ThrowIfNull(key);
         var s = Strategy(strategy);
+        if (s.Near is { } near && near.TryGet<T>(key, out var nearHit))
+        {
+            s.Stats.Hit();
+            return MaybeValue<T>.FromValue(nearHit);
+        }
+
         var value = await s.Cache.TryGetAsync<T>(key, s.Entry, cancellationToken).ConfigureAwait(false);
         if (value.HasValue)
         {
@@ -208,6 +220,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
         var allTags = s.TagsWith(tags);
         await _tagUse.NoteAsync(s.Index, allTags).ConfigureAwait(false);
+        s.Near?.Remove(key);
         await s.Cache.SetAsync(key, value, s.Entry, allTags, cancellationToken).ConfigureAwait(false);
     }
 
@@ -217,6 +230,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(key);
         var s = Strategy(strategy);
         await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
+        s.Near?.Remove(key);
         await s.Cache.RemoveAsync(key, s.Entry, cancellationToken).ConfigureAwait(false);
     }
 
@@ -250,6 +264,14 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             : (await _tagUse.StrategiesUsingAsync(list, UsesRedis).ConfigureAwait(false)).Select(Strategy);
         foreach (var s in targets)
         {
+            if (s.Near is { } near)
+            {
+                foreach (var tag in list)
+                {
+                    near.InvalidateTag(tag);
+                }
+            }
+
             await s.Cache.RemoveByTagAsync(list, s.Entry, cancellationToken).ConfigureAwait(false);
         }
 
@@ -261,9 +283,13 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     {
         var s = Strategy(strategy);
         await FirstRedisAttemptAsync(cancellationToken).ConfigureAwait(false);
+        s.Near?.Clear();
         await s.Cache.ClearAsync(allowFailSafe: false, s.Entry, cancellationToken).ConfigureAwait(false);
         LogClearedStrategy(_logger, strategy);
     }
+
+    /// <summary>Entries the strategy's near cache holds (0 when it is off).</summary>
+    internal long NearEntries(string strategy) => Strategy(strategy).Near?.Count ?? 0;
 
     private StrategyCache Strategy(string name) =>
         _strategies.TryGetValue(name ?? throw new ArgumentNullException(nameof(name)), out var s)
@@ -284,11 +310,17 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             s.SeedTagMarkers(allTags, DateTimeOffset.UtcNow.UtcTicks - 1);
         }
 
+        var near = s.Near?.Begin(key, allTags);
         var started = Stopwatch.GetTimestamp();
         var value = await s.Cache.GetOrSetAsync<T>(key, ran.RunAsync, default, viaRedis ? s.Load : s.LoadMemoryOnly, allTags, CancellationToken.None).ConfigureAwait(false);
         if (!ran.Ran)
         {
             s.Stats.Hit(); // from Redis, or from another caller's factory run
+        }
+        else if (near is { } snapshot && Volatile.Read(ref ran.Loaded) && ran.Value is { } loaded)
+        {
+            // What this call's factory loaded (not a fail-safe or stale value FusionCache returned instead).
+            s.Near!.Put(key, loaded, snapshot);
         }
 
         if (viaRedis)

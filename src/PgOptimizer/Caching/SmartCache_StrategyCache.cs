@@ -27,6 +27,11 @@ public sealed partial class SmartCache
 
         public long Ticks;
 
+        /// <summary>Whether the factory returned (<see cref="Value"/> is what it loaded).</summary>
+        public bool Loaded;
+
+        public T? Value;
+
         public async Task<T> RunAsync(FusionCacheFactoryExecutionContext<T> context, CancellationToken cancellationToken)
         {
             Ran = true;
@@ -47,6 +52,8 @@ public sealed partial class SmartCache
                 strategy.Null(context.Options);
             }
 
+            Value = value;
+            Volatile.Write(ref Loaded, true);
             return value;
         }
     }
@@ -69,7 +76,9 @@ public sealed partial class SmartCache
         {
             Stats = new CacheStrategyStats(name);
             _tags = [.. strategy.Tags];
-            _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = Math.Max(10, (long)(options.MemoryEntryLimit * strategy.MemoryShare)) });
+            var memoryLimit = Math.Max(10, (long)(options.MemoryEntryLimit * strategy.MemoryShare));
+            _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = memoryLimit });
+            Near = options.NearCache ? new NearCache(memoryLimit, strategy.MemoryDuration ?? strategy.Duration) : null;
             Entry = new FusionCacheEntryOptions
             {
                 Duration = strategy.Duration,
@@ -144,7 +153,7 @@ public sealed partial class SmartCache
             // With a logger FusionCache allocates an operation id per call, memory hits included: by
             // default it gets none, and what an operator needs is logged here from its events.
             _tagKeyPrefix = fusionOptions.InternalStrings.TagCacheKeyPrefix;
-            Cache = new FusionCache(fusionOptions, new EvictionSamplingMemoryCache(_memory, Stats, _tagKeyPrefix), options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null);
+            Cache = new FusionCache(fusionOptions, new EvictionSamplingMemoryCache(_memory, Stats, _tagKeyPrefix), options.FusionCacheLogging ? loggers.CreateLogger<FusionCache>() : null, new KeyedMemoryLocker());
             _name = name;
             _strategy = strategy;
             _options = options;
@@ -152,6 +161,32 @@ public sealed partial class SmartCache
             _loggers = loggers;
             var logger = loggers.CreateLogger<SmartCache>();
             Cache.Events.Distributed.Hit += (_, _) => Stats.DistributedHit();
+            if (Near is { } near)
+            {
+                // What another instance changed: a key set or removed, a tag invalidated, everything cleared.
+                var clearTags = new[] { fusionOptions.InternalStrings.ClearRemoveTag, fusionOptions.InternalStrings.ClearExpireTag };
+                Cache.Events.Backplane.MessageReceived += (_, e) =>
+                {
+                    if (e.Message.CacheKey is not { } key)
+                    {
+                        return;
+                    }
+
+                    if (!key.StartsWith(_tagKeyPrefix, StringComparison.Ordinal))
+                    {
+                        near.Remove(key);
+                    }
+                    else if (Array.IndexOf(clearTags, key[_tagKeyPrefix.Length..]) >= 0)
+                    {
+                        near.Clear();
+                    }
+                    else
+                    {
+                        near.InvalidateTag(key[_tagKeyPrefix.Length..]);
+                    }
+                };
+            }
+
             Cache.Events.FailSafeActivate += (_, e) =>
             {
                 Stats.Stale();
@@ -162,6 +197,9 @@ public sealed partial class SmartCache
         }
 
         public FusionCache Cache { get; }
+
+        /// <summary>Hits on values this instance loaded, without FusionCache's per-hit work; null when <see cref="CacheOptions.NearCache"/> is off.</summary>
+        public NearCache? Near { get; }
 
         /// <summary>The strategy's position among the cache's strategies.</summary>
         public int Index { get; init; }

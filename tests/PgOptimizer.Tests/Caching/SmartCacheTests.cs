@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 using PgOptimizer.Tests.Infrastructure;
@@ -9,30 +8,15 @@ namespace PgOptimizer.Tests.Caching;
 /// <summary>Two cache instances (as two application instances) on the real Redis.</summary>
 public sealed class SmartCacheTests : IAsyncLifetime
 {
-    private readonly string _prefix = $"pgopt-test-{Guid.NewGuid():N}:";
-    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly CacheInstances _instances = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var d in Enumerable.Reverse(_owned))
-        {
-            await d.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _instances.DisposeAsync().AsTask();
 
-    private SmartCache NewInstance(Action<CacheOptions>? configure = null, string? redisUrl = null)
-    {
-        var options = new CacheOptions { KeyPrefix = _prefix, CompressionThreshold = 512 };
-        configure?.Invoke(options);
-        var redis = new RedisConnection(Options.Create(new RedisOptions { Url = redisUrl ?? TestServices.RedisUrl, Timeout = TimeSpan.FromSeconds(2) }));
-        var cache = new SmartCache(Options.Create(options), redis);
-        cache.ConnectRedisAsync().GetAwaiter().GetResult();
-        _owned.Add(redis);
-        _owned.Add(cache);
-        return cache;
-    }
+    private SmartCache NewInstance(Action<CacheOptions>? configure = null, string? redisUrl = null) => _instances.New(configure, redisUrl);
+
+    private string Prefix => _instances.Prefix;
 
     private static Func<CancellationToken, Task<string>> Factory(string value, Action? onRun = null) => _ =>
     {
@@ -234,7 +218,7 @@ public sealed class SmartCacheTests : IAsyncLifetime
         // what Redis holds is the compressed form
         await using var mux = await ConnectionMultiplexer.ConnectAsync(RedisOptions.ParseUrl(TestServices.RedisUrl, TimeSpan.FromSeconds(5)));
         var server = mux.GetServers().First();
-        var key = server.Keys(pattern: $"*{_prefix}pitch_details:*42*").Single();
+        var key = server.Keys(pattern: $"*{Prefix}pitch_details:*42*").Single();
         var stored = (await mux.GetDatabase().HashGetAsync(key, "data")).Length();
         Assert.InRange(stored, 1, big.Body.Length / 5);
 

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using PgOptimizer.Caching;
+using PgOptimizer.Tests.Infrastructure;
+
+namespace PgOptimizer.Tests.Caching;
+
+/// <summary>
+/// The near cache in front of FusionCache: hits on values this instance loaded, and never a value
+/// that an invalidation here or on another instance (real Redis backplane) made stale.
+/// </summary>
+public sealed class NearCacheTests : IAsyncLifetime
+{
+    private const string Strategy = CacheStrategies.PitchDetails;
+    private readonly CacheInstances _instances = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _instances.DisposeAsync().AsTask();
+
+    private SmartCache NewInstance(Action<CacheOptions>? configure = null) => _instances.New(configure);
+
+    /// <summary>A factory that counts its runs and returns the current value of <paramref name="value"/>.</summary>
+    private sealed class Source(string value)
+    {
+        public string Value = value;
+        public int Runs;
+
+        public ValueTask<string> Load(CancellationToken _)
+        {
+            Interlocked.Increment(ref Runs);
+            return ValueTask.FromResult(Value);
+        }
+    }
+
+    private static ValueTask<string> Get(SmartCache cache, Source source, string key = "pitch:1:details", string tag = "pitch:1") =>
+        cache.GetOrSetAsync(key, source, static (s, ct) => s.Load(ct), Strategy, [tag]);
+
+    /// <summary>Reads until the instance serves <paramref name="expected"/> (the change arrives through the backplane).</summary>
+    private static Task ServesAsync(SmartCache cache, Source source, string expected, string what) =>
+        TestServices.WaitUntilAsync(async () => await Get(cache, source) == expected, TimeSpan.FromSeconds(10), what);
+
+    [Fact]
+    public async Task A_loaded_value_is_served_from_the_near_cache_and_counted_as_a_hit()
+    {
+        var cache = NewInstance();
+        var source = new Source("v1");
+        Assert.Equal("v1", await Get(cache, source));
+        Assert.Equal(1, cache.NearEntries(Strategy));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("v1", await Get(cache, source));
+        }
+
+        Assert.Equal(1, source.Runs);
+        var counters = cache.GetCounters().Single(c => c.Strategy == Strategy);
+        Assert.Equal(10, counters.MemoryHits);
+        Assert.Equal(1, counters.Misses);
+        Assert.True((await cache.TryGetAsync<string>("pitch:1:details", Strategy)).HasValue);
+    }
+
+    [Fact]
+    public async Task Switched_off_it_holds_nothing_and_the_cache_behaves_the_same()
+    {
+        var cache = NewInstance(o => o.NearCache = false);
+        var source = new Source("v1");
+        Assert.Equal("v1", await Get(cache, source));
+        Assert.Equal("v1", await Get(cache, source));
+        Assert.Equal(1, source.Runs);
+        Assert.Equal(0, cache.NearEntries(Strategy));
+    }
+
+    [Fact]
+    public async Task A_tag_invalidated_here_is_reloaded_at_once()
+    {
+        var cache = NewInstance();
+        var source = new Source("v1");
+        await Get(cache, source);
+        source.Value = "v2";
+        await cache.InvalidateByTagsAsync(["pitch:1"]);
+        Assert.Equal("v2", await Get(cache, source));
+        Assert.Equal(2, source.Runs);
+    }
+
+    [Fact]
+    public async Task A_tag_invalidated_on_another_instance_is_not_served_from_the_near_cache()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        var source = new Source("v1");
+        Assert.Equal("v1", await Get(a, source));
+        Assert.Equal("v1", await Get(a, source)); // from a's near cache
+        source.Value = "v2";
+        await b.InvalidateByTagsAsync(["pitch:1"]);
+        await ServesAsync(a, source, "v2", "a to reload after b's invalidation");
+    }
+
+    [Fact]
+    public async Task A_key_removed_or_set_on_another_instance_is_not_served_from_the_near_cache()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        var source = new Source("v1");
+        Assert.Equal("v1", await Get(a, source));
+        source.Value = "v2";
+        await b.RemoveAsync("pitch:1:details", Strategy);
+        await ServesAsync(a, source, "v2", "a to reload after b removed the key");
+
+        await b.SetAsync("pitch:1:details", "v3", Strategy, ["pitch:1"]);
+        await ServesAsync(a, source, "v3", "a to serve the value b set");
+    }
+
+    [Fact]
+    public async Task A_strategy_cleared_on_another_instance_is_not_served_from_the_near_cache()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        var source = new Source("v1");
+        Assert.Equal("v1", await Get(a, source));
+        source.Value = "v2";
+        await b.ClearStrategyAsync(Strategy);
+        await ServesAsync(a, source, "v2", "a to reload after b cleared the strategy");
+    }
+
+    [Fact]
+    public async Task A_load_that_an_invalidation_overtook_is_not_kept()
+    {
+        var cache = NewInstance();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var loading = cache.GetOrSetAsync("pitch:1:details", async Task<string> (CancellationToken ct) =>
+        {
+            entered.SetResult();
+            await release.Task;
+            return "read before the change";
+        }, Strategy, ["pitch:1"]).AsTask();
+        await entered.Task;
+        await cache.InvalidateByTagsAsync(["pitch:1"]); // the change committed while the load ran
+        release.SetResult();
+        Assert.Equal("read before the change", await loading);
+        Assert.Equal(0, cache.NearEntries(Strategy));
+    }
+
+    [Fact]
+    public async Task A_value_is_served_no_longer_than_the_memory_lifetime_from_its_load()
+    {
+        var lifetime = TimeSpan.FromMilliseconds(400);
+        var cache = NewInstance(o =>
+        {
+            o.UseRedis = false;
+            o.Strategies[Strategy].MemoryDuration = lifetime;
+        });
+        var source = new Source("v1");
+        var loaded = Stopwatch.StartNew();
+        await Get(cache, source);
+        source.Value = "v2";
+        await TestServices.WaitUntilAsync(async () => await Get(cache, source) == "v2", TimeSpan.FromSeconds(10), "the entry to expire");
+        Assert.True(loaded.Elapsed >= lifetime, $"reloaded after {loaded.Elapsed.TotalMilliseconds} ms, before its lifetime of {lifetime.TotalMilliseconds} ms");
+        Assert.Equal(2, source.Runs);
+    }
+
+    [Fact]
+    public void Reaching_its_limit_empties_it_and_a_clear_voids_loads_in_flight()
+    {
+        var near = new NearCache(limit: 3, TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 3; i++)
+        {
+            near.Put($"k{i}", "v", near.Begin($"k{i}", ["t"]));
+        }
+
+        Assert.Equal(3, near.Count);
+        Assert.True(near.TryGet<string>("k0", out _));
+        near.Put("k3", "v", near.Begin("k3", ["t"]));
+        Assert.Equal(0, near.Count);
+        Assert.False(near.TryGet<string>("k0", out _));
+
+        var inFlight = near.Begin("k4", ["t"]);
+        near.Clear();
+        near.Put("k4", "v", inFlight);
+        Assert.False(near.TryGet<string>("k4", out _));
+
+        var tagged = near.Begin("k5", ["t", "u"]);
+        near.Put("k5", "v", tagged);
+        Assert.True(near.TryGet<string>("k5", out _));
+        near.InvalidateTag("u");
+        Assert.False(near.TryGet<string>("k5", out _));
+
+        near.Put("k6", "v", near.Begin("k6", null));
+        near.Remove("k6");
+        Assert.False(near.TryGet<string>("k6", out _));
+        Assert.False(near.TryGet<int>("k5", out _)); // another type is a miss, not an error
+    }
+}
