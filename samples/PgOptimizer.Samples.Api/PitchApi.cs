@@ -22,7 +22,10 @@ public static class PitchApi
     /// <summary>Builds the application; <paramref name="configure"/> lets tests change the builder before it is built.</summary>
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // Its own directory as content root, wherever it is started from: there are its
+        // appsettings.json, and the configuration watcher then watches that directory only (from a
+        // project root it would watch the whole tree, a local database's data directory included).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddPgOptimizer(builder.Configuration);
         builder.Services.PostConfigure<CacheOptions>(o =>
         {
