@@ -30,6 +30,7 @@ internal sealed class NearCache
     private ConcurrentDictionary<string, Cell> _keys = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, Cell> _tags = new(StringComparer.Ordinal);
     private long _count;
+    private long _cells;
     private int _generation;
 
     /// <param name="limit">Entries held at most; reaching it empties the near cache (FusionCache still has the values).</param>
@@ -42,6 +43,9 @@ internal sealed class NearCache
 
     /// <summary>Milliseconds a value is served from its load's start.</summary>
     public long LifetimeMs { get; }
+
+    /// <summary>Version cells held now (a key's or a tag's).</summary>
+    public long Cells => Interlocked.Read(ref _cells);
 
     /// <summary>Entries held now (some may be invalid until replaced).</summary>
     public long Count => Interlocked.Read(ref _count);
@@ -62,9 +66,14 @@ internal sealed class NearCache
     /// <summary>Reads the versions a load depends on; call before the load starts.</summary>
     public Snapshot Begin(string key, IEnumerable<string>? tags)
     {
+        if (Interlocked.Read(ref _cells) > 2 * _limit)
+        {
+            Clear(); // version cells of keys since removed and of tags: bounded like the entries
+        }
+
         var generation = Volatile.Read(ref _generation);
         var started = Environment.TickCount64;
-        var keyCell = Volatile.Read(ref _keys).GetOrAdd(key, static _ => new Cell());
+        var keyCell = Volatile.Read(ref _keys).GetOrAdd(key, static (_, near) => near.NewCell(), this);
         var tagCells = Volatile.Read(ref _tags);
         var list = tags as IReadOnlyCollection<string> ?? tags?.ToList() ?? [];
         var stamps = new Stamp[list.Count + 1];
@@ -77,11 +86,17 @@ internal sealed class NearCache
                 return default; // the caller's collection changed meanwhile: keep nothing
             }
 
-            var cell = tagCells.GetOrAdd(tag, static _ => new Cell());
+            var cell = tagCells.GetOrAdd(tag, static (_, near) => near.NewCell(), this);
             stamps[i++] = new Stamp(cell, Volatile.Read(ref cell.Version));
         }
 
         return i == stamps.Length ? new Snapshot(generation, started, stamps) : default;
+    }
+
+    private Cell NewCell()
+    {
+        Interlocked.Increment(ref _cells);
+        return new Cell();
     }
 
     /// <summary>Keeps a value loaded after <paramref name="snapshot"/>, unless something it depends on changed meanwhile.</summary>
@@ -156,6 +171,7 @@ internal sealed class NearCache
         Interlocked.Increment(ref _generation);
         _entries.Clear();
         Interlocked.Exchange(ref _count, 0);
+        Interlocked.Exchange(ref _cells, 0);
     }
 
     /// <summary>The versions a load started from.</summary>

@@ -189,4 +189,20 @@ public sealed class NearCacheTests : IAsyncLifetime
         Assert.False(near.TryGet<string>("k6", out _));
         Assert.False(near.TryGet<int>("k5", out _)); // another type is a miss, not an error
     }
+
+    [Fact]
+    public void Version_cells_of_keys_it_no_longer_holds_are_bounded_too()
+    {
+        var near = new NearCache(limit: 10, TimeSpan.FromMinutes(1));
+        for (var i = 0; i < 1000; i++)
+        {
+            near.Put($"k{i}", "v", near.Begin($"k{i}", [$"tag{i}"]));
+            near.Remove($"k{i}"); // an application that loads, then removes, ever new keys
+        }
+
+        Assert.Equal(0, near.Count);
+        Assert.InRange(near.Cells, 0, 22);
+        near.Put("last", "v", near.Begin("last", ["t"]));
+        Assert.True(near.TryGet<string>("last", out _));
+    }
 }
