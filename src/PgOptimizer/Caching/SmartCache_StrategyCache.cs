@@ -175,14 +175,17 @@ public sealed partial class SmartCache
                     if (!key.StartsWith(_tagKeyPrefix, StringComparison.Ordinal))
                     {
                         near.Remove(key);
+                        return;
                     }
-                    else if (Array.IndexOf(clearTags, key[_tagKeyPrefix.Length..]) >= 0)
+
+                    var tag = key[_tagKeyPrefix.Length..];
+                    if (Array.IndexOf(clearTags, tag) >= 0)
                     {
                         near.Clear();
                     }
                     else
                     {
-                        near.InvalidateTag(key[_tagKeyPrefix.Length..]);
+                        near.InvalidateTag(tag);
                     }
                 };
             }
