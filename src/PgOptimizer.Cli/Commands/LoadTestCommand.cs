@@ -49,6 +49,10 @@ public sealed class LoadTestSettings : DatabaseSettings
     [Description("Before the run, warm the cache with the distinct keys of this many requests drawn from the mix (a sample of the workload's own traffic). Default 0: start cold.")]
     public int CacheWarmup { get; init; }
 
+    [CommandOption("--progress <INTERVAL>")]
+    [Description("Every INTERVAL of the measured run (5s, 1m; at least 1s), print a line to standard error as pgbench --progress does: requests per second, p95, errors, cache hit rate and CPU per request of client, PostgreSQL and Redis; --json adds them as \"intervals\".")]
+    public string? Progress { get; init; }
+
     [CommandOption("--clear-cache")]
     [Description("Empty the cache (memory and Redis, every instance) before the run, so it starts cold, or with --cache-warmup warm from empty")]
     public bool ClearCache { get; init; }
@@ -74,6 +78,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             CacheWarmupRequests = settings.CacheWarmup is >= 0 and <= 10_000_000
                 ? settings.CacheWarmup
                 : throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests."),
+            ProgressInterval = settings.Progress is null ? null : ProgressInterval(settings.Progress),
         };
         if (settings.Concurrency is < 1 or > 4096)
         {
@@ -92,7 +97,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         LoadTestResult result;
         if (settings.Json)
         {
-            result = await loadTests.RunAsync(workload, mix, plan, null, cancellationToken).ConfigureAwait(false);
+            result = await loadTests.RunAsync(workload, mix, plan, plan.ProgressInterval is null ? null : new InlineProgress<LoadTestProgress>(WriteInterval), cancellationToken).ConfigureAwait(false);
             var report = result.Report;
             var warmed = result.Warmup;
             Output.WriteJson(new
@@ -107,6 +112,10 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                 }),
                 report.PeakDatabaseConnections, peakBusyDatabaseConnections = report.PeakBusyDatabaseConnections, indexCoverage = result.Coverage?.ByCalls, uncoveredOperations = result.Coverage?.Uncovered.Select(u => new { operation = u.Query, tables = u.SeqScannedTables }),
                 report.RowsWritten, report.DatabaseRowsChanged, report.WritesInDoubt, report.WritesVerified, report.UncheckedTables, operations = report.Run.Operations,
+                intervals = plan.ProgressInterval is null ? null : result.Intervals.Select(i => new
+                {
+                    elapsedSeconds = i.Elapsed.TotalSeconds, i.Seconds, i.Requests, i.Errors, i.Throughput, i.P95Ms, i.CacheHitRatio, cpu = Cpu(i.Cpu),
+                }),
             });
         }
         else
@@ -114,11 +123,14 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             LiveBar? bar = null;
             try
             {
-                result = await loadTests.RunAsync(workload, mix, plan, new InlineProgress<LoadTestProgress>(p =>
-                {
-                    bar ??= new LiveBar("Load test", plan.Options.Duration.TotalSeconds);
-                    bar.Update(p.Run.Elapsed.TotalSeconds, LiveDescription("Load test", p));
-                }), cancellationToken).ConfigureAwait(false);
+                // With --progress the interval lines are the live view (a bar redrawn beside them would garble both).
+                result = await loadTests.RunAsync(workload, mix, plan, new InlineProgress<LoadTestProgress>(plan.ProgressInterval is null
+                    ? p =>
+                    {
+                        bar ??= new LiveBar("Load test", plan.Options.Duration.TotalSeconds);
+                        bar.Update(p.Run.Elapsed.TotalSeconds, LiveDescription("Load test", p));
+                    }
+                    : WriteInterval), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -153,6 +165,33 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                (cpu.DatabaseSeconds is null ? " (servers not on this machine)" : string.Empty) +
                $", Redis {Us(cpu.RedisMicrosPerRequest)}, whole machine {Us(cpu.MachineMicrosPerRequest)}" +
                (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty);
+    }
+
+    private static TimeSpan ProgressInterval(string text)
+    {
+        var interval = DurationParser.Parse(text, "--progress");
+        return interval >= TimeSpan.FromSeconds(1)
+            ? interval
+            : throw new PgOptimizerConfigurationException($"--progress {text} is too short; give 1s or more (e.g. --progress 5s).");
+    }
+
+    /// <summary>Prints an interval that just ended to standard error (stdout keeps the report, or the JSON).</summary>
+    private static void WriteInterval(LoadTestProgress progress)
+    {
+        if (progress.Interval is { } i)
+        {
+            Console.Error.WriteLine(IntervalLine(i));
+        }
+    }
+
+    /// <summary>One interval in one line, in the manner of pgbench's progress lines.</summary>
+    internal static string IntervalLine(LoadTestInterval i)
+    {
+        static string Us(double? v) => v is { } x ? x.ToString("F0", CultureInfo.InvariantCulture) : "n/a";
+        var p95 = i.P95Ms is { } ms ? ms.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
+        var hit = i.CacheHitRatio is { } h ? $", cache hit {h.ToString("P0", CultureInfo.InvariantCulture)}" : string.Empty;
+        return $"progress: {i.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s, {i.Throughput.ToString("F1", CultureInfo.InvariantCulture)} req/s, p95 {p95} ms, {i.Errors} errors{hit}; " +
+               $"CPU µs/request: client {Us(i.Cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(i.Cpu.DatabaseMicrosPerRequest)}, Redis {Us(i.Cpu.RedisMicrosPerRequest)}, machine {Us(i.Cpu.MachineMicrosPerRequest)}";
     }
 
     /// <summary>One line of live progress: requests, rate, p95 of the last second, errors, cache hit rate so far.</summary>

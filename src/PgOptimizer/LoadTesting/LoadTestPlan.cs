@@ -14,4 +14,11 @@ public sealed record LoadTestPlan
 
     /// <summary>Before the run, load the distinct keys of this many requests sampled from the mix. Default 0: start cold.</summary>
     public int CacheWarmupRequests { get; init; }
+
+    /// <summary>
+    /// Cut the measured run into intervals of this length, each with its throughput, p95, cache hit
+    /// rate and CPU per request (<see cref="LoadTestResult.Intervals"/>, and live through
+    /// <see cref="LoadTestProgress.Interval"/>). Null (the default): the totals only. At least 1 s.
+    /// </summary>
+    public TimeSpan? ProgressInterval { get; init; }
 }

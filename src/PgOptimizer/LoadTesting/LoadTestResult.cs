@@ -32,6 +32,9 @@ public sealed record LoadTestResult(
     /// </summary>
     public double? IdealCacheHitRateWithInvalidation { get; init; }
 
+    /// <summary>The measured run in intervals of <see cref="LoadTestPlan.ProgressInterval"/> (whole intervals only); empty without it.</summary>
+    public IReadOnlyList<LoadTestInterval> Intervals { get; init; } = [];
+
     /// <summary>Hit rate of the run, or null when the cache was not used.</summary>
     public double? CacheHitRate => Cache.HitRatio;
 }

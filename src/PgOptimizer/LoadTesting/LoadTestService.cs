@@ -23,6 +23,10 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         ArgumentNullException.ThrowIfNull(mix);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfNegative(plan.CacheWarmupRequests);
+        if (plan.ProgressInterval is { } every && every < TimeSpan.FromSeconds(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(plan), every, "The progress interval must be at least one second.");
+        }
 
         await using var raw = plan.Executor == LoadTestExecutor.RawNpgsql ? RawNpgsqlExecutor.BuildDataSource(connections) : null;
         IOperationExecutor database = raw is null ? new ConnectionManagerExecutor(connections) : RawNpgsqlExecutor.Create(raw);
@@ -51,12 +55,33 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         }
 
         var cacheBefore = cached is null ? default : CacheTotals.Of(cache);
-        var runProgress = progress is null ? null : new InlineProgress<WorkloadProgress>(p =>
-            progress.Report(new LoadTestProgress(p, cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore))));
         var servers = connections.Endpoints.Select(e => e.DataSource).ToList();
         await using var cpu = await CpuMeter.CreateAsync(servers, redis, cancellationToken).ConfigureAwait(false);
-        var report = await LoadTester.RunAsync(workload, mix, executor, connections.Primary.DataSource, plan.Options, runProgress, raw,
-            connections.Replicas.Select(r => r.DataSource).ToList(), cpu, cancellationToken).ConfigureAwait(false);
+        WorkloadProgress lastRun = default;
+        var intervals = plan.ProgressInterval is { } length
+            ? new IntervalRecorder(length, cpu, cached is null ? null : () => CacheTotals.Of(cache),
+                progress is null ? null : i => progress.Report(new LoadTestProgress(lastRun, cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore)) { Interval = i }))
+            : null;
+        var runProgress = progress is null && intervals is null ? null : new InlineProgress<WorkloadProgress>(p =>
+        {
+            lastRun = p;
+            intervals?.Observe(p);
+            progress?.Report(new LoadTestProgress(p, cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore)));
+        });
+        LoadTestReport report;
+        try
+        {
+            report = await LoadTester.RunAsync(workload, mix, executor, connections.Primary.DataSource, plan.Options, runProgress, raw,
+                connections.Replicas.Select(r => r.DataSource).ToList(), cpu, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (intervals is not null)
+            {
+                await intervals.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+
         var cacheTotals = cached is null ? default : CacheTotals.Of(cache).Since(cacheBefore);
         var coverage = await CoverageAsync(workload, report, cancellationToken).ConfigureAwait(false);
         var runsOn = raw is not null
@@ -65,6 +90,7 @@ public sealed class LoadTestService(PgConnectionManager connections, SmartCache 
         return new LoadTestResult(report, executor.Name, warmup, cacheTotals, coldStart ? cached!.IdealHitRate : null, coverage) {
             RunsOn = runsOn, Strategies = cached is null ? [] : cache.GetCounters(),
             IdealCacheHitRateWithInvalidation = coldStart ? cached!.IdealHitRateWithInvalidation : null,
+            Intervals = intervals?.Intervals ?? [],
         };
     }
 

@@ -144,7 +144,7 @@ internal static class OpenLoopRunner
                     {
                         lastReport = Stopwatch.GetTimestamp();
                         var elapsed = Stopwatch.GetElapsedTime(start) - options.Warmup;
-                        progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed), Interlocked.Read(ref failed), live!.P95Ms()));
+                        progress.Report(new WorkloadProgress(elapsed < TimeSpan.Zero ? TimeSpan.Zero : elapsed, options.Duration, Interlocked.Read(ref completed) + Interlocked.Read(ref failed), Interlocked.Read(ref failed), live!.P95Ms()));
                     }
 
                     // Sleep until the next request is due, a millisecond at least (the scheduler's

@@ -43,7 +43,7 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         var seed = await PgoptProcess.RunAsync(Env, "seed", "--scale", "0.001", "--json");
         Assert.True(seed.ExitCode == 0, seed.All);
 
-        var open = await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "150", "--duration", "3s", "--warmup", "1s", "--json");
+        var open = await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "150", "--duration", "3s", "--warmup", "1s", "--progress", "1s", "--json");
         Assert.True(open.ExitCode == 0, open.All);
         var o = JsonDocument.Parse(open.Stdout).RootElement;
         AssertSound(o);
@@ -57,6 +57,21 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.InRange(lag.GetProperty("p50Ms").GetDouble(), 0, 50);
         Assert.Equal(JsonValueKind.Array, o.GetProperty("cacheStrategies").ValueKind);
 
+        // --progress: whole one-second intervals of the measured run, each with its own rate and CPU,
+        // printed to standard error as they end and listed in the JSON
+        var intervals = o.GetProperty("intervals").EnumerateArray().ToList();
+        Assert.InRange(intervals.Count, 2, 3);
+        Assert.Equal(intervals.Count, open.Stderr.Split('\n').Count(l => l.StartsWith("progress: ", StringComparison.Ordinal)));
+        Assert.True(intervals.Sum(i => i.GetProperty("requests").GetInt64()) <= o.GetProperty("totalRequests").GetInt64());
+        foreach (var i in intervals)
+        {
+            Assert.InRange(i.GetProperty("seconds").GetDouble(), 0.75, 1.5);
+            Assert.InRange(i.GetProperty("throughput").GetDouble(), 75, 300); // the schedule's 150/s
+            Assert.Equal(i.GetProperty("requests").GetInt64(), i.GetProperty("cpu").GetProperty("requests").GetInt64());
+            Assert.True(i.GetProperty("cpu").GetProperty("clientMicrosPerRequest").GetDouble() > 0, i.ToString());
+            Assert.InRange(i.GetProperty("cacheHitRatio").GetDouble(), 0.0, 1.0);
+        }
+
         var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--concurrency", "4", "--duration", "2s", "--warmup", "0s", "--raw", "--json");
         Assert.True(closed.ExitCode == 0, closed.All);
         var c = JsonDocument.Parse(closed.Stdout).RootElement;
@@ -64,6 +79,8 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal("raw-npgsql", c.GetProperty("executor").GetString());
         Assert.Equal(JsonValueKind.Null, c.GetProperty("cacheHitRate").ValueKind);
         Assert.Equal(JsonValueKind.Null, c.GetProperty("generatorLag").ValueKind); // closed loop: no generator schedule
+        Assert.Equal(JsonValueKind.Null, c.GetProperty("intervals").ValueKind); // no --progress
+        Assert.DoesNotContain("progress: ", closed.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -71,5 +88,9 @@ public sealed class LoadTestCliTests : IAsyncLifetime
     {
         Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "0", "--duration", "1s")).ExitCode);
         Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--duration", "soon")).ExitCode);
+        var tooShort = await PgoptProcess.RunAsync(Env, "loadtest", "--duration", "1s", "--progress", "100ms");
+        Assert.Equal(2, tooShort.ExitCode);
+        Assert.Contains("--progress 100ms is too short", tooShort.All, StringComparison.Ordinal);
+        Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--duration", "1s", "--progress", "often")).ExitCode);
     }
 }
