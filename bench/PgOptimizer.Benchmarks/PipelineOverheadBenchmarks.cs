@@ -84,6 +84,32 @@ public class PipelineOverheadBenchmarks
     }
 
     [Benchmark]
+    public async ValueTask<int> BreakerOutcome()
+    {
+        var ctx = ResilienceContextPool.Shared.Get();
+        try
+        {
+            var outcome = await _breaker.ExecuteOutcomeAsync(static async (c2, x) =>
+            {
+                try
+                {
+                    return Outcome.FromResult(await Operation(x).ConfigureAwait(false));
+                }
+                catch (Exception ex)
+                {
+                    return Outcome.FromException<int>(ex);
+                }
+            }, ctx, 1);
+            outcome.ThrowIfException();
+            return outcome.Result;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(ctx);
+        }
+    }
+
+    [Benchmark]
     public async ValueTask<int> CompositeOutcome()
     {
         var ctx = ResilienceContextPool.Shared.Get();

@@ -162,9 +162,14 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
             // Polly's Outcome API: failures travel as values, not rethrown through every layer. Results
             // travel as object, the strategies' own type; any other type makes Polly bridge every
             // outcome in an extra async step per strategy, which costs more than a boxed value.
-            var outcome = options.DisableRetry
-                ? await AttemptAsync(context, call).ConfigureAwait(false)
-                : await _retrying.ExecuteOutcomeAsync(static (ctx, c) => c.Manager.AttemptAsync(ctx, c), context, call).ConfigureAwait(false);
+            // The first attempt runs outside the retry strategy (one async layer and ~700 B less per
+            // call); only a failure that may be retried enters it, as the outcome of its first
+            // attempt, so Polly's backoff, OnRetry and attempt count are what they would have been.
+            var outcome = await AttemptAsync(context, call).ConfigureAwait(false);
+            if (!options.DisableRetry && outcome.Exception is { } failed && ShouldRetry(context, failed))
+            {
+                outcome = await _retrying.ExecuteOutcomeAsync(static (ctx, r) => r.NextAsync(ctx), context, new RetryAfterFirst<TState, TResult>(call, outcome)).ConfigureAwait(false);
+            }
             if (outcome.Exception is BrokenCircuitException && info.LastError is { } cause)
             {
                 // The circuit opened on this call's own failures (timeouts behind a lock, say): report
@@ -468,6 +473,23 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         TState State,
         Func<NpgsqlConnection, TState, CancellationToken, ValueTask<TResult>> Operation,
         CallInfo Info);
+
+    /// <summary>Hands the retry strategy the first attempt's outcome as its own first attempt, then runs the real ones.</summary>
+    private sealed class RetryAfterFirst<TState, TResult>(Call<TState, TResult> call, Outcome<object?> first)
+    {
+        private bool _replayed;
+
+        public ValueTask<Outcome<object?>> NextAsync(ResilienceContext context)
+        {
+            if (!_replayed)
+            {
+                _replayed = true;
+                return ValueTask.FromResult(first);
+            }
+
+            return call.Manager.AttemptAsync(context, call);
+        }
+    }
 
     /// <summary>What retry decisions need to know about one call; one small object per call.</summary>
     private sealed class CallInfo
