@@ -61,6 +61,33 @@ public sealed class PgConnectionManagerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_failure_on_every_attempt_is_retried_as_often_as_configured_then_surfaces()
+    {
+        // The first attempt runs outside Polly's retry strategy and a retryable failure enters it as
+        // that strategy's first attempt: the count of attempts must be what MaxRetryAttempts says.
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions
+        {
+            ConnectionString = _db.Connection,
+            MaxRetryAttempts = 2,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(10),
+            RetryMaxDelay = TimeSpan.FromMilliseconds(50),
+        }));
+        var attempts = 0;
+        var pids = new HashSet<int>();
+        await Assert.ThrowsAnyAsync<NpgsqlException>(async () => await manager.ReadAsync<int>(async (conn, ct) =>
+        {
+            attempts++;
+            pids.Add(conn.ProcessID);
+            await KillAsync(conn);
+            await using var cmd = new NpgsqlCommand("SELECT 1", conn);
+            return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        }));
+
+        Assert.Equal(3, attempts); // the first and two retries
+        Assert.Equal(3, pids.Count); // each on a fresh backend
+    }
+
+    [Fact]
     public async Task Non_idempotent_write_is_not_retried_when_its_outcome_is_unknown()
     {
         var attempts = 0;
