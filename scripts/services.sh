@@ -102,6 +102,9 @@ max_replication_slots = 8
 wal_keep_size = 1GB
 hot_standby = on
 hot_standby_feedback = on
+# standbys report their horizon each second (10 s by default), so a VACUUM right after a load
+# (pgopt seed) can mark pages all-visible without waiting long for the standbys' feedback
+wal_receiver_status_interval = 1s
 shared_preload_libraries = 'pg_stat_statements,pg_qualstats'
 pg_stat_statements.track = all
 pg_stat_statements.max = 10000
