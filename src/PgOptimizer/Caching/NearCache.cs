@@ -51,16 +51,30 @@ internal sealed class NearCache
     public long Count => Interlocked.Read(ref _count);
 
     /// <summary>The value when it was loaded here, has not expired and nothing it depends on was invalidated since.</summary>
-    public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value)
+    public bool TryGet<T>(string key, [MaybeNullWhen(false)] out T value) => Lookup(key, out value!) == NearLookup.Hit;
+
+    /// <summary>
+    /// As <see cref="TryGet{T}"/>, and on a miss whether the entry was here and one of its tags has
+    /// been invalidated since its load (<see cref="NearLookup.TagInvalidated"/>): FusionCache's memory
+    /// entry of the key then carries the same invalidated tag, unless a load or a set replaced it.
+    /// </summary>
+    public NearLookup Lookup<T>(string key, [MaybeNull] out T value)
     {
-        if (_entries.TryGetValue(key, out var entry) && entry.Value is T v && entry.IsValid(Volatile.Read(ref _generation)))
+        if (_entries.TryGetValue(key, out var entry) && entry.Value is T v)
         {
-            value = v;
-            return true;
+            var state = entry.Check(Volatile.Read(ref _generation));
+            if (state == NearLookup.Hit)
+            {
+                value = v;
+                return state;
+            }
+
+            value = default;
+            return state;
         }
 
         value = default;
-        return false;
+        return NearLookup.Miss;
     }
 
     /// <summary>Reads the versions a load depends on; call before the load starts.</summary>
@@ -190,22 +204,39 @@ internal sealed class NearCache
     {
         public readonly object Value = value;
 
-        public bool IsValid(int currentGeneration)
+        public bool IsValid(int currentGeneration) => Check(currentGeneration) == NearLookup.Hit;
+
+        /// <summary>Valid, or why not: only a changed tag (the key itself unchanged, stamp 0) is told apart.</summary>
+        public NearLookup Check(int currentGeneration)
         {
-            if (generation != currentGeneration || Environment.TickCount64 >= expires)
+            if (generation != currentGeneration || Environment.TickCount64 >= expires
+                || Volatile.Read(ref stamps[0].Cell.Version) != stamps[0].Version)
             {
-                return false;
+                return NearLookup.Miss;
             }
 
-            foreach (var stamp in stamps)
+            for (var i = 1; i < stamps.Length; i++)
             {
-                if (Volatile.Read(ref stamp.Cell.Version) != stamp.Version)
+                if (Volatile.Read(ref stamps[i].Cell.Version) != stamps[i].Version)
                 {
-                    return false;
+                    return NearLookup.TagInvalidated;
                 }
             }
 
-            return true;
+            return NearLookup.Hit;
         }
     }
+}
+
+/// <summary>What <see cref="NearCache.Lookup{T}"/> found.</summary>
+internal enum NearLookup
+{
+    /// <summary>Nothing usable, for no known reason (absent, expired, the key set or removed, cleared).</summary>
+    Miss,
+
+    /// <summary>A valid value.</summary>
+    Hit,
+
+    /// <summary>The entry was here, and a tag it carries was invalidated after its load.</summary>
+    TagInvalidated,
 }

@@ -155,10 +155,21 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(factory);
         var s = Strategy(strategy);
-        if (s.Near is { } near && near.TryGet<T>(key, out var nearHit))
+        if (s.Near is { } near)
         {
-            s.Stats.Hit();
-            return new ValueTask<T>(nearHit);
+            switch (near.Lookup<T>(key, out var nearHit))
+            {
+                case NearLookup.Hit:
+                    s.Stats.Hit();
+                    return new ValueTask<T>(nearHit!);
+                case NearLookup.TagInvalidated:
+                    // FusionCache's read of an entry whose tag was invalidated expires it in memory and
+                    // Redis and announces that on the backplane, awaiting both round trips on the
+                    // caller's path: redundant, since the invalidation itself was announced and every
+                    // reader checks tags. The load below reads memory first (a value that replaced
+                    // the entry meanwhile is still served) and without that cascade.
+                    return SlowGetOrSetAsync(s, _tagUse, key, new FactoryRun<TState, T>(state, factory, s, cancellationToken), tags);
+            }
         }
 
         // A memory-tier hit completes synchronously without allocating. Only the async

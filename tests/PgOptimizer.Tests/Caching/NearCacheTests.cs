@@ -82,6 +82,33 @@ public sealed class NearCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_read_after_a_tag_invalidation_reloads_without_announcing_an_expiry()
+    {
+        var cache = NewInstance();
+        var source = new Source("v1");
+        await Get(cache, source);
+        // every message on this test's backplane channels, in the order Redis delivers them
+        var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(PgOptimizer.Connections.RedisOptions.ParseUrl(TestServices.RedisUrl, TimeSpan.FromSeconds(5)));
+        await redis.GetSubscriber().SubscribeAsync(
+            StackExchange.Redis.RedisChannel.Pattern(_instances.Prefix + "*"),
+            (_, message) => messages.Enqueue(System.Text.Encoding.Latin1.GetString((byte[])message!)));
+        source.Value = "v2";
+        await cache.InvalidateByTagsAsync(["pitch:1"], [Strategy]);
+        Assert.Equal("v2", await Get(cache, source));
+        Assert.Equal(2, source.Runs);
+        // A message published after the read: Redis delivers one connection's messages in order, so
+        // once it is here, anything the read announced is here too.
+        await cache.RemoveAsync("pitch:2:details", Strategy);
+        await TestServices.WaitUntilAsync(() => Task.FromResult(messages.Any(m => m.Contains("pitch:2:details", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(10), "the removal on the backplane");
+        // The tag's invalidation was announced; FusionCache's own read of the invalidated entry would
+        // also expire pitch:1:details on Redis and announce that, awaited on the caller's path.
+        Assert.Contains(messages, m => m.Contains("pitch:1", StringComparison.Ordinal));
+        Assert.DoesNotContain(messages, m => m.Contains("pitch:1:details", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_tag_invalidated_on_another_instance_is_not_served_from_the_near_cache()
     {
         var a = NewInstance();
