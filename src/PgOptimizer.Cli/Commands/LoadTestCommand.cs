@@ -155,6 +155,9 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         clientSeconds = cpu.ClientSeconds, databaseSeconds = cpu.DatabaseSeconds, redisSeconds = cpu.RedisSeconds, machineSeconds = cpu.MachineSeconds,
         clientMicrosPerRequest = cpu.ClientMicrosPerRequest, databaseMicrosPerRequest = cpu.DatabaseMicrosPerRequest,
         redisMicrosPerRequest = cpu.RedisMicrosPerRequest, machineMicrosPerRequest = cpu.MachineMicrosPerRequest, machineUtilization = cpu.MachineUtilization,
+        clientAllocatedBytes = cpu.ClientAllocatedBytes, clientAllocatedBytesPerRequest = cpu.ClientAllocatedBytesPerRequest,
+        clientGcPauseSeconds = cpu.ClientGcPauseSeconds, clientGcPauseMicrosPerRequest = cpu.ClientGcPauseMicrosPerRequest,
+        clientCollections = cpu.ClientGen0Collections is null ? null : new { gen0 = cpu.ClientGen0Collections, gen1 = cpu.ClientGen1Collections, gen2 = cpu.ClientGen2Collections },
     };
 
     /// <summary>The CPU figures of a run in one line.</summary>
@@ -164,7 +167,10 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         return $"CPU per request (measured interval): client {Us(cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(cpu.DatabaseMicrosPerRequest)}" +
                (cpu.DatabaseSeconds is null ? " (servers not on this machine)" : string.Empty) +
                $", Redis {Us(cpu.RedisMicrosPerRequest)}, whole machine {Us(cpu.MachineMicrosPerRequest)}" +
-               (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty);
+               (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty) +
+               (cpu.ClientAllocatedBytesPerRequest is { } b
+                   ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full)"
+                   : string.Empty);
     }
 
     private static TimeSpan ProgressInterval(string text)
@@ -191,7 +197,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         var p95 = i.P95Ms is { } ms ? ms.ToString("F1", CultureInfo.InvariantCulture) : "n/a";
         var hit = i.CacheHitRatio is { } h ? $", cache hit {h.ToString("P0", CultureInfo.InvariantCulture)}" : string.Empty;
         return $"progress: {i.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s, {i.Throughput.ToString("F1", CultureInfo.InvariantCulture)} req/s, p95 {p95} ms, {i.Errors} errors{hit}; " +
-               $"CPU µs/request: client {Us(i.Cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(i.Cpu.DatabaseMicrosPerRequest)}, Redis {Us(i.Cpu.RedisMicrosPerRequest)}, machine {Us(i.Cpu.MachineMicrosPerRequest)}";
+               $"CPU µs/request: client {Us(i.Cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(i.Cpu.DatabaseMicrosPerRequest)}, Redis {Us(i.Cpu.RedisMicrosPerRequest)}, machine {Us(i.Cpu.MachineMicrosPerRequest)}" +
+               (i.Cpu.ClientAllocatedBytesPerRequest is { } b ? $"; client KB allocated/request {(b / 1024).ToString("F1", CultureInfo.InvariantCulture)}" : string.Empty);
     }
 
     /// <summary>One line of live progress: requests, rate, p95 of the last second, errors, cache hit rate so far.</summary>

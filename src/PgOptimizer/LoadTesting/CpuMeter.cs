@@ -75,7 +75,14 @@ public sealed class CpuMeter : IAsyncDisposable
         var client = self.TotalProcessorTime.TotalSeconds;
         double? database = _postmasters.Length == 0 ? null : ReadPostgres();
         double? redis = _redis is null ? null : await ReadRedisAsync(_redis).ConfigureAwait(false);
-        return new CpuReading(Stopwatch.GetTimestamp(), client, database, redis, ReadMachineBusy());
+        return new CpuReading(Stopwatch.GetTimestamp(), client, database, redis, ReadMachineBusy())
+        {
+            ClientAllocatedBytes = GC.GetTotalAllocatedBytes(),
+            ClientGcPause = GC.GetTotalPauseDuration(),
+            ClientGen0Collections = GC.CollectionCount(0),
+            ClientGen1Collections = GC.CollectionCount(1),
+            ClientGen2Collections = GC.CollectionCount(2),
+        };
     }
 
     private double? ReadPostgres()
@@ -223,6 +230,21 @@ public sealed class CpuMeter : IAsyncDisposable
 /// <param name="Machine">All processes on this machine, busy time of all cores.</param>
 public readonly record struct CpuReading(long Timestamp, double Client, double? Database, double? Redis, double? Machine)
 {
+    /// <summary>Bytes this process allocated so far (<see cref="GC.GetTotalAllocatedBytes"/>); null when not read.</summary>
+    public long? ClientAllocatedBytes { get; init; }
+
+    /// <summary>Time this process's threads were paused for garbage collection so far.</summary>
+    public TimeSpan? ClientGcPause { get; init; }
+
+    /// <summary>Garbage collections of generation 0 so far (each higher one counts here too).</summary>
+    public int? ClientGen0Collections { get; init; }
+
+    /// <summary>Garbage collections of generation 1 so far (generation 2's included).</summary>
+    public int? ClientGen1Collections { get; init; }
+
+    /// <summary>Full (generation 2) garbage collections so far.</summary>
+    public int? ClientGen2Collections { get; init; }
+
     /// <summary>The CPU used between <paramref name="start"/> and this reading, per request of <paramref name="requests"/>.</summary>
     public CpuUsage Since(CpuReading start, long requests) => new(
         Stopwatch.GetElapsedTime(start.Timestamp, Timestamp).TotalSeconds,
@@ -231,7 +253,14 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
         Database - start.Database,
         Redis - start.Redis,
         Machine - start.Machine,
-        Environment.ProcessorCount);
+        Environment.ProcessorCount)
+    {
+        ClientAllocatedBytes = ClientAllocatedBytes - start.ClientAllocatedBytes,
+        ClientGcPauseSeconds = (ClientGcPause - start.ClientGcPause)?.TotalSeconds,
+        ClientGen0Collections = ClientGen0Collections - start.ClientGen0Collections,
+        ClientGen1Collections = ClientGen1Collections - start.ClientGen1Collections,
+        ClientGen2Collections = ClientGen2Collections - start.ClientGen2Collections,
+    };
 }
 
 /// <summary>
@@ -251,6 +280,27 @@ public sealed record CpuUsage(double Seconds, long Requests, double ClientSecond
 
     /// <summary>All of the machine's busy CPU per request, µs.</summary>
     public double? MachineMicrosPerRequest => PerRequest(MachineSeconds);
+
+    /// <summary>Bytes the client allocated over the interval (null when not read).</summary>
+    public long? ClientAllocatedBytes { get; init; }
+
+    /// <summary>Seconds the client's threads were paused for garbage collection over the interval.</summary>
+    public double? ClientGcPauseSeconds { get; init; }
+
+    /// <summary>The client's generation 0 collections over the interval (higher generations' included).</summary>
+    public int? ClientGen0Collections { get; init; }
+
+    /// <summary>The client's generation 1 collections over the interval (generation 2's included).</summary>
+    public int? ClientGen1Collections { get; init; }
+
+    /// <summary>The client's full collections over the interval.</summary>
+    public int? ClientGen2Collections { get; init; }
+
+    /// <summary>Bytes the client allocated per request: what its garbage collector has to clear.</summary>
+    public double? ClientAllocatedBytesPerRequest => ClientAllocatedBytes is { } b && Requests > 0 ? (double)b / Requests : null;
+
+    /// <summary>The client's garbage-collection pauses per request, µs.</summary>
+    public double? ClientGcPauseMicrosPerRequest => PerRequest(ClientGcPauseSeconds);
 
     /// <summary>The machine's busy share of all its cores over the interval.</summary>
     public double? MachineUtilization => MachineSeconds is { } m && Seconds > 0 ? m / (Seconds * Cores) : null;

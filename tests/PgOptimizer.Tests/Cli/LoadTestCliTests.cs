@@ -35,6 +35,15 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         var database = cpu.GetProperty("databaseMicrosPerRequest").GetDouble();
         Assert.True(client > 0 && database > 0, cpu.ToString());
         Assert.True(cpu.GetProperty("machineSeconds").GetDouble() >= cpu.GetProperty("clientSeconds").GetDouble() * 0.9, cpu.ToString());
+
+        // and the client's memory: each request allocates (a query's rows at least), collections of
+        // a higher generation count in the lower ones too
+        Assert.InRange(cpu.GetProperty("clientAllocatedBytesPerRequest").GetDouble(), 100, 10_000_000);
+        Assert.True(cpu.GetProperty("clientAllocatedBytes").GetInt64() > 0, cpu.ToString());
+        Assert.True(cpu.GetProperty("clientGcPauseMicrosPerRequest").GetDouble() >= 0, cpu.ToString());
+        var gc = cpu.GetProperty("clientCollections");
+        var (gen0, gen1, gen2) = (gc.GetProperty("gen0").GetInt32(), gc.GetProperty("gen1").GetInt32(), gc.GetProperty("gen2").GetInt32());
+        Assert.True(gen0 >= gen1 && gen1 >= gen2 && gen2 >= 0, gc.ToString());
     }
 
     [Fact]
