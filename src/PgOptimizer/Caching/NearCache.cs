@@ -63,13 +63,15 @@ internal sealed class NearCache
         if (_entries.TryGetValue(key, out var entry) && entry.Value is T v)
         {
             var state = entry.Check(Volatile.Read(ref _generation));
-            if (state == NearLookup.Hit)
+            if (state == NearLookup.TagInvalidated && _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry)))
             {
-                value = v;
-                return state;
+                // Told once: the load that follows may be served by another instance's value (from
+                // Redis), which is not kept here, and later reads should then take FusionCache's
+                // memory hit rather than be sent to a load again.
+                Interlocked.Decrement(ref _count);
             }
 
-            value = default;
+            value = state == NearLookup.Hit ? v : default;
             return state;
         }
 

@@ -109,6 +109,28 @@ public sealed class NearCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_entry_found_invalidated_is_dropped_so_a_value_from_redis_is_read_from_memory_after()
+    {
+        var a = NewInstance();
+        var b = NewInstance();
+        var c = NewInstance();
+        var source = new Source("v1");
+        Assert.Equal("v1", await Get(a, source));
+        source.Value = "v2";
+        await b.InvalidateByTagsAsync(["pitch:1"]);
+        Assert.Equal("v2", await Get(b, source)); // b loads v2 and writes it to Redis
+        await TestServices.WaitUntilAsync(async () => (await c.TryGetAsync<string>("pitch:1:details", Strategy)) is { HasValue: true, Value: "v2" },
+            TimeSpan.FromSeconds(10), "v2 to reach Redis");
+        await ServesAsync(a, source, "v2", "a to take v2 after b's invalidation");
+        Assert.Equal(2, source.Runs); // a took b's value from Redis
+        // which a's near cache does not hold: its invalidated entry is gone, not left to send every
+        // later read to a load
+        Assert.Equal(0, a.NearEntries(Strategy));
+        Assert.Equal("v2", await Get(a, source));
+        Assert.Equal(2, source.Runs);
+    }
+
+    [Fact]
     public async Task A_tag_invalidated_on_another_instance_is_not_served_from_the_near_cache()
     {
         var a = NewInstance();
