@@ -50,7 +50,7 @@ internal sealed class CacheStrategyStats(string strategy)
         var distributed = Math.Min(hits, Interlocked.Read(ref _distributedHits));
         return new CacheStrategyCounters(
             Strategy, hits - distributed, distributed, Interlocked.Read(ref _misses), Interlocked.Read(ref _stale), Interlocked.Read(ref _evictions),
-            Interlocked.Read(ref _writes), Interlocked.Read(ref _rawBytes), Interlocked.Read(ref _storedBytes), LatencyHistogram.Encode(FactoryLatency.Snapshot()))
+            Interlocked.Read(ref _writes), Interlocked.Read(ref _rawBytes), Interlocked.Read(ref _storedBytes), FactoryLatency.EncodeSnapshot())
         {
             DurationSeconds = Configured?.Duration.TotalSeconds,
             FailSafeSeconds = Configured?.FailSafeMaxDuration.TotalSeconds,

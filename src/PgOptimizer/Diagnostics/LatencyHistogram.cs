@@ -26,6 +26,7 @@ public sealed class LatencyHistogram
 
     private static readonly double TicksToMicros = 1_000_000.0 / Stopwatch.Frequency;
     private readonly LongConcurrentHistogram _histogram = new(Lowest, Highest, Digits);
+    private EncodedCopy? _encoded;
 
     /// <summary>Records a duration measured with <see cref="Stopwatch.GetTimestamp"/>.</summary>
     public void RecordTicks(long stopwatchTicks) => RecordMicroseconds((long)(stopwatchTicks * TicksToMicros));
@@ -39,6 +40,27 @@ public sealed class LatencyHistogram
 
     /// <summary>A consistent copy of the counts.</summary>
     public HistogramBase Snapshot() => _histogram.Copy();
+
+    /// <summary>
+    /// <see cref="Encode"/> of a consistent copy, taken again only when values were recorded since
+    /// the last one: a copy and its encoding walk every bucket (about 3 300), and a monitor
+    /// publishing every few seconds would otherwise redo that for every histogram that is idle.
+    /// </summary>
+    public string EncodeSnapshot()
+    {
+        var last = Volatile.Read(ref _encoded);
+        if (last is not null && last.Count == _histogram.TotalCount)
+        {
+            return last.Encoded; // counts only grow: an equal total means nothing was recorded since
+        }
+
+        var copy = _histogram.Copy();
+        var encoded = Encode(copy);
+        Volatile.Write(ref _encoded, new EncodedCopy(copy.TotalCount, encoded));
+        return encoded;
+    }
+
+    private sealed record EncodedCopy(long Count, string Encoded);
 
     /// <summary>A new empty histogram of the shared configuration.</summary>
     public static HistogramBase CreateEmpty() => new LongHistogram(Lowest, Highest, Digits);

@@ -92,8 +92,10 @@ public sealed partial class DatabasePerformanceMonitor : IDisposable
     /// </summary>
     public async Task TickAsync(CancellationToken cancellationToken = default)
     {
-        await EvaluateAsync(new HealthEvaluation { ForceServerPoll = !_collector.PollsOnlyWhenActive }, cancellationToken).ConfigureAwait(false);
-        await PublishAsync(cancellationToken).ConfigureAwait(false);
+        // One snapshot serves both: taking one copies and encodes every histogram.
+        var local = LocalSnapshot();
+        await EvaluateAsync(new HealthEvaluation { ForceServerPoll = !_collector.PollsOnlyWhenActive }, local, cancellationToken).ConfigureAwait(false);
+        await PublishAsync(local, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Runs <see cref="TickAsync"/> every <see cref="MonitoringOptions.Interval"/> until cancelled.</summary>

@@ -16,14 +16,18 @@ public sealed partial class DatabasePerformanceMonitor
         EvaluateAsync(new HealthEvaluation(), cancellationToken);
 
     /// <summary>Evaluates health with explicit choices (all instances, poll or not, one-shot).</summary>
-    public async Task<DatabaseHealth> EvaluateAsync(HealthEvaluation how, CancellationToken cancellationToken = default)
+    public Task<DatabaseHealth> EvaluateAsync(HealthEvaluation how, CancellationToken cancellationToken = default) =>
+        EvaluateAsync(how, null, cancellationToken);
+
+    /// <summary>As <see cref="EvaluateAsync(HealthEvaluation, CancellationToken)"/>, with this instance's snapshot when the caller has just taken one.</summary>
+    private async Task<DatabaseHealth> EvaluateAsync(HealthEvaluation how, ClientSnapshot? local, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(how);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var now = _time.GetUtcNow();
-            var client = how.AllInstances ? await AggregateAsync(cancellationToken).ConfigureAwait(false) : LocalSnapshot();
+            var client = how.AllInstances ? await AggregateAsync(cancellationToken).ConfigureAwait(false) : local ?? LocalSnapshot();
             var query = Measure(client, now, how.AllInstances);
 
             ServerInterval? interval = null;

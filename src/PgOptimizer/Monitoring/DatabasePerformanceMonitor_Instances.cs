@@ -14,7 +14,10 @@ public sealed partial class DatabasePerformanceMonitor
     /// new slow queries (a capped stream shared by all instances). Returns false when Redis is not
     /// configured or not reachable; never throws for Redis failures.
     /// </summary>
-    public async Task<bool> PublishAsync(CancellationToken cancellationToken = default)
+    public Task<bool> PublishAsync(CancellationToken cancellationToken = default) => PublishAsync(null, cancellationToken);
+
+    /// <summary>As <see cref="PublishAsync(CancellationToken)"/>, with this instance's snapshot when the caller has just taken one.</summary>
+    private async Task<bool> PublishAsync(ClientSnapshot? local, CancellationToken cancellationToken)
     {
         var db = await _redis.TryGetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var slow = Tracker.SlowQueries.TakeUnpublished();
@@ -26,7 +29,7 @@ public sealed partial class DatabasePerformanceMonitor
 
         try
         {
-            var snapshot = LocalSnapshot();
+            var snapshot = local ?? LocalSnapshot();
             var prefix = _keyPrefix;
             var ttl = _options.EffectiveInstanceTtl;
             var batch = db.CreateBatch();

@@ -20,5 +20,5 @@ internal sealed class EndpointQueryStats(string name)
         _latency.RecordMicroseconds(micros);
     }
 
-    public EndpointSnapshot Snapshot() => new(Name, _latency.Count, Interlocked.Read(ref _errors), LatencyHistogram.Encode(_latency.Snapshot()));
+    public EndpointSnapshot Snapshot() => new(Name, _latency.Count, Interlocked.Read(ref _errors), _latency.EncodeSnapshot());
 }

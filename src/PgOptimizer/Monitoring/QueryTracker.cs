@@ -139,7 +139,7 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
         var physical = _pools.Read();
         var poolFigures = pools.Select(p => new PoolSnapshot(
             p.Name, p.BusyConnections, physical.TryGetValue(p.DataSourceName, out var c) ? c.Idle : 0, p.PeakBusyConnections, p.MaxPoolSize, p.OperationsStarted, p.CircuitState.ToString(),
-            LatencyHistogram.Encode(p.ConnectionWait.Snapshot()))).ToList();
+            p.ConnectionWait.EncodeSnapshot())).ToList();
         return new ClientSnapshot(_options.InstanceId, DateTimeOffset.UtcNow, 1, statements, endpoints, poolFigures, SlowQueryCount, _started);
     }
 

@@ -44,5 +44,5 @@ internal sealed class StatementStats(string id, string sql)
 
     public StatementSnapshot Snapshot() => new(
         Id, Sql, Calls, Errors, Interlocked.Read(ref _rows), Interlocked.Read(ref _totalMicros) / 1000.0, Interlocked.Read(ref _maxMicros) / 1000.0,
-        LatencyHistogram.Encode(_latency.Snapshot()));
+        _latency.EncodeSnapshot());
 }

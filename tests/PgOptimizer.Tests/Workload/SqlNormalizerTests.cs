@@ -56,6 +56,23 @@ public class SqlNormalizerTests
         Assert.InRange(LatencyHistogram.Summarize(window).P50Ms, 495, 505);
     }
 
+    [Fact]
+    public void An_encoded_snapshot_is_taken_again_only_after_new_values()
+    {
+        var h = new LatencyHistogram();
+        h.RecordMicroseconds(1000);
+        var first = h.EncodeSnapshot();
+        Assert.Same(first, h.EncodeSnapshot()); // idle: the same encoding, not a new copy
+
+        h.RecordMicroseconds(250_000);
+        var second = h.EncodeSnapshot();
+        Assert.NotSame(first, second);
+        var decoded = LatencyHistogram.Summarize(LatencyHistogram.Decode(second));
+        Assert.Equal(2, decoded.Count);
+        Assert.InRange(decoded.MaxMs, 247, 253);
+        Assert.Equal(LatencyHistogram.Encode(h.Snapshot()), second);
+    }
+
     [Theory]
     [InlineData("SELECT id FROM pitches WHERE status = 'active' AND user_id = $1 ORDER BY published_at DESC LIMIT 20",
                 "SELECT id FROM pitches WHERE status = $1 AND user_id = $2 ORDER BY published_at DESC LIMIT $3")]
