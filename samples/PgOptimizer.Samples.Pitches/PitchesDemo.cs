@@ -270,7 +270,7 @@ public static class PitchesDemo
     /// 10 s by default), it leaves the visibility map empty, and every index-only scan the catalog
     /// plans for (creator totals, trending) reads the heap instead until autovacuum comes by.
     /// </summary>
-    private static async Task WaitForStandbyHorizonAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    internal static async Task WaitForStandbyHorizonAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         string mark;
         await using (var cmd = dataSource.CreateCommand("SELECT (pg_snapshot_xmax(pg_current_snapshot())::text::numeric % 4294967296)::text"))

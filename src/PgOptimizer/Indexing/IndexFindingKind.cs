@@ -29,4 +29,7 @@ public enum IndexFindingKind
 
     /// <summary>Too little of the workload runs on plans without sequential scans of large tables.</summary>
     LowCoverage,
+
+    /// <summary>The workload plans index-only scans on a table whose pages are mostly not all-visible, so they read the table anyway.</summary>
+    HeapFetches,
 }

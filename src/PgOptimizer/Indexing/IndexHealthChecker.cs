@@ -8,7 +8,8 @@ namespace PgOptimizer.Indexing;
 /// PgHero's index checks and more: invalid, duplicate and redundant indexes with the DROP that fixes
 /// them, unused indexes (scans summed over the primary and every replica, since reads go there),
 /// btree bloat estimates that say "unknown" rather than guess, tables read by heavy sequential
-/// scans, foreign keys without an index, and the workload's index coverage from generic plans.
+/// scans, foreign keys without an index, the workload's index coverage from generic plans, and the
+/// index-only scans those plans make on tables whose visibility map says they must read the heap.
 /// </summary>
 internal static class IndexHealthChecker
 {
@@ -47,7 +48,9 @@ internal static class IndexHealthChecker
         string? coverageUnavailable = null;
         try
         {
-            coverage = await CoverageAsync(primary, replicas, conn, options, ct).ConfigureAwait(false);
+            var indexOnly = new Dictionary<(string Table, string Index), IndexOnlyUse>();
+            coverage = await CoverageAsync(primary, replicas, conn, options, indexOnly, ct).ConfigureAwait(false);
+            findings.AddRange(await HeapFetchesAsync(conn, indexOnly, options, ct).ConfigureAwait(false));
             if (coverage.Statements > 0 && coverage.ByTime < options.CoverageWarning)
             {
                 findings.Add(new IndexFinding(IndexFindingKind.LowCoverage, HealthLevel.Warning, "(workload)", null,
@@ -312,17 +315,82 @@ internal static class IndexHealthChecker
         return list;
     }
 
-    private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, NpgsqlConnection conn, IndexingOptions options, CancellationToken ct)
+    private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, NpgsqlConnection conn, IndexingOptions options, Dictionary<(string Table, string Index), IndexOnlyUse> indexOnly, CancellationToken ct)
     {
         var statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
-        return await CoverageOfAsync(primary, conn, statements, options, ct).ConfigureAwait(false);
+        return await CoverageOfAsync(primary, conn, statements, options, ct, indexOnly).ConfigureAwait(false);
+    }
+
+    /// <summary>The statements whose generic plans read one index with an index-only scan.</summary>
+    internal sealed class IndexOnlyUse
+    {
+        public int Statements { get; set; }
+
+        public long Calls { get; set; }
+    }
+
+    /// <summary>
+    /// Index-only scans the workload plans on tables whose visibility map marks few pages
+    /// all-visible: such a scan fetches every row of a page not marked from the table, so the
+    /// covering index saves little until VACUUM marks the pages (relallvisible, as of the last
+    /// VACUUM or ANALYZE, against relpages).
+    /// </summary>
+    private static async Task<IEnumerable<IndexFinding>> HeapFetchesAsync(NpgsqlConnection conn, Dictionary<(string Table, string Index), IndexOnlyUse> indexOnly, IndexingOptions options, CancellationToken ct)
+    {
+        if (indexOnly.Count == 0)
+        {
+            return [];
+        }
+
+        var tables = indexOnly.Keys.Select(k => k.Table).Distinct(StringComparer.Ordinal).ToArray();
+        await using var cmd = new NpgsqlCommand(
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker +
+            "SELECT n.nspname, c.relname, c.relpages, c.relallvisible, pg_table_size(c.oid), greatest(s.last_vacuum, s.last_autovacuum), s.n_ins_since_vacuum, s.n_tup_upd + s.n_tup_del " +
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid " +
+            "WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm') AND pg_table_is_visible(c.oid)", conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = tables });
+        var list = new List<IndexFinding>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var (schema, table, pages, allVisible, bytes) = (r.GetString(0), r.GetString(1), (long)r.GetInt32(2), (long)r.GetInt32(3), r.GetInt64(4));
+            if (pages <= 0 || bytes < options.SeqScanMinTableBytes)
+            {
+                continue; // never vacuumed nor analyzed (nothing known), or too small to matter
+            }
+
+            var share = Math.Min(1.0, (double)allVisible / pages);
+            if (share >= options.AllVisibleWarning)
+            {
+                continue;
+            }
+
+            DateTime? vacuumed = r.IsDBNull(5) ? null : r.GetDateTime(5);
+            long? inserted = r.IsDBNull(6) ? null : r.GetInt64(6);
+            long? changed = r.IsDBNull(7) ? null : r.GetInt64(7);
+            var cause = inserted is > 0 && (changed ?? 0) < inserted
+                ? "rows inserted since the last vacuum are not marked until autovacuum's insert threshold is reached (autovacuum_vacuum_insert_scale_factor, per table)"
+                : "rows updated or deleted since the last vacuum clear their pages' marks until autovacuum comes by (autovacuum_vacuum_scale_factor, per table)";
+            foreach (var (key, use) in indexOnly.Where(kv => string.Equals(kv.Key.Table, table, StringComparison.Ordinal)).OrderByDescending(kv => kv.Value.Calls))
+            {
+                list.Add(new IndexFinding(IndexFindingKind.HeapFetches, HealthLevel.Warning, $"{schema}.{table}", key.Index,
+                    $"{use.Statements} statement(s) ({use.Calls} calls) plan index-only scans on it, but only {share:P0} of the table's pages are all-visible " +
+                    $"({allVisible} of {pages}; last vacuum {(vacuumed is { } v ? v.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}): " +
+                    $"the other rows are read from the table. {char.ToUpperInvariant(cause[0])}{cause[1..]}",
+                    Ev(("relpages", pages), ("relallvisible", allVisible), ("allVisibleShare", Math.Round(share, 4)), ("tableBytes", bytes),
+                        ("statements", use.Statements), ("calls", use.Calls), ("lastVacuum", vacuumed), ("insertedSinceVacuum", inserted)),
+                    $"VACUUM (ANALYZE) {PgIdentifier.Quote(schema, table)};"));
+            }
+        }
+
+        return list;
     }
 
     /// <summary>
     /// Coverage of the given statements (parameterized SQL with call counts and time): the share whose
     /// generic plans scan no table above <see cref="IndexingOptions.SeqScanMinTableBytes"/> sequentially.
     /// </summary>
-    internal static async Task<IndexCoverage> CoverageOfAsync(NpgsqlDataSource primary, NpgsqlConnection conn, IReadOnlyList<StatementStatistics> statements, IndexingOptions options, CancellationToken ct)
+    internal static async Task<IndexCoverage> CoverageOfAsync(NpgsqlDataSource primary, NpgsqlConnection conn, IReadOnlyList<StatementStatistics> statements, IndexingOptions options, CancellationToken ct, Dictionary<(string Table, string Index), IndexOnlyUse>? indexOnly = null)
     {
         var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var cmd = new NpgsqlCommand(Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT relname, pg_table_size(relid) FROM pg_stat_user_tables", conn))
@@ -363,6 +431,23 @@ internal static class IndexHealthChecker
                 .Select(n => n.GetProperty("Relation Name").GetString()!)
                 .Where(t => sizes.GetValueOrDefault(t) >= options.SeqScanMinTableBytes)
                 .Distinct(StringComparer.Ordinal).ToList();
+            if (indexOnly is not null)
+            {
+                foreach (var key in GenericPlanExplainer.Nodes(plan.Plan)
+                    .Where(n => n.GetProperty("Node Type").GetString() == "Index Only Scan" && n.TryGetProperty("Relation Name", out _) && n.TryGetProperty("Index Name", out _))
+                    .Select(n => (n.GetProperty("Relation Name").GetString()!, n.GetProperty("Index Name").GetString()!))
+                    .Distinct())
+                {
+                    if (!indexOnly.TryGetValue(key, out var use))
+                    {
+                        indexOnly[key] = use = new IndexOnlyUse();
+                    }
+
+                    use.Statements++;
+                    use.Calls += s.Calls;
+                }
+            }
+
             calls += s.Calls;
             time += s.TotalMs;
             if (scanned.Count == 0)

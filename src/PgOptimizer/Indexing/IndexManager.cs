@@ -44,7 +44,7 @@ public sealed class IndexManager(PgConnectionManager connections, IOptions<Index
     public Task<IndexApplyReport> ApplyAsync(IndexCatalog catalog, bool dryRun = false, IProgress<IndexBuildProgress>? progress = null, CancellationToken cancellationToken = default) =>
         new IndexApplier(DirectDataSource, _options, _logger).ApplyAsync(catalog, dryRun, progress, cancellationToken);
 
-    /// <summary>Index health: invalid, duplicate, redundant, unused, bloated indexes, heavy sequential scans, unindexed foreign keys, coverage.</summary>
+    /// <summary>Index health: invalid, duplicate, redundant, unused, bloated indexes, heavy sequential scans, unindexed foreign keys, coverage, index-only scans on tables whose pages are mostly not all-visible.</summary>
     public Task<IndexHealthReport> PerformIndexHealthCheckAsync(CancellationToken cancellationToken = default) =>
         IndexHealthChecker.CheckAsync(connections.Primary.DataSource, connections.Replicas.Select(r => r.DataSource).ToList(), _options, cancellationToken);
 

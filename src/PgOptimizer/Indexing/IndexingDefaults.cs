@@ -30,6 +30,9 @@ public static class IndexingDefaults
     /// <summary>Coverage by time below which index health is a warning: 0.9.</summary>
     public const double CoverageWarning = 0.9;
 
+    /// <summary>All-visible share of a table's pages below which its planned index-only scans are reported: 0.5.</summary>
+    public const double AllVisibleWarning = 0.5;
+
     /// <summary>Advisory lock class (first int4) that serializes applies on one database: "pgop".</summary>
     public const int AdvisoryLockClass = 0x70676F70;
 

@@ -52,6 +52,13 @@ public sealed class IndexingOptions
     /// <summary>Coverage (by time) below which health is a warning. Default 0.9.</summary>
     [Range(0.0, 1.0)]
     public double CoverageWarning { get; set; } = IndexingDefaults.CoverageWarning;
+
+    /// <summary>
+    /// Share of a table's pages marked all-visible below which the index-only scans the workload
+    /// plans on it are reported (the rest of their rows are fetched from the table). Default 0.5.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double AllVisibleWarning { get; set; } = IndexingDefaults.AllVisibleWarning;
 }
 
 /// <summary>Checks <see cref="IndexingOptions"/> (generated from its attributes).</summary>
