@@ -321,6 +321,54 @@ internal static class IndexHealthChecker
         return await CoverageOfAsync(primary, conn, statements, options, ct, indexOnly).ConfigureAwait(false);
     }
 
+    /// <summary>A standby's or slot's horizon this many transactions old is reported as holding VACUUM back (they carry no start time).</summary>
+    private const long LongHeldHorizonXids = 1_000_000;
+
+    /// <summary>What holds the oldest snapshot VACUUM must respect: a transaction, a prepared transaction, a standby's feedback or a replication slot.</summary>
+    private sealed record HorizonHolder(string Kind, string Who, long XidAge, DateTime? Since);
+
+    /// <summary>
+    /// The oldest snapshot holders, at most one of each class: a transaction (or prepared
+    /// transaction), which has a start time, and a standby's feedback or a replication slot, which
+    /// has none and always lags a little.
+    /// </summary>
+    private static async Task<List<HorizonHolder>> HorizonHoldersAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker +
+            "SELECT DISTINCT ON (remote) kind, who, xid_age, since FROM (" +
+            "SELECT false AS remote, 'transaction' AS kind, format('pid %s (%s)', pid, coalesce(nullif(application_name, ''), 'no application name')) AS who, age(backend_xmin)::bigint AS xid_age, xact_start AS since " +
+            "FROM pg_stat_activity WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid() " +
+            "UNION ALL SELECT false, 'prepared transaction', gid, age(transaction)::bigint, prepared FROM pg_prepared_xacts " +
+            "UNION ALL SELECT true, 'standby', coalesce(nullif(application_name, ''), client_addr::text, 'unnamed'), age(backend_xmin)::bigint, NULL FROM pg_stat_replication WHERE backend_xmin IS NOT NULL " +
+            "UNION ALL SELECT true, 'replication slot', slot_name::text, age(xmin)::bigint, NULL FROM pg_replication_slots WHERE xmin IS NOT NULL" +
+            ") h ORDER BY remote, xid_age DESC", conn);
+        var list = new List<HorizonHolder>();
+        try
+        {
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                list.Add(new HorizonHolder(r.GetString(0), r.GetString(1), r.GetInt64(2), r.IsDBNull(3) ? null : r.GetDateTime(3)));
+            }
+        }
+        catch (PostgresException ex) when (ex.SqlState == "42501")
+        {
+            // a role that may not read these views: nothing is said about the horizon
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// The holder that kept the last vacuum from marking rows: a transaction whose snapshot is older
+    /// than that vacuum, else a standby or slot holding a horizon <see cref="LongHeldHorizonXids"/>
+    /// transactions old (a little lag is their normal state).
+    /// </summary>
+    private static HorizonHolder? Blocking(List<HorizonHolder> holders, DateTime? lastVacuum) =>
+        holders.FirstOrDefault(h => h.Since is { } since && lastVacuum is { } last && since < last)
+        ?? holders.FirstOrDefault(h => h.Since is null && h.XidAge >= LongHeldHorizonXids);
+
     /// <summary>The statements whose generic plans read one index with an index-only scan.</summary>
     internal sealed class IndexOnlyUse
     {
@@ -343,6 +391,7 @@ internal static class IndexHealthChecker
         }
 
         var tables = indexOnly.Keys.Select(k => k.Table).Distinct(StringComparer.Ordinal).ToArray();
+        var holders = await HorizonHoldersAsync(conn, ct).ConfigureAwait(false);
         await using var cmd = new NpgsqlCommand(
             Diagnostics.PgOptimizerDiagnostics.SqlMarker +
             "SELECT n.nspname, c.relname, c.relpages, c.relallvisible, pg_table_size(c.oid), greatest(s.last_vacuum, s.last_autovacuum), s.n_ins_since_vacuum, s.n_tup_upd + s.n_tup_del " +
@@ -368,9 +417,14 @@ internal static class IndexHealthChecker
             DateTime? vacuumed = r.IsDBNull(5) ? null : r.GetDateTime(5);
             long? inserted = r.IsDBNull(6) ? null : r.GetInt64(6);
             long? changed = r.IsDBNull(7) ? null : r.GetInt64(7);
-            var cause = inserted is > 0 && (changed ?? 0) < inserted
+            var blocking = Blocking(holders, vacuumed);
+            var cause = blocking is { } h
+                ? $"VACUUM marks only rows older than the oldest snapshot still held, and {h.Kind} {h.Who} holds one {h.XidAge} transactions old{(h.Since is { } t ? $" (since {t.ToString("u", System.Globalization.CultureInfo.InvariantCulture)})" : "")}: until it lets go, VACUUM cannot mark the rows written after it"
+                : inserted is > 0 && (changed ?? 0) < inserted
                 ? "rows inserted since the last vacuum are not marked until autovacuum's insert threshold is reached (autovacuum_vacuum_insert_scale_factor, per table)"
-                : "rows updated or deleted since the last vacuum clear their pages' marks until autovacuum comes by (autovacuum_vacuum_scale_factor, per table)";
+                : changed is > 0
+                ? "rows updated or deleted since the last vacuum clear their pages' marks until autovacuum comes by (autovacuum_vacuum_scale_factor, per table)"
+                : "no vacuum has marked the pages since their rows were written";
             foreach (var (key, use) in indexOnly.Where(kv => string.Equals(kv.Key.Table, table, StringComparison.Ordinal)).OrderByDescending(kv => kv.Value.Calls))
             {
                 list.Add(new IndexFinding(IndexFindingKind.HeapFetches, HealthLevel.Warning, $"{schema}.{table}", key.Index,
@@ -378,7 +432,8 @@ internal static class IndexHealthChecker
                     $"({allVisible} of {pages}; last vacuum {(vacuumed is { } v ? v.ToString("u", System.Globalization.CultureInfo.InvariantCulture) : "never")}): " +
                     $"the other rows are read from the table. {char.ToUpperInvariant(cause[0])}{cause[1..]}",
                     Ev(("relpages", pages), ("relallvisible", allVisible), ("allVisibleShare", Math.Round(share, 4)), ("tableBytes", bytes),
-                        ("statements", use.Statements), ("calls", use.Calls), ("lastVacuum", vacuumed), ("insertedSinceVacuum", inserted)),
+                        ("statements", use.Statements), ("calls", use.Calls), ("lastVacuum", vacuumed), ("insertedSinceVacuum", inserted),
+                        ("horizonHolder", blocking is { } o ? $"{o.Kind} {o.Who}" : null), ("horizonXidAge", blocking?.XidAge)),
                     $"VACUUM (ANALYZE) {PgIdentifier.Quote(schema, table)};"));
             }
         }

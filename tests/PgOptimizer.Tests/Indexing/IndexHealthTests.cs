@@ -108,8 +108,16 @@ public sealed class IndexHealthTests : IAsyncLifetime
     [Fact]
     public async Task Index_only_scans_on_a_table_vacuum_has_not_marked_are_reported_until_it_does()
     {
-        // Loaded and analyzed but never vacuumed: no page is marked all-visible yet.
-        await Db.ExecAsync("CREATE TABLE ios AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX ios_v_id ON ios (v) INCLUDE (id); ANALYZE ios");
+        // A snapshot taken before the rows exist: while it is held, VACUUM may not mark them.
+        await using var holder = await Db.DataSource.OpenConnectionAsync();
+        await using (var begin = new Npgsql.NpgsqlCommand("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT 1", holder))
+        {
+            await begin.ExecuteScalarAsync();
+        }
+
+        // Loaded and analyzed but never vacuumed (autovacuum off for it, so that it cannot come by
+        // meanwhile): no page is marked all-visible yet.
+        await Db.ExecAsync("CREATE TABLE ios WITH (autovacuum_enabled = false) AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX ios_v_id ON ios (v) INCLUDE (id); ANALYZE ios");
         await Db.ExecAsync("SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
         for (var i = 0; i < 3; i++)
         {
@@ -124,10 +132,20 @@ public sealed class IndexHealthTests : IAsyncLifetime
         Assert.Equal(0L, finding.Evidence["relallvisible"]);
         Assert.Equal(3L, finding.Evidence["calls"]);
         Assert.Equal("VACUUM (ANALYZE) \"public\".\"ios\";", finding.Fix);
-        Assert.Contains("never", finding.Detail, StringComparison.Ordinal);
+        Assert.Contains("last vacuum never", finding.Detail, StringComparison.Ordinal);
 
-        // The standbys' hot_standby_feedback holds the horizon back for a moment: rows newer than
-        // it are not all-visible to VACUUM yet.
+        // The fix while the snapshot is held marks nothing, and the finding names what holds it.
+        await Db.ExecAsync(finding.Fix!);
+        var held = Assert.Single((await _indexes.PerformIndexHealthCheckAsync()).Findings, f => f.Kind == IndexFindingKind.HeapFetches);
+        Assert.Contains("holds one", held.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("transaction pid ", (string)held.Evidence["horizonHolder"]!, StringComparison.Ordinal);
+
+        // Let go; the standbys' hot_standby_feedback still holds the horizon back for a moment.
+        await using (var commit = new Npgsql.NpgsqlCommand("COMMIT", holder))
+        {
+            await commit.ExecuteNonQueryAsync();
+        }
+
         await PitchesDemo.WaitForStandbyHorizonAsync(Db.DataSource, CancellationToken.None);
         await Db.ExecAsync(finding.Fix!);
         var after = await _indexes.PerformIndexHealthCheckAsync();
