@@ -55,7 +55,7 @@ internal static class OperationCommand
             json.WriteEndArray();
         }
 
-        return new QueryResult(rows, System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+        return new QueryResult(rows, buffer.WrittenSpan.ToArray());
     }
 
     private static void WriteValue(System.Text.Json.Utf8JsonWriter json, NpgsqlDataReader reader, int i)
