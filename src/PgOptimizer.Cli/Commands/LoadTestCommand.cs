@@ -156,7 +156,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         clientMicrosPerRequest = cpu.ClientMicrosPerRequest, databaseMicrosPerRequest = cpu.DatabaseMicrosPerRequest,
         redisMicrosPerRequest = cpu.RedisMicrosPerRequest, machineMicrosPerRequest = cpu.MachineMicrosPerRequest, machineUtilization = cpu.MachineUtilization,
         clientAllocatedBytes = cpu.ClientAllocatedBytes, clientAllocatedBytesPerRequest = cpu.ClientAllocatedBytesPerRequest,
-        clientGcPauseSeconds = cpu.ClientGcPauseSeconds, clientGcPauseMicrosPerRequest = cpu.ClientGcPauseMicrosPerRequest,
+        clientGcPauseSeconds = cpu.ClientGcPauseSeconds, clientGcPauseMicrosPerRequest = cpu.ClientGcPauseMicrosPerRequest, clientGcLongestPauseMs = cpu.ClientGcLongestPauseMs,
         clientCollections = cpu.ClientGen0Collections is null ? null : new { gen0 = cpu.ClientGen0Collections, gen1 = cpu.ClientGen1Collections, gen2 = cpu.ClientGen2Collections },
     };
 
@@ -169,7 +169,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                $", Redis {Us(cpu.RedisMicrosPerRequest)}, whole machine {Us(cpu.MachineMicrosPerRequest)}" +
                (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty) +
                (cpu.ClientAllocatedBytesPerRequest is { } b
-                   ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full)"
+                   ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full{(cpu.ClientGcLongestPauseMs is { } longest ? $", longest pause {longest:F1} ms" : string.Empty)})"
                    : string.Empty);
     }
 

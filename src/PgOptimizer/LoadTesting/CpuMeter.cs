@@ -17,6 +17,7 @@ public sealed class CpuMeter : IAsyncDisposable
     private const double ClockTicks = 100.0; // USER_HZ: 100 on every Linux architecture .NET runs on
     private readonly int[] _postmasters;
     private readonly StackExchange.Redis.ConnectionMultiplexer? _redis;
+    private readonly GcPauseLog _pauses = new();
 
     private CpuMeter(int[] postmasters, StackExchange.Redis.ConnectionMultiplexer? redis)
     {
@@ -62,6 +63,7 @@ public sealed class CpuMeter : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _pauses.Dispose();
         if (_redis is not null)
         {
             await _redis.DisposeAsync().ConfigureAwait(false);
@@ -82,6 +84,8 @@ public sealed class CpuMeter : IAsyncDisposable
             ClientGen0Collections = GC.CollectionCount(0),
             ClientGen1Collections = GC.CollectionCount(1),
             ClientGen2Collections = GC.CollectionCount(2),
+            Pauses = _pauses,
+            PausesLogged = _pauses.Count,
         };
     }
 
@@ -245,6 +249,11 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
     /// <summary>Full (generation 2) garbage collections so far.</summary>
     public int? ClientGen2Collections { get; init; }
 
+    /// <summary>The log of this process's GC pauses, and how many it held at this reading.</summary>
+    internal GcPauseLog? Pauses { get; init; }
+
+    internal int PausesLogged { get; init; }
+
     /// <summary>The CPU used between <paramref name="start"/> and this reading, per request of <paramref name="requests"/>.</summary>
     public CpuUsage Since(CpuReading start, long requests) => new(
         Stopwatch.GetElapsedTime(start.Timestamp, Timestamp).TotalSeconds,
@@ -260,6 +269,7 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
         ClientGen0Collections = ClientGen0Collections - start.ClientGen0Collections,
         ClientGen1Collections = ClientGen1Collections - start.ClientGen1Collections,
         ClientGen2Collections = ClientGen2Collections - start.ClientGen2Collections,
+        ClientGcLongestPauseMs = Pauses?.LongestMs(start.PausesLogged, PausesLogged),
     };
 }
 
@@ -295,6 +305,9 @@ public sealed record CpuUsage(double Seconds, long Requests, double ClientSecond
 
     /// <summary>The client's full collections over the interval.</summary>
     public int? ClientGen2Collections { get; init; }
+
+    /// <summary>The longest single GC pause of the client over the interval, ms (null when none was seen): every thread stops for it, an open-loop generator's included.</summary>
+    public double? ClientGcLongestPauseMs { get; init; }
 
     /// <summary>Bytes the client allocated per request: what its garbage collector has to clear.</summary>
     public double? ClientAllocatedBytesPerRequest => ClientAllocatedBytes is { } b && Requests > 0 ? (double)b / Requests : null;
