@@ -38,6 +38,15 @@ set -e
 # One plain closing line: "N passed, N failed, N skipped" (from the console logger's totals).
 count() { { grep -E "^ +$1: +[0-9]+" "$log" || true; } | tail -1 | grep -oE '[0-9]+' || echo 0; }
 total=$({ grep -E '^Total tests: +[0-9]+' "$log" || true; } | tail -1 | grep -oE '[0-9]+' || true)
+# Each failing test again at the very end, with the head of its message, so the last lines of a
+# long run say what broke.
+if grep -qE '^ +Failed [A-Za-z]' "$log"; then
+  echo "failing tests:"
+  awk '/^ +Failed [A-Za-z]/ { show = 14; print; next }
+       /^ +(Passed|Skipped) [A-Za-z]/ { show = 0 }
+       /^ +Stack Trace:/ { show = 4 }
+       show > 0 { print; show-- }' "$log"
+fi
 if [ -n "$total" ]; then
   echo "tests: $(count Passed) passed, $(count Failed) failed, $(count Skipped) skipped"
 fi

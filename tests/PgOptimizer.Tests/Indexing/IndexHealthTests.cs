@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using PgOptimizer.Indexing;
 using PgOptimizer.Samples.Pitches;
@@ -140,15 +141,24 @@ public sealed class IndexHealthTests : IAsyncLifetime
         Assert.Contains("holds one", held.Detail, StringComparison.Ordinal);
         Assert.StartsWith("transaction pid ", (string)held.Evidence["horizonHolder"]!, StringComparison.Ordinal);
 
-        // Let go; the standbys' hot_standby_feedback still holds the horizon back for a moment.
+        // Let go; the standbys' hot_standby_feedback still holds the horizon back for a moment, and
+        // longer while another test class pauses a standby's replay or stops it (its slot keeps the
+        // horizon it last reported): run the fix again until it marks the pages.
         await using (var commit = new Npgsql.NpgsqlCommand("COMMIT", holder))
         {
             await commit.ExecuteNonQueryAsync();
         }
 
-        await PitchesDemo.WaitForStandbyHorizonAsync(Db.DataSource, CancellationToken.None);
-        await Db.ExecAsync(finding.Fix!);
-        var after = await _indexes.PerformIndexHealthCheckAsync();
+        var deadline = Stopwatch.StartNew();
+        IndexHealthReport after;
+        do
+        {
+            await PitchesDemo.WaitForStandbyHorizonAsync(Db.DataSource, CancellationToken.None);
+            await Db.ExecAsync(finding.Fix!);
+            after = await _indexes.PerformIndexHealthCheckAsync();
+        }
+        while (after.Findings.Any(f => f.Kind == IndexFindingKind.HeapFetches) && deadline.Elapsed < TimeSpan.FromMinutes(2));
+
         Assert.DoesNotContain(after.Findings, f => f.Kind == IndexFindingKind.HeapFetches);
     }
 
