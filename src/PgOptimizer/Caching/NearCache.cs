@@ -15,7 +15,7 @@ namespace PgOptimizer.Caching;
 /// entry's logical expiry (another), and looks up each tag's and the clear markers' entries in the
 /// memory tier (one more lookup and clock read each): about 180 ns, against Microsoft's HybridCache
 /// at 45–50 ns. The values here are the same objects FusionCache holds, so memory grows by an entry
-/// and a version cell per key, not by values.
+/// per key and a version cell per tag, not by values.
 ///
 /// Correctness rests on one rule: a value enters only with the versions read before its load
 /// started, and is served only while they are unchanged. An invalidation (of a tag, the key, or
@@ -25,9 +25,12 @@ namespace PgOptimizer.Caching;
 /// </remarks>
 internal sealed class NearCache
 {
+    /// <summary>Version stripes of keys: a removal bumps its key's stripe, which only loads in flight read.</summary>
+    internal const int KeyStripes = 1 << 12;
+
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly long[] _keyVersions = new long[KeyStripes];
     private readonly long _limit;
-    private ConcurrentDictionary<string, Cell> _keys = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, Cell> _tags = new(StringComparer.Ordinal);
     private long _count;
     private long _cells;
@@ -44,7 +47,7 @@ internal sealed class NearCache
     /// <summary>Milliseconds a value is served from its load's start.</summary>
     public long LifetimeMs { get; }
 
-    /// <summary>Version cells held now (a key's or a tag's).</summary>
+    /// <summary>Version cells held now (one per tag).</summary>
     public long Cells => Interlocked.Read(ref _cells);
 
     /// <summary>Entries held now (some may be invalid until replaced).</summary>
@@ -84,29 +87,45 @@ internal sealed class NearCache
     {
         if (Interlocked.Read(ref _cells) > 2 * _limit)
         {
-            Clear(); // version cells of keys since removed and of tags: bounded like the entries
+            Clear(); // version cells of tags: bounded like the entries
         }
 
         var generation = Volatile.Read(ref _generation);
         var started = Environment.TickCount64;
-        var keyCell = Volatile.Read(ref _keys).GetOrAdd(key, static (_, near) => near.NewCell(), this);
-        var tagCells = Volatile.Read(ref _tags);
+        var keyStripe = KeyStripe(key);
+        var keyVersion = Volatile.Read(ref _keyVersions[keyStripe]);
         var list = tags as IReadOnlyCollection<string> ?? tags?.ToList() ?? [];
-        var stamps = new Stamp[list.Count + 1];
-        stamps[0] = new Stamp(keyCell, Volatile.Read(ref keyCell.Version));
-        var i = 1;
+        if (list.Count == 0)
+        {
+            return new Snapshot(generation, started, keyStripe, keyVersion, default, null);
+        }
+
+        var cells = Volatile.Read(ref _tags);
+        var first = default(Stamp);
+        var more = list.Count > 1 ? new Stamp[list.Count - 1] : null;
+        var i = 0;
         foreach (var tag in list)
         {
-            if (i == stamps.Length)
+            if (i == list.Count)
             {
                 return default; // the caller's collection changed meanwhile: keep nothing
             }
 
-            var cell = tagCells.GetOrAdd(tag, static (_, near) => near.NewCell(), this);
-            stamps[i++] = new Stamp(cell, Volatile.Read(ref cell.Version));
+            var cell = cells.GetOrAdd(tag, static (_, near) => near.NewCell(), this);
+            var stamp = new Stamp(cell, Volatile.Read(ref cell.Version));
+            if (i == 0)
+            {
+                first = stamp;
+            }
+            else
+            {
+                more![i - 1] = stamp;
+            }
+
+            i++;
         }
 
-        return i == stamps.Length ? new Snapshot(generation, started, stamps) : default;
+        return i == list.Count ? new Snapshot(generation, started, keyStripe, keyVersion, first, more) : default;
     }
 
     private Cell NewCell()
@@ -118,15 +137,15 @@ internal sealed class NearCache
     /// <summary>Keeps a value loaded after <paramref name="snapshot"/>, unless something it depends on changed meanwhile.</summary>
     public void Put(string key, object value, Snapshot snapshot)
     {
-        if (LifetimeMs == 0 || snapshot.Stamps is null)
+        if (LifetimeMs == 0 || !snapshot.Taken)
         {
             return;
         }
 
-        var entry = new Entry(value, snapshot.Started + LifetimeMs, snapshot.Generation, snapshot.Stamps);
-        if (!entry.IsValid(Volatile.Read(ref _generation)))
+        var entry = new Entry(value, snapshot.Started + LifetimeMs, snapshot);
+        if (!entry.IsValid(Volatile.Read(ref _generation)) || KeyChanged(snapshot))
         {
-            return; // invalidated or expired while loading
+            return; // invalidated, removed or expired while loading
         }
 
         if (_entries.TryAdd(key, entry))
@@ -134,31 +153,29 @@ internal sealed class NearCache
             if (Interlocked.Increment(ref _count) > _limit)
             {
                 Clear();
+                return;
             }
         }
         else
         {
             _entries[key] = entry;
         }
+
+        // A removal bumps the stripe before it removes the entry: one that ran while this was being
+        // stored either removed it or is seen here.
+        if (KeyChanged(snapshot) && _entries.TryRemove(new KeyValuePair<string, Entry>(key, entry)))
+        {
+            Interlocked.Decrement(ref _count);
+        }
     }
 
     /// <summary>Drops a key (set, removed or changed here or on another instance).</summary>
     public void Remove(string key)
     {
-        var keys = Volatile.Read(ref _keys);
-        if (keys.TryGetValue(key, out var cell))
-        {
-            Interlocked.Increment(ref cell.Version);
-        }
-
+        Interlocked.Increment(ref _keyVersions[KeyStripe(key)]);
         if (_entries.TryRemove(key, out _))
         {
             Interlocked.Decrement(ref _count);
-        }
-
-        if (!ReferenceEquals(keys, Volatile.Read(ref _keys)))
-        {
-            Clear(); // cleared meanwhile: the bump may have missed a load that began in between
         }
     }
 
@@ -182,7 +199,6 @@ internal sealed class NearCache
     {
         // New cells, then a new generation: a load that reads the new generation also finds the new
         // cells; an entry or load still holding an old cell is invalid by its generation.
-        Volatile.Write(ref _keys, new ConcurrentDictionary<string, Cell>(StringComparer.Ordinal));
         Volatile.Write(ref _tags, new ConcurrentDictionary<string, Cell>(StringComparer.Ordinal));
         Interlocked.Increment(ref _generation);
         _entries.Clear();
@@ -190,38 +206,78 @@ internal sealed class NearCache
         Interlocked.Exchange(ref _cells, 0);
     }
 
-    /// <summary>The versions a load started from.</summary>
-    public readonly record struct Snapshot(int Generation, long Started, Stamp[]? Stamps);
+    private static int KeyStripe(string key) => key.GetHashCode() & (KeyStripes - 1);
 
-    /// <summary>A key's or tag's version as a load saw it.</summary>
-    public readonly record struct Stamp(Cell Cell, long Version);
+    private bool KeyChanged(in Snapshot snapshot) => Volatile.Read(ref _keyVersions[snapshot.KeyStripe]) != snapshot.KeyVersion;
 
-    /// <summary>A key's or tag's version: bumped by each invalidation.</summary>
-    public sealed class Cell
+    /// <summary>
+    /// The versions a load started from (the default: keep nothing). The key's is a stripe's, read
+    /// again only when the value is stored: an entry a removal should drop is removed with the key,
+    /// so entries need no version of their own key, and keys no version objects that outlive them.
+    /// </summary>
+    internal readonly struct Snapshot(int generation, long started, int keyStripe, long keyVersion, Stamp firstTag, Stamp[]? moreTags)
+    {
+        public bool Taken { get; } = true;
+
+        public int Generation { get; } = generation;
+
+        public long Started { get; } = started;
+
+        public int KeyStripe { get; } = keyStripe;
+
+        public long KeyVersion { get; } = keyVersion;
+
+        /// <summary>The first tag's version; its cell is null when the load has no tags.</summary>
+        public Stamp FirstTag { get; } = firstTag;
+
+        public Stamp[]? MoreTags { get; } = moreTags;
+    }
+
+    /// <summary>A tag's version as a load saw it.</summary>
+    internal readonly record struct Stamp(Cell? Cell, long Version)
+    {
+        public bool Changed => Cell is { } cell && Volatile.Read(ref cell.Version) != Version;
+    }
+
+    /// <summary>A tag's version: bumped by each invalidation.</summary>
+    internal sealed class Cell
     {
         public long Version;
     }
 
-    private sealed class Entry(object value, long expires, int generation, Stamp[] stamps)
+    /// <summary>A value with what it depends on: its generation, its expiry and its tags' versions, inline for the first tag.</summary>
+    private sealed class Entry(object value, long expires, in Snapshot snapshot)
     {
         public readonly object Value = value;
 
+        private readonly long _expires = expires;
+        private readonly int _generation = snapshot.Generation;
+        private readonly Stamp _firstTag = snapshot.FirstTag;
+        private readonly Stamp[]? _moreTags = snapshot.MoreTags;
+
         public bool IsValid(int currentGeneration) => Check(currentGeneration) == NearLookup.Hit;
 
-        /// <summary>Valid, or why not: only a changed tag (the key itself unchanged, stamp 0) is told apart.</summary>
+        /// <summary>Valid, or why not: only a changed tag is told apart.</summary>
         public NearLookup Check(int currentGeneration)
         {
-            if (generation != currentGeneration || Environment.TickCount64 >= expires
-                || Volatile.Read(ref stamps[0].Cell.Version) != stamps[0].Version)
+            if (_generation != currentGeneration || Environment.TickCount64 >= _expires)
             {
                 return NearLookup.Miss;
             }
 
-            for (var i = 1; i < stamps.Length; i++)
+            if (_firstTag.Changed)
             {
-                if (Volatile.Read(ref stamps[i].Cell.Version) != stamps[i].Version)
+                return NearLookup.TagInvalidated;
+            }
+
+            if (_moreTags is { } more)
+            {
+                foreach (var stamp in more)
                 {
-                    return NearLookup.TagInvalidated;
+                    if (stamp.Changed)
+                    {
+                        return NearLookup.TagInvalidated;
+                    }
                 }
             }
 

@@ -11,17 +11,17 @@ namespace PgOptimizer.LoadTesting;
 /// </summary>
 public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) : IOperationExecutor
 {
-    // The ideal caches' view of each key (Seen: requested or warmed before; Valid: the ideal cache
-    // that honours invalidations holds it now). One lookup per request, lock-free; written once per
-    // key and per invalidation. With the default lock count (one per core) the workers would queue
-    // on its locks.
-    private const byte Seen = 1;
-    private const byte Valid = 2;
-    private const byte SeenAndValid = Seen | Valid;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _keys = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
-    // The keys carrying each tag (most tags have one or two: a small set under its own lock, not a
-    // concurrent dictionary per tag).
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HashSet<string>> _keysByTag = new(StringComparer.Ordinal);
+    // The ideal caches' view of each key: the invalidation sequence number when it was last loaded
+    // (first requested, warmed, or requested again after an invalidation of one of its tags), and
+    // for each tag ever invalidated the number of its last invalidation. A key is valid in the ideal
+    // cache that honours invalidations while none of its tags was invalidated after its load. One
+    // node per key and per invalidated tag (no set of keys per tag): this bookkeeping lives in the
+    // measuring process as long as the cache's own entries, and the collector traces it as often.
+    // One lookup per request and tag, lock-free. With the default lock count (one per core) the
+    // workers would queue on the dictionaries' locks.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _keys = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _invalidated = new(concurrencyLevel: 64, capacity: 1024, StringComparer.Ordinal);
+    private long _sequence;
     private long _requests;
     private long _firstRequests;
     private long _compulsory;
@@ -54,20 +54,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
     public void MarkLoaded(string key, IEnumerable<string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        _keys[key] = SeenAndValid;
-        NoteTags(key, tags);
-    }
-
-    private void NoteTags(string key, IEnumerable<string> tags)
-    {
-        foreach (var tag in tags)
-        {
-            var keys = _keysByTag.GetOrAdd(tag, static _ => new HashSet<string>(StringComparer.Ordinal));
-            lock (keys)
-            {
-                keys.Add(key);
-            }
-        }
+        _keys[key] = Interlocked.Read(ref _sequence);
     }
 
     /// <inheritdoc />
@@ -84,18 +71,10 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         {
             var tags = i.Tags(parameters);
             await cache.InvalidateByTagsAsync(tags, i.Strategies, cancellationToken).ConfigureAwait(false);
+            var invalidation = Interlocked.Increment(ref _sequence);
             foreach (var tag in tags)
             {
-                if (_keysByTag.TryGetValue(tag, out var keys))
-                {
-                    lock (keys)
-                    {
-                        foreach (var key in keys)
-                        {
-                            _keys[key] = Seen;
-                        }
-                    }
-                }
+                _invalidated[tag] = invalidation;
             }
         }
 
@@ -114,27 +93,33 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         var key = c.Key(parameters);
         var tags = c.Tags(parameters);
         Interlocked.Increment(ref _requests);
-        if (!_keys.TryGetValue(key, out var state) || state != SeenAndValid)
+        if (!_keys.TryGetValue(key, out var loaded))
         {
-            Track(key, tags, state);
+            if (_keys.TryAdd(key, Interlocked.Read(ref _sequence)))
+            {
+                Interlocked.Increment(ref _firstRequests);
+                Interlocked.Increment(ref _compulsory);
+            }
+        }
+        else if (InvalidatedSince(tags, loaded) && _keys.TryUpdate(key, Interlocked.Read(ref _sequence), loaded))
+        {
+            Interlocked.Increment(ref _compulsory); // the first request since an invalidation (another request may have counted it)
         }
 
         return cache.GetOrSetAsync(key, (inner, operation, parameters), static (s, ct) => s.inner.QueryAsync(s.operation, s.parameters, ct), c.Strategy, tags, cancellationToken);
     }
 
-    /// <summary>A key the ideal caches do not hold: its first request, or its first since an invalidation.</summary>
-    private void Track(string key, IEnumerable<string> tags, byte state)
+    /// <summary>Whether a tag was invalidated after a load at <paramref name="loaded"/>.</summary>
+    private bool InvalidatedSince(string[] tags, long loaded)
     {
-        if (state == 0 && _keys.TryAdd(key, SeenAndValid))
+        foreach (var tag in tags)
         {
-            Interlocked.Increment(ref _firstRequests);
-        }
-        else if (!_keys.TryUpdate(key, SeenAndValid, Seen))
-        {
-            return; // another request of the same key counted it
+            if (_invalidated.TryGetValue(tag, out var at) && at > loaded)
+            {
+                return true;
+            }
         }
 
-        Interlocked.Increment(ref _compulsory);
-        NoteTags(key, tags);
+        return false;
     }
 }

@@ -236,11 +236,18 @@ public sealed class NearCacheTests : IAsyncLifetime
         near.Put("k6", "v", near.Begin("k6", null));
         near.Remove("k6");
         Assert.False(near.TryGet<string>("k6", out _));
+
+        var removedMeanwhile = near.Begin("k7", ["t"]); // a load the key's removal overtakes
+        near.Remove("k7");
+        near.Put("k7", "v", removedMeanwhile);
+        Assert.False(near.TryGet<string>("k7", out _));
+        near.Put("k7", "v", near.Begin("k7", ["t"]));
+        Assert.True(near.TryGet<string>("k7", out _));
         Assert.False(near.TryGet<int>("k5", out _)); // another type is a miss, not an error
     }
 
     [Fact]
-    public void Version_cells_of_keys_it_no_longer_holds_are_bounded_too()
+    public void Version_cells_of_tags_it_no_longer_holds_are_bounded_and_keys_have_none()
     {
         var near = new NearCache(limit: 10, TimeSpan.FromMinutes(1));
         for (var i = 0; i < 1000; i++)
