@@ -104,7 +104,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             {
                 report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, idealCacheHitRateWithInvalidation = result.IdealCacheHitRateWithInvalidation, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.GeneratorLag, report.GeneratorFellBehind, warmedUpSeconds = report.WarmedUpFor.TotalSeconds,
+                report.GeneratorLag, report.GeneratorFellBehind, collectorPausesSetTheTail = report.CollectorPausesSetTheTail, warmedUpSeconds = report.WarmedUpFor.TotalSeconds,
                 cpu = Cpu(report.Cpu),
                 cacheStrategies = result.Strategies.Where(c => c.Hits + c.Misses > 0).Select(c => new
                 {
@@ -238,8 +238,12 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         if (r.GeneratorLag is { } lag)
         {
             AnsiConsole.MarkupLine(r.GeneratorFellBehind
-                ? $"[yellow]The load generator fell behind its schedule[/]: it reached requests up to {lag.P99Ms:F2} ms late (p99), {lag.MaxMs:F2} ms at most; the latencies include that delay. Lower --rps or run the generator on another machine."
+                ? $"[yellow]The load generator fell behind its schedule[/]: it reached requests up to {lag.P99Ms:F2} ms late (p99), {lag.MaxMs:F2} ms at most; the latencies include that delay.{(r.CollectorPausesSetTheTail ? string.Empty : " Lower --rps or run the generator on another machine.")}"
                 : $"Load generator on schedule: p99 {lag.P99Ms:F2} ms late, {lag.MaxMs:F2} ms at most.");
+            if (r.CollectorPausesSetTheTail && r.Cpu?.ClientGcLongestPauseMs is { } longest && r.ServiceTime is { } service)
+            {
+                AnsiConsole.MarkupLine($"[yellow]This process's own GC pauses set the tail[/]: the longest stopped every thread, the generator's included, for {longest:F1} ms, longer than the service time's p99 ({service.P99Ms:F2} ms). For a latency run, give both executors DOTNET_gcServer=0 DOTNET_GCgen0size=0x800000 (shorter, more frequent collections; docs/benchmarks.md).");
+            }
         }
 
         if (r.Cpu is { } cpu)

@@ -42,6 +42,16 @@ public sealed record LoadTestReport(
     /// <summary>CPU used over the measured interval by the client, the PostgreSQL servers and Redis; null when not measured.</summary>
     public CpuUsage? Cpu { get; init; }
 
+    /// <summary>
+    /// Open loop: one of the client's own garbage-collection pauses in the measured interval was
+    /// longer than the service time's p99. Every thread stops during a pause, the generator's
+    /// included, so the requests due meanwhile start late: the tail from intended start is then the
+    /// collector's as much as the database's (docs/benchmarks.md, "Fewer live objects per cached
+    /// value, and the collector's budget"). False in a closed loop and when not measured.
+    /// </summary>
+    public bool CollectorPausesSetTheTail =>
+        GeneratorLag is not null && ServiceTime is { } service && Cpu?.ClientGcLongestPauseMs is { } longest && longest > service.P99Ms;
+
     /// <summary>Share of requests that succeeded.</summary>
     public double SuccessRate => Run.Calls + Run.Errors == 0 ? 0 : (double)Run.Calls / (Run.Calls + Run.Errors);
 }
