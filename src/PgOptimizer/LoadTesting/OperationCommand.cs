@@ -29,12 +29,16 @@ internal static class OperationCommand
         return rows;
     }
 
-    /// <summary>Runs the statement and writes its rows as a JSON array of objects, column name to value.</summary>
+    /// <summary>
+    /// Runs the statement and writes its rows as a JSON array of objects, column name to value. The
+    /// JSON is written into a pooled buffer and copied once, at its final size, into the result; each
+    /// value is read with its column's typed getter (no boxing).
+    /// </summary>
     public static async ValueTask<QueryResult> QueryAsync(NpgsqlConnection connection, WorkloadOperation operation, object?[] parameters, CancellationToken ct)
     {
         await using var cmd = Command(connection, operation, parameters);
         await using var reader = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using var buffer = new PooledByteWriter();
         var rows = 0;
         await using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
         {
@@ -66,41 +70,97 @@ internal static class OperationCommand
             return;
         }
 
-        switch (reader.GetValue(i))
+        var type = reader.GetFieldType(i);
+        if (type == typeof(string))
         {
-            case string text when reader.GetDataTypeName(i) is "jsonb" or "json":
+            var text = reader.GetString(i);
+            if (reader.GetDataTypeName(i) is "jsonb" or "json")
+            {
                 json.WriteRawValue(text, skipInputValidation: true);
-                break;
-            case string text:
+            }
+            else
+            {
                 json.WriteStringValue(text);
-                break;
-            case int n:
-                json.WriteNumberValue(n);
-                break;
-            case long n:
-                json.WriteNumberValue(n);
-                break;
-            case short n:
-                json.WriteNumberValue(n);
-                break;
-            case decimal n:
-                json.WriteNumberValue(n);
-                break;
-            case double n:
-                json.WriteNumberValue(n);
-                break;
-            case bool b:
-                json.WriteBooleanValue(b);
-                break;
-            case DateTime t:
-                json.WriteStringValue(t);
-                break;
-            case Guid g:
-                json.WriteStringValue(g);
-                break;
-            case var other:
-                json.WriteStringValue(Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture));
-                break;
+            }
+        }
+        else if (type == typeof(int))
+        {
+            json.WriteNumberValue(reader.GetInt32(i));
+        }
+        else if (type == typeof(long))
+        {
+            json.WriteNumberValue(reader.GetInt64(i));
+        }
+        else if (type == typeof(short))
+        {
+            json.WriteNumberValue(reader.GetInt16(i));
+        }
+        else if (type == typeof(decimal))
+        {
+            json.WriteNumberValue(reader.GetDecimal(i));
+        }
+        else if (type == typeof(double))
+        {
+            json.WriteNumberValue(reader.GetDouble(i));
+        }
+        else if (type == typeof(bool))
+        {
+            json.WriteBooleanValue(reader.GetBoolean(i));
+        }
+        else if (type == typeof(DateTime))
+        {
+            json.WriteStringValue(reader.GetDateTime(i));
+        }
+        else if (type == typeof(Guid))
+        {
+            json.WriteStringValue(reader.GetGuid(i));
+        }
+        else
+        {
+            json.WriteStringValue(Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>An <see cref="System.Buffers.IBufferWriter{T}"/> on arrays rented from the shared pool, returned on dispose.</summary>
+    private sealed class PooledByteWriter : System.Buffers.IBufferWriter<byte>, IDisposable
+    {
+        private byte[] _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(4096);
+        private int _written;
+
+        public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
+
+        public void Advance(int count) => _written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsMemory(_written);
+        }
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Ensure(sizeHint);
+            return _buffer.AsSpan(_written);
+        }
+
+        private void Ensure(int sizeHint)
+        {
+            var needed = _written + Math.Max(1, sizeHint);
+            if (needed <= _buffer.Length)
+            {
+                return;
+            }
+
+            var larger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(needed, _buffer.Length * 2));
+            _buffer.AsSpan(0, _written).CopyTo(larger);
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+
+        public void Dispose()
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
         }
     }
 

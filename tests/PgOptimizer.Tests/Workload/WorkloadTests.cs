@@ -35,6 +35,72 @@ public sealed class WorkloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_reads_json_holds_each_value_as_npgsql_reads_it()
+    {
+        var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
+        var workload = new PitchesWorkload(keys);
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        var executor = new ConnectionManagerExecutor(manager);
+        var random = workload.CreateRandom(5);
+        var compared = 0;
+        foreach (var op in workload.Operations.Where(o => o.Intent == DbIntent.Read))
+        {
+            var parameters = op.Parameters(random);
+            var result = await executor.QueryAsync(op, parameters, CancellationToken.None);
+            var rows = System.Text.Json.JsonDocument.Parse(result.Json).RootElement.EnumerateArray().ToList();
+            Assert.Equal(rows.Count, result.Rows);
+
+            await using var cmd = _db.DataSource.CreateCommand(op.Sql);
+            foreach (var p in parameters)
+            {
+                cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = p ?? DBNull.Value });
+            }
+
+            await using var reader = await cmd.ExecuteReaderAsync();
+            var r = 0;
+            while (await reader.ReadAsync())
+            {
+                var row = rows[r++];
+                for (var i = 0; i < reader.FieldCount; i++)
+                {
+                    var json = row.GetProperty(reader.GetName(i));
+                    var what = $"{op.Name}.{reader.GetName(i)}";
+                    switch (reader.IsDBNull(i) ? null : reader.GetValue(i))
+                    {
+                        case null:
+                            Assert.Equal(System.Text.Json.JsonValueKind.Null, json.ValueKind);
+                            break;
+                        case string when reader.GetDataTypeName(i) is "jsonb" or "json":
+                            Assert.True(json.ValueKind is System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Array, what);
+                            break;
+                        case string text:
+                            Assert.Equal(text, json.GetString());
+                            break;
+                        case bool b:
+                            Assert.Equal(b, json.GetBoolean());
+                            break;
+                        case DateTime t:
+                            Assert.Equal(t, json.GetDateTime());
+                            break;
+                        case int or long or short or decimal or double:
+                            Assert.Equal(Convert.ToDecimal(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture), json.GetDecimal());
+                            break;
+                        case var other:
+                            Assert.Equal(Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture), json.GetString());
+                            break;
+                    }
+
+                    compared++;
+                }
+            }
+
+            Assert.Equal(rows.Count, r);
+        }
+
+        Assert.True(compared > 50, $"only {compared} values compared");
+    }
+
+    [Fact]
     public async Task Reads_come_back_as_json_rows()
     {
         var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
