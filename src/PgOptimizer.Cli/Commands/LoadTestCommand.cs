@@ -158,6 +158,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         clientAllocatedBytes = cpu.ClientAllocatedBytes, clientAllocatedBytesPerRequest = cpu.ClientAllocatedBytesPerRequest,
         clientGcPauseSeconds = cpu.ClientGcPauseSeconds, clientGcPauseMicrosPerRequest = cpu.ClientGcPauseMicrosPerRequest, clientGcLongestPauseMs = cpu.ClientGcLongestPauseMs,
         clientCollections = cpu.ClientGen0Collections is null ? null : new { gen0 = cpu.ClientGen0Collections, gen1 = cpu.ClientGen1Collections, gen2 = cpu.ClientGen2Collections },
+        clientWorkItems = cpu.ClientWorkItems, clientWorkItemsPerRequest = cpu.ClientWorkItemsPerRequest,
+        clientContextSwitches = cpu.ClientContextSwitches, clientContextSwitchesPerRequest = cpu.ClientContextSwitchesPerRequest,
     };
 
     /// <summary>The CPU figures of a run in one line.</summary>
@@ -170,8 +172,14 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty) +
                (cpu.ClientAllocatedBytesPerRequest is { } b
                    ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full{(cpu.ClientGcLongestPauseMs is { } longest ? $", longest pause {longest:F1} ms" : string.Empty)})"
-                   : string.Empty);
+                   : string.Empty) +
+               Scheduling(cpu);
     }
+
+    /// <summary>The client's thread-pool work items and context switches per request, when read.</summary>
+    private static string Scheduling(CpuUsage cpu) =>
+        (cpu.ClientWorkItemsPerRequest is { } w ? $"; client per request: {w.ToString("F2", CultureInfo.InvariantCulture)} thread-pool work items" : string.Empty) +
+        (cpu.ClientContextSwitchesPerRequest is { } c ? $", {c.ToString("F2", CultureInfo.InvariantCulture)} context switches" : string.Empty);
 
     private static TimeSpan ProgressInterval(string text)
     {
@@ -198,7 +206,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         var hit = i.CacheHitRatio is { } h ? $", cache hit {h.ToString("P0", CultureInfo.InvariantCulture)}" : string.Empty;
         return $"progress: {i.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s, {i.Throughput.ToString("F1", CultureInfo.InvariantCulture)} req/s, p95 {p95} ms, {i.Errors} errors{hit}; " +
                $"CPU µs/request: client {Us(i.Cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(i.Cpu.DatabaseMicrosPerRequest)}, Redis {Us(i.Cpu.RedisMicrosPerRequest)}, machine {Us(i.Cpu.MachineMicrosPerRequest)}" +
-               (i.Cpu.ClientAllocatedBytesPerRequest is { } b ? $"; client KB allocated/request {(b / 1024).ToString("F1", CultureInfo.InvariantCulture)}" : string.Empty);
+               (i.Cpu.ClientAllocatedBytesPerRequest is { } b ? $"; client KB allocated/request {(b / 1024).ToString("F1", CultureInfo.InvariantCulture)}" : string.Empty) +
+               Scheduling(i.Cpu);
     }
 
     /// <summary>One line of live progress: requests, rate, p95 of the last second, errors, cache hit rate so far.</summary>

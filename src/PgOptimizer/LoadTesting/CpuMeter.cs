@@ -73,8 +73,18 @@ public sealed class CpuMeter : IAsyncDisposable
     /// <summary>The CPU seconds used so far by each part.</summary>
     public async Task<CpuReading> ReadAsync(CancellationToken cancellationToken = default)
     {
-        using var self = Process.GetCurrentProcess();
-        var client = self.TotalProcessorTime.TotalSeconds;
+        var usage = ProcessUsage.Read();
+        double client;
+        if (usage is { } u)
+        {
+            client = u.CpuSeconds;
+        }
+        else
+        {
+            using var self = Process.GetCurrentProcess();
+            client = self.TotalProcessorTime.TotalSeconds;
+        }
+
         double? database = _postmasters.Length == 0 ? null : ReadPostgres();
         double? redis = _redis is null ? null : await ReadRedisAsync(_redis).ConfigureAwait(false);
         return new CpuReading(Stopwatch.GetTimestamp(), client, database, redis, ReadMachineBusy())
@@ -84,6 +94,8 @@ public sealed class CpuMeter : IAsyncDisposable
             ClientGen0Collections = GC.CollectionCount(0),
             ClientGen1Collections = GC.CollectionCount(1),
             ClientGen2Collections = GC.CollectionCount(2),
+            ClientWorkItems = ThreadPool.CompletedWorkItemCount,
+            ClientContextSwitches = usage?.ContextSwitches,
             Pauses = _pauses,
             PausesLogged = _pauses.Count,
         };
@@ -249,6 +261,12 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
     /// <summary>Full (generation 2) garbage collections so far.</summary>
     public int? ClientGen2Collections { get; init; }
 
+    /// <summary>Work items this process's thread pool completed so far (<see cref="ThreadPool.CompletedWorkItemCount"/>).</summary>
+    public long? ClientWorkItems { get; init; }
+
+    /// <summary>Context switches of this process's threads so far, voluntary and involuntary (Linux; null elsewhere).</summary>
+    public long? ClientContextSwitches { get; init; }
+
     /// <summary>The log of this process's GC pauses, and how many it held at this reading.</summary>
     internal GcPauseLog? Pauses { get; init; }
 
@@ -270,6 +288,8 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
         ClientGen1Collections = ClientGen1Collections - start.ClientGen1Collections,
         ClientGen2Collections = ClientGen2Collections - start.ClientGen2Collections,
         ClientGcLongestPauseMs = Pauses?.LongestMs(start.PausesLogged, PausesLogged),
+        ClientWorkItems = ClientWorkItems - start.ClientWorkItems,
+        ClientContextSwitches = ClientContextSwitches - start.ClientContextSwitches,
     };
 }
 
@@ -308,6 +328,25 @@ public sealed record CpuUsage(double Seconds, long Requests, double ClientSecond
 
     /// <summary>The longest single GC pause of the client over the interval, ms (null when none was seen): every thread stops for it, an open-loop generator's included.</summary>
     public double? ClientGcLongestPauseMs { get; init; }
+
+    /// <summary>Work items the client's thread pool ran over the interval (null when not read).</summary>
+    public long? ClientWorkItems { get; init; }
+
+    /// <summary>Context switches of the client's threads over the interval (null when not read).</summary>
+    public long? ClientContextSwitches { get; init; }
+
+    /// <summary>
+    /// Thread-pool work items per request: each asynchronous step that resumes on the pool (a
+    /// socket's completion, a timer, a queued continuation) is one. A count of work, not of time, so
+    /// another process's load does not move it.
+    /// </summary>
+    public double? ClientWorkItemsPerRequest => ClientWorkItems is { } w && Requests > 0 ? (double)w / Requests : null;
+
+    /// <summary>
+    /// The client's context switches per request: a thread that blocks or is woken costs system time
+    /// and, on a virtual machine, the hypervisor's; what the kernel's share of the CPU grows with.
+    /// </summary>
+    public double? ClientContextSwitchesPerRequest => ClientContextSwitches is { } c && Requests > 0 ? (double)c / Requests : null;
 
     /// <summary>Bytes the client allocated per request: what its garbage collector has to clear.</summary>
     public double? ClientAllocatedBytesPerRequest => ClientAllocatedBytes is { } b && Requests > 0 ? (double)b / Requests : null;

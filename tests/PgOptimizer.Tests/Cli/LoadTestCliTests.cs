@@ -44,6 +44,11 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         var gc = cpu.GetProperty("clientCollections");
         var (gen0, gen1, gen2) = (gc.GetProperty("gen0").GetInt32(), gc.GetProperty("gen1").GetInt32(), gc.GetProperty("gen2").GetInt32());
         Assert.True(gen0 >= gen1 && gen1 >= gen2 && gen2 >= 0, gc.ToString());
+
+        // and its scheduling: each query waits on a socket, so the client's threads block and are
+        // woken; the workers themselves are thread-pool work items
+        Assert.True(cpu.GetProperty("clientContextSwitchesPerRequest").GetDouble() > 0, cpu.ToString());
+        Assert.True(cpu.GetProperty("clientWorkItems").GetInt64() > 0, cpu.ToString());
         if (cpu.TryGetProperty("clientGcLongestPauseMs", out var longest) && longest.ValueKind == JsonValueKind.Number)
         {
             Assert.InRange(longest.GetDouble(), 0.0001, 10_000); // the runtime's events arrive a little late: present only when one was seen
