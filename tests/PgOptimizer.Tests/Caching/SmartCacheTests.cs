@@ -70,6 +70,24 @@ public sealed class SmartCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_invalidation_whose_request_was_cancelled_still_reaches_every_instance()
+    {
+        // the write committed, then the request was aborted: the invalidation must still happen
+        var a = NewInstance();
+        var b = NewInstance();
+        Assert.Equal("v1", await a.GetOrSetAsync("pitch:7:details", Factory("v1"), CacheStrategies.PitchDetails, ["pitch:7"]));
+        Assert.Equal("v1", await b.GetOrSetAsync("pitch:7:details", Factory("v1"), CacheStrategies.PitchDetails, ["pitch:7"]));
+        using var aborted = new CancellationTokenSource();
+        await aborted.CancelAsync();
+
+        await a.InvalidateByTagsAsync(["pitch:7"], [CacheStrategies.PitchDetails], aborted.Token);
+
+        Assert.Equal("v2", await a.GetOrSetAsync("pitch:7:details", Factory("v2"), CacheStrategies.PitchDetails, ["pitch:7"]));
+        await TestServices.WaitUntilAsync(async () => (await b.TryGetAsync<string>("pitch:7:details", CacheStrategies.PitchDetails)) is not { HasValue: true, Value: "v1" },
+            TimeSpan.FromSeconds(10), "the invalidation to reach the other instance");
+    }
+
+    [Fact]
     public async Task A_null_result_is_not_cached_unless_the_strategy_opts_in_and_then_only_briefly()
     {
         var cache = NewInstance(o => o.Strategies["negative"] = new CacheStrategy { CacheNulls = true, NullDuration = TimeSpan.FromMilliseconds(300) });
