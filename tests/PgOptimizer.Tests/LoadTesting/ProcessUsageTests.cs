@@ -3,7 +3,7 @@ using PgOptimizer.LoadTesting;
 
 namespace PgOptimizer.Tests.LoadTesting;
 
-public class ProcessUsageTests
+public sealed class ProcessUsageTests
 {
     [Fact]
     public void Cpu_time_agrees_with_the_process_figure_and_a_blocked_thread_counts_its_switches()
