@@ -197,7 +197,10 @@ public sealed class RoutingServerTests : IAsyncLifetime
     public async Task Latency_aware_strategies_move_reads_away_from_a_replica_behind_a_slow_network(LoadBalancingStrategy strategy)
     {
         var slowTarget = ConnectionStringParser.Parse(TestServices.ReplicaFor(_db.Name, 1));
-        await using var proxy = new DelayProxy(slowTarget!.Host!, slowTarget.Port, TimeSpan.FromMilliseconds(5));
+        // 15 ms: well beyond what a stall of this shared two-core machine adds to a fast read (with
+        // 5 ms such stalls lifted the fast replica's peak-sensitive cost to the slow one's often
+        // enough to send it 22 % of the reads).
+        await using var proxy = new DelayProxy(slowTarget!.Host!, slowTarget.Port, TimeSpan.FromMilliseconds(15));
         slowTarget.Port = proxy.Port;
         var connection = new ConnectionOptions { ConnectionString = _db.Connection, LagProbeInterval = TimeSpan.FromMilliseconds(200) };
         connection.Replicas.Add(new ReplicaOptions { Name = "fast", ConnectionString = TestServices.ReplicaFor(_db.Name, 0) });
