@@ -51,6 +51,9 @@ public sealed record DemoPhase([property: JsonIgnore] string Name, [property: Js
     /// <summary>Per-operation figures.</summary>
     public IReadOnlyList<OperationReport> Operations => Load.Run.Operations;
 
+    /// <summary>CPU of the client, PostgreSQL and Redis over the measured interval, and per request; null when not measured.</summary>
+    public CpuUsage? Cpu => Load.Cpu;
+
     /// <summary>The endpoints and pool sizes the run used.</summary>
     public string RunsOn => Result.RunsOn;
 

@@ -26,10 +26,14 @@ public sealed record DemoReport(
     /// <summary>The measured "Performance Benchmarks" table and the toolkit against plain Npgsql, as Markdown.</summary>
     public string ToMarkdown()
     {
-        static string Ms(double v) => v.ToString("0.##", CultureInfo.InvariantCulture) + " ms";
+        static string Ms(double v) => v < 0.1
+            ? (v * 1000).ToString("0.#", CultureInfo.InvariantCulture) + " µs" // a memory hit's p50 would read "0 ms"
+            : v.ToString("0.##", CultureInfo.InvariantCulture) + " ms";
         static string Pct(double? v) => v is { } x ? (x * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %" : "n/a";
         static string Money(decimal v) => v.ToString("$#,##0.00", CultureInfo.InvariantCulture);
         static string Ratio(double b, double a) => b <= 0 ? "" : (a / b).ToString("0.##", CultureInfo.InvariantCulture) + "×";
+        static string Us(double? v) => v is { } x ? x.ToString("0.#", CultureInfo.InvariantCulture) + " µs" : "n/a";
+        static string UsRatio(double? b, double? a) => b is { } x && a is { } y ? Ratio(x, y) : "";
         var (b, a, r) = (Before, After, Raw);
         var sb = new StringBuilder();
         sb.AppendLine("## Performance Benchmarks (measured)").AppendLine();
@@ -45,6 +49,7 @@ public sealed record DemoReport(
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Index coverage (share of requests) | {Pct(b.IndexCoverage)} | {Pct(a.IndexCoverage)} | | 99 % |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, busy (running a statement or in a transaction) | {b.PeakBusyDatabaseConnections} | {a.PeakBusyDatabaseConnections} | | 50+ → < 20 |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, open (busy + idle in the pools) | {b.PeakDatabaseConnections} | {a.PeakDatabaseConnections} | | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL CPU per request | {Us(b.Cpu?.DatabaseMicrosPerRequest)} | {Us(a.Cpu?.DatabaseMicrosPerRequest)} | {UsRatio(a.Cpu?.DatabaseMicrosPerRequest, b.Cpu?.DatabaseMicrosPerRequest)} less | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Requests | {b.Requests:N0} | {a.Requests:N0} | | |");
         if (MonthlyCost is { } cost)
         {
@@ -59,6 +64,11 @@ public sealed record DemoReport(
         sb.AppendLine(CultureInfo.InvariantCulture, $"| P99 response time | {Ms(a.Latency.P99Ms)} | {Ms(r.Latency.P99Ms)} | {Ratio(r.Latency.P99Ms, a.Latency.P99Ms)} |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Error rate | {Pct(1 - a.SuccessRate)} | {Pct(1 - r.SuccessRate)} | |");
         sb.AppendLine(CultureInfo.InvariantCulture, $"| Peak database connections, busy / open | {a.PeakBusyDatabaseConnections} / {a.PeakDatabaseConnections} | {r.PeakBusyDatabaseConnections} / {r.PeakDatabaseConnections} | |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Cache hit rate | {Pct(a.CacheHitRate)}{(a.IdealCacheHitRateWithInvalidation is { } honoured ? $" (ideal honouring invalidations: {Pct(honoured)})" : string.Empty)} | | |");
+        // Where the ratio comes from: the client, server and Redis share the machine's cores.
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Client CPU per request | {Us(a.Cpu?.ClientMicrosPerRequest)} | {Us(r.Cpu?.ClientMicrosPerRequest)} | {UsRatio(r.Cpu?.ClientMicrosPerRequest, a.Cpu?.ClientMicrosPerRequest)} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| PostgreSQL CPU per request | {Us(a.Cpu?.DatabaseMicrosPerRequest)} | {Us(r.Cpu?.DatabaseMicrosPerRequest)} | {UsRatio(r.Cpu?.DatabaseMicrosPerRequest, a.Cpu?.DatabaseMicrosPerRequest)} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| Redis CPU per request | {Us(a.Cpu?.RedisMicrosPerRequest)} | {Us(r.Cpu?.RedisMicrosPerRequest)} | |");
         return sb.ToString();
     }
 }

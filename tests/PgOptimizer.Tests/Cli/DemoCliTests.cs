@@ -72,7 +72,12 @@ public sealed class DemoCliTests : IAsyncLifetime
         var markdown = await File.ReadAllTextAsync(Path.Combine(_output, "report.md"));
         Assert.Contains("Performance Benchmarks", markdown, StringComparison.Ordinal);
         Assert.Contains("plain Npgsql", markdown, StringComparison.Ordinal);
-        Assert.True(JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "report.json"))).RootElement.TryGetProperty("after", out _));
+        // where the ratio comes from: CPU per request of each part, measured for both executors
+        Assert.Matches(@"\| PostgreSQL CPU per request \| [0-9.]+ µs \| [0-9.]+ µs \| [0-9.]+× \|", markdown);
+        Assert.Matches(@"\| Client CPU per request \| [0-9.]+ µs \| [0-9.]+ µs \|", markdown);
+        var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "report.json"))).RootElement;
+        Assert.True(json.GetProperty("after").GetProperty("cpu").GetProperty("clientMicrosPerRequest").GetDouble() > 0);
+        Assert.True(json.GetProperty("raw").GetProperty("cpu").GetProperty("databaseMicrosPerRequest").GetDouble() > 0);
 
         // The spec's Monthly Cost row: the double's project priced again after its quick wins were applied.
         var cost = report.GetProperty("monthlyCost");
