@@ -16,11 +16,11 @@ public sealed class CacheInstances : IAsyncDisposable
     public string Prefix { get; } = $"pgopt-test-{Guid.NewGuid():N}:";
 
     /// <summary>A new instance, connected to Redis (unless the options turn it off) before it is returned.</summary>
-    public SmartCache New(Action<CacheOptions>? configure = null, string? redisUrl = null)
+    public SmartCache New(Action<CacheOptions>? configure = null, string? redisUrl = null, TimeSpan? redisTimeout = null)
     {
         var options = new CacheOptions { KeyPrefix = Prefix, CompressionThreshold = 512 };
         configure?.Invoke(options);
-        var redis = new RedisConnection(Options.Create(new RedisOptions { Url = redisUrl ?? TestServices.RedisUrl, Timeout = TimeSpan.FromSeconds(2) }));
+        var redis = new RedisConnection(Options.Create(new RedisOptions { Url = redisUrl ?? TestServices.RedisUrl, Timeout = redisTimeout ?? TimeSpan.FromSeconds(2) }));
         var cache = new SmartCache(Options.Create(options), redis);
         cache.ConnectRedisAsync().GetAwaiter().GetResult();
         _owned.Add(redis);
