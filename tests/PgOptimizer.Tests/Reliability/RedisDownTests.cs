@@ -56,8 +56,11 @@ public sealed class RedisDownTests
             var monitoring = Options.Create(new MonitoringOptions { InstanceId = "redis-down" });
             using var tracker = new QueryTracker(m.Connections, monitoring);
             using var monitor = new DatabasePerformanceMonitor(m.Connections, tracker, new ServerStatsCollector(m.Connections, monitoring), redis, monitoring);
-            // read-your-writes positions go to the same unreachable Redis
-            await using var sessions = new PgConnectionManager(Options.Create(m.Connections.Options), redis: redis);
+            // Read-your-writes positions are kept only with a replica to route around, and go to the
+            // same unreachable Redis.
+            var sessionOptions = new ConnectionOptions { ConnectionString = m.Db.Connection };
+            sessionOptions.Replicas.Add(new ReplicaOptions { Name = "replica", ConnectionString = TestServices.ReplicaFor(m.Db.Name, 0) });
+            await using var sessions = new PgConnectionManager(Options.Create(sessionOptions), redis: redis);
 
             async Task Within(string what, Func<Task> call)
             {
