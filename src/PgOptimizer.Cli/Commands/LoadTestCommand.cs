@@ -53,6 +53,10 @@ public sealed class LoadTestSettings : DatabaseSettings
     [Description("Every INTERVAL of the measured run (5s, 1m; at least 1s), print a line to standard error as pgbench --progress does: requests per second, p95, errors, cache hit rate and CPU per request of client, PostgreSQL and Redis; --json adds them as \"intervals\".")]
     public string? Progress { get; init; }
 
+    [CommandOption("--gc <MODE>")]
+    [Description("The client's garbage collector: auto (default) gives an open loop (--rps) the workstation collector with an 8 MB generation 0, whose short pauses keep the generator on schedule, and a closed loop the server collector's throughput; latency or default choose one for either loop. DOTNET_gcServer or DOTNET_GCgen0size in the environment take precedence. The report names the collector it ran with.")]
+    public string Gc { get; init; } = "auto";
+
     [CommandOption("--clear-cache")]
     [Description("Empty the cache (memory and Redis, every instance) before the run, so it starts cold, or with --cache-warmup warm from empty")]
     public bool ClearCache { get; init; }
@@ -80,6 +84,12 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                 : throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests."),
             ProgressInterval = settings.Progress is null ? null : ProgressInterval(settings.Progress),
         };
+        if (settings.Gc is not ("auto" or "latency" or "default"))
+        {
+            // Checked by the restart too (LoadTestCollector), which leaves an unknown mode to this message.
+            throw new PgOptimizerConfigurationException($"--gc '{settings.Gc}' is not a collector mode; give {LoadTestCollector.Modes}.");
+        }
+
         if (settings.Concurrency is < 1 or > 4096)
         {
             throw new PgOptimizerConfigurationException($"--concurrency {settings.Concurrency} is out of range; give 1 to 4096.");
@@ -104,7 +114,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
             {
                 report.Mode, executor = result.Executor, runsOn = result.RunsOn, cacheWarmup = warmed is null ? null : new { warmed.Items, warmed.Loaded, failed = warmed.Failed.Count, elapsedSeconds = warmed.Elapsed.TotalSeconds }, cacheHitRate = result.CacheHitRate, idealCacheHitRate = result.IdealCacheHitRate, idealCacheHitRateWithInvalidation = result.IdealCacheHitRateWithInvalidation, report.IntendedRate, achievedRate = report.Run.Throughput, totalRequests = report.Run.Calls + report.Run.Errors,
                 successRate = report.SuccessRate, errors = report.Run.Errors, latency = report.Run.Latency, report.ServiceTime, report.Delayed,
-                report.GeneratorLag, report.GeneratorFellBehind, collectorPausesSetTheTail = report.CollectorPausesSetTheTail, warmedUpSeconds = report.WarmedUpFor.TotalSeconds,
+                report.GeneratorLag, report.StartDelay, report.GeneratorFellBehind, collectorPausesSetTheTail = report.CollectorPausesSetTheTail, warmedUpSeconds = report.WarmedUpFor.TotalSeconds,
                 cpu = Cpu(report.Cpu),
                 cacheStrategies = result.Strategies.Where(c => c.Hits + c.Misses > 0).Select(c => new
                 {
@@ -160,6 +170,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         clientCollections = cpu.ClientGen0Collections is null ? null : new { gen0 = cpu.ClientGen0Collections, gen1 = cpu.ClientGen1Collections, gen2 = cpu.ClientGen2Collections },
         clientWorkItems = cpu.ClientWorkItems, clientWorkItemsPerRequest = cpu.ClientWorkItemsPerRequest,
         clientContextSwitches = cpu.ClientContextSwitches, clientContextSwitchesPerRequest = cpu.ClientContextSwitchesPerRequest,
+        clientCollector = cpu.ClientCollector,
     };
 
     /// <summary>The CPU figures of a run in one line.</summary>
@@ -173,7 +184,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                (cpu.ClientAllocatedBytesPerRequest is { } b
                    ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full{(cpu.ClientGcLongestPauseMs is { } longest ? $", longest pause {longest:F1} ms" : string.Empty)})"
                    : string.Empty) +
-               Scheduling(cpu);
+               Scheduling(cpu) +
+               (cpu.ClientCollector is { } gc ? $"; client collector: {gc}" : string.Empty);
     }
 
     /// <summary>The client's thread-pool work items and context switches per request, when read.</summary>
@@ -241,7 +253,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         AnsiConsole.WriteLine($"Throughput: {r.Run.Throughput:F1} req/s");
         if (r.ServiceTime is { } s)
         {
-            AnsiConsole.WriteLine($"Service time (from actual start): p50 {s.P50Ms:F2}ms, p99 {s.P99Ms:F2}ms; requests that waited for a free slot: {r.Delayed}");
+            AnsiConsole.WriteLine($"Service time (from actual start): p50 {s.P50Ms:F2}ms, p99 {s.P99Ms:F2}ms; requests that waited for a free slot: {r.Delayed}" +
+                (r.StartDelay is { Count: > 0 } d ? $"; wait for a thread-pool thread after the generator's hand-off: p50 {d.P50Ms:F2}ms, p99 {d.P99Ms:F2}ms" : string.Empty));
         }
 
         if (r.GeneratorLag is { } lag)
@@ -251,7 +264,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                 : $"Load generator on schedule: p99 {lag.P99Ms:F2} ms late, {lag.MaxMs:F2} ms at most.");
             if (r.CollectorPausesSetTheTail && r.Cpu?.ClientGcLongestPauseMs is { } longest && r.ServiceTime is { } service)
             {
-                AnsiConsole.MarkupLine($"[yellow]This process's own GC pauses set the tail[/]: the longest stopped every thread, the generator's included, for {longest:F1} ms, longer than the service time's p99 ({service.P99Ms:F2} ms). For a latency run, give both executors DOTNET_gcServer=0 DOTNET_GCgen0size=0x800000 (shorter, more frequent collections; docs/benchmarks.md).");
+                AnsiConsole.MarkupLine($"[yellow]This process's own GC pauses set the tail[/]: the longest stopped every thread, the generator's included, for {longest:F1} ms, longer than the service time's p99 ({service.P99Ms:F2} ms). {(System.Runtime.GCSettings.IsServerGC ? "Run with --gc latency (the default for an open loop unless DOTNET_gcServer or DOTNET_GCgen0size are set) for shorter, more frequent collections (docs/benchmarks.md)." : "Lower --rps, or give the generator a machine of its own.")}");
             }
         }
 

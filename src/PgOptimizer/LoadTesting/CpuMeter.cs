@@ -290,7 +290,23 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
         ClientGcLongestPauseMs = Pauses?.LongestMs(start.PausesLogged, PausesLogged),
         ClientWorkItems = ClientWorkItems - start.ClientWorkItems,
         ClientContextSwitches = ClientContextSwitches - start.ClientContextSwitches,
+        ClientCollector = Collector.Value,
     };
+
+    private static readonly Lazy<string> Collector = new(DescribeCollector);
+
+    /// <summary>This process's garbage collector as the runtime was configured at start-up.</summary>
+    private static string DescribeCollector()
+    {
+        var c = GC.GetConfigurationVariables();
+        bool On(string name) => c.TryGetValue(name, out var v) && v is true or 1L or 1;
+        var kind = On("ServerGC")
+            ? $"server, {(c.TryGetValue("HeapCount", out var heaps) ? heaps : "?")} heaps{(On("GCDynamicAdaptationMode") ? ", adapting to the application's size (DATAS)" : string.Empty)}"
+            : "workstation";
+        var background = On("ConcurrentGC") ? ", background collections" : string.Empty;
+        var gen0 = c.TryGetValue("GCGen0MaxBudget", out var budget) && budget is long b && b > 0 ? $", generation 0 up to {b / (1024 * 1024)} MB" : string.Empty;
+        return kind + background + gen0;
+    }
 }
 
 /// <summary>
@@ -334,6 +350,12 @@ public sealed record CpuUsage(double Seconds, long Requests, double ClientSecond
 
     /// <summary>Context switches of the client's threads over the interval (null when not read).</summary>
     public long? ClientContextSwitches { get; init; }
+
+    /// <summary>
+    /// The client's garbage collector as configured at start-up: server or workstation, heaps,
+    /// generation 0's largest budget. It sets how long a pause, and so an open loop's tail, can be.
+    /// </summary>
+    public string? ClientCollector { get; init; }
 
     /// <summary>
     /// Thread-pool work items per request: each asynchronous step that resumes on the pool (a

@@ -36,6 +36,9 @@ public sealed record LoadTestReport(
     /// <summary>Open loop: how late the load generator itself reached the requests; null in a closed loop.</summary>
     public LatencySummary? GeneratorLag { get; init; }
 
+    /// <summary>Open loop: from the generator's hand-off of each request to its first step on the thread pool (the client's own queue).</summary>
+    public LatencySummary? StartDelay { get; init; }
+
     /// <summary>Open loop: the generator fell behind its schedule (see <see cref="OpenLoopReport.GeneratorFellBehind"/>).</summary>
     public bool GeneratorFellBehind { get; init; }
 

@@ -129,7 +129,7 @@ public static class LoadTester
 
         return new LoadTestReport(mode, run, rate, service, delayed, peakConnections, written, changed, changed >= written && changed <= written + inDoubt) { WritesInDoubt = inDoubt, UncheckedTables = excluded, PeakBusyDatabaseConnections = peakBusy, Cpu = cpuUsage,
             WarmedUpFor = warmedFor,
-            GeneratorLag = openLoop?.GeneratorLag, GeneratorFellBehind = openLoop?.GeneratorFellBehind ?? false,
+            GeneratorLag = openLoop?.GeneratorLag, StartDelay = openLoop?.StartDelay, GeneratorFellBehind = openLoop?.GeneratorFellBehind ?? false,
         };
 
         long Checked(WorkloadReport r)

@@ -13,6 +13,12 @@ public sealed record OpenLoopReport(WorkloadReport Report, double IntendedRate, 
     public LatencySummary GeneratorLag { get; init; } = LatencySummary.Empty;
 
     /// <summary>
+    /// From the generator's hand-off of each measured request to its first step on the thread pool:
+    /// the wait in the client's own queue, behind the continuations of the requests in flight.
+    /// </summary>
+    public LatencySummary StartDelay { get; init; } = LatencySummary.Empty;
+
+    /// <summary>
     /// True when the generator was late enough to matter: its p99 lag over 2 ms (it sleeps a
     /// millisecond at least) and over a tenth of the service time's p99. The latencies then include
     /// the generator's own delay.

@@ -31,6 +31,7 @@ internal static class OpenLoopRunner
         var index = ops.Select((o, i) => (o, i)).ToDictionary(x => x.o.Name, x => x.i);
         var latency = ops.Select(_ => LatencyHistogram.CreateConcurrent()).ToArray();
         var service = LatencyHistogram.CreateConcurrent();
+        var startDelay = LatencyHistogram.CreateConcurrent();
         var calls = new long[ops.Count];
         var errors = new long[ops.Count];
         var rows = new long[ops.Count];
@@ -48,11 +49,16 @@ internal static class OpenLoopRunner
         long dispatched = 0;
         var live = progress is null ? null : new LiveLatency(TimeSpan.FromSeconds(1));
 
-        async Task RunOne(WorkloadOperation op, int slot, object?[] args, long intended, bool measured)
+        async Task RunOne(WorkloadOperation op, int slot, object?[] args, long intended, long handedOver, bool measured)
         {
             try
             {
                 var begun = Stopwatch.GetTimestamp();
+                if (measured)
+                {
+                    startDelay.RecordValue(LatencyHistogram.Clamp((begun - handedOver) * 1_000_000 / Stopwatch.Frequency));
+                }
+
                 var n = await executor.ExecuteAsync(op, args, stop.Token).ConfigureAwait(false);
                 var done = Stopwatch.GetTimestamp();
                 if (op.Intent == Connections.DbIntent.Write)
@@ -132,7 +138,8 @@ internal static class OpenLoopRunner
                         var op = mix.Next(random.Random);
                         var args = op.Parameters(random);
                         var slot = index[op.Name];
-                        inFlight.Add(Task.Run(() => RunOne(op, slot, args, intended, measured), CancellationToken.None));
+                        var handedOver = Stopwatch.GetTimestamp();
+                        inFlight.Add(Task.Run(() => RunOne(op, slot, args, intended, handedOver, measured), CancellationToken.None));
                     }
 
                     if (inFlight.Count > 4096)
@@ -192,6 +199,6 @@ internal static class OpenLoopRunner
 
         var report = new WorkloadReport(workload.Name, executor.Name, options.MaxInFlight, options.Duration, perOp, LatencyHistogram.Summarize(all));
         var written = ops.Select((o, i) => (o.Name, Rows: rowsAll[i])).Where(x => x.Rows > 0).ToDictionary(x => x.Name, x => x.Rows, StringComparer.Ordinal);
-        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencyHistogram.Summarize(service), late, written) { GeneratorLag = LatencyHistogram.Summarize(lag) };
+        return new OpenLoopReport(report, options.Rate, completed / measuredSeconds, LatencyHistogram.Summarize(service), late, written) { GeneratorLag = LatencyHistogram.Summarize(lag), StartDelay = LatencyHistogram.Summarize(startDelay) };
     }
 }

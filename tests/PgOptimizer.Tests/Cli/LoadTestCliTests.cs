@@ -73,7 +73,14 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         var lag = o.GetProperty("generatorLag");
         Assert.Equal(o.GetProperty("totalRequests").GetInt64(), lag.GetProperty("count").GetInt64());
         Assert.InRange(lag.GetProperty("p50Ms").GetDouble(), 0, 50);
+        // and each request's wait for a thread-pool thread after the hand-off, apart from its service time
+        var startDelay = o.GetProperty("startDelay");
+        Assert.Equal(o.GetProperty("totalRequests").GetInt64(), startDelay.GetProperty("count").GetInt64());
+        Assert.InRange(startDelay.GetProperty("p50Ms").GetDouble(), 0, 50);
+        Assert.True(startDelay.GetProperty("p99Ms").GetDouble() <= o.GetProperty("latency").GetProperty("maxMs").GetDouble(), startDelay.ToString());
         Assert.Equal(JsonValueKind.Array, o.GetProperty("cacheStrategies").ValueKind);
+        // an open loop restarted itself with the collector whose short pauses keep its schedule
+        Assert.Equal("workstation, background collections, generation 0 up to 8 MB", o.GetProperty("cpu").GetProperty("clientCollector").GetString());
 
         // --progress: whole one-second intervals of the measured run, each with its own rate and CPU,
         // printed to standard error as they end and listed in the JSON
@@ -97,8 +104,26 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal("raw-npgsql", c.GetProperty("executor").GetString());
         Assert.Equal(JsonValueKind.Null, c.GetProperty("cacheHitRate").ValueKind);
         Assert.Equal(JsonValueKind.Null, c.GetProperty("generatorLag").ValueKind); // closed loop: no generator schedule
+        Assert.Equal(JsonValueKind.Null, c.GetProperty("startDelay").ValueKind);
         Assert.Equal(JsonValueKind.Null, c.GetProperty("intervals").ValueKind); // no --progress
         Assert.DoesNotContain("progress: ", closed.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("server, ", c.GetProperty("cpu").GetProperty("clientCollector").GetString(), StringComparison.Ordinal); // a closed loop keeps the server collector's throughput
+    }
+
+    [Fact]
+    public async Task The_users_collector_settings_win_over_the_open_loops()
+    {
+        var env = Env;
+        env["DOTNET_gcServer"] = "1";
+        var seed = await PgoptProcess.RunAsync(Env, "seed", "--scale", "0.001", "--json");
+        Assert.True(seed.ExitCode == 0, seed.All);
+        var open = await PgoptProcess.RunAsync(env, "loadtest", "--rps", "100", "--duration", "1s", "--warmup", "0s", "--json");
+        Assert.True(open.ExitCode == 0, open.All);
+        Assert.StartsWith("server, ", JsonDocument.Parse(open.Stdout).RootElement.GetProperty("cpu").GetProperty("clientCollector").GetString(), StringComparison.Ordinal);
+
+        var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--gc", "latency", "--concurrency", "2", "--duration", "1s", "--warmup", "0s");
+        Assert.True(closed.ExitCode == 0, closed.All);
+        Assert.Contains("client collector: workstation, background collections, generation 0 up to 8 MB", closed.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,5 +135,8 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal(2, tooShort.ExitCode);
         Assert.Contains("--progress 100ms is too short", tooShort.All, StringComparison.Ordinal);
         Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--duration", "1s", "--progress", "often")).ExitCode);
+        var badCollector = await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "10", "--gc", "fast", "--duration", "1s");
+        Assert.Equal(2, badCollector.ExitCode);
+        Assert.Contains("--gc 'fast' is not a collector mode; give auto, latency or default.", badCollector.All, StringComparison.Ordinal);
     }
 }
