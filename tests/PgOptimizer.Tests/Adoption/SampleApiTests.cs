@@ -13,15 +13,17 @@ namespace PgOptimizer.Tests.Adoption;
 public sealed class SampleApiTests(DemoDatabase demo) : IClassFixture<DemoDatabase>
 {
     [Fact]
-    public async Task With_redis_unreachable_the_api_listens_within_a_second_serves_reads_and_stops_promptly()
+    public async Task With_redis_unreachable_the_api_listens_without_waiting_for_it_serves_reads_and_stops_promptly()
     {
-        // a black-holed address: connecting can only time out
+        // a black-holed address: connecting can only time out, after 5 s; anything that waited for
+        // it once would take that long, so the limits below (half of it, and under it for three
+        // reads) tell a wait from a stall of a shared machine
         var settings = demo.Settings("redis://10.255.255.1:6379/0");
-        settings["PgOptimizer:Redis:Timeout"] = "00:00:03";
+        settings["PgOptimizer:Redis:Timeout"] = "00:00:05";
         var host = await SampleApiHost.StartAsync(settings);
         try
         {
-            Assert.True(host.Startup < TimeSpan.FromSeconds(1), $"listening after {host.Startup.TotalMilliseconds:F0} ms");
+            Assert.True(host.Startup < TimeSpan.FromSeconds(2.5), $"listening after {host.Startup.TotalMilliseconds:F0} ms: start-up waited for Redis");
             var id = await demo.PitchIdAsync();
             var sw = System.Diagnostics.Stopwatch.StartNew();
             for (var i = 0; i < 3; i++)
@@ -30,7 +32,7 @@ public sealed class SampleApiTests(DemoDatabase demo) : IClassFixture<DemoDataba
                 Assert.Equal(id, pitch.GetProperty("id").GetInt64());
             }
 
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"three reads took {sw.Elapsed.TotalMilliseconds:F0} ms: a read waited for Redis");
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(4), $"three reads took {sw.Elapsed.TotalMilliseconds:F0} ms: a read waited for Redis");
             Assert.Equal(HttpStatusCode.OK, (await host.Http.GetAsync("/health/ready")).StatusCode);
             Assert.False(host.App.Services.GetRequiredService<SmartCache>().RedisAttached);
         }
