@@ -53,9 +53,9 @@ public sealed class LoadTestSettings : DatabaseSettings
     [Description("Every INTERVAL of the measured run (5s, 1m; at least 1s), print a line to standard error as pgbench --progress does: requests per second, p95, errors, cache hit rate and CPU per request of client, PostgreSQL and Redis; --json adds them as \"intervals\".")]
     public string? Progress { get; init; }
 
-    [CommandOption("--gc <MODE>")]
-    [Description("The client's garbage collector: auto (default) gives an open loop (--rps) the workstation collector with an 8 MB generation 0, whose short pauses keep the generator on schedule, and a closed loop the server collector's throughput; latency or default choose one for either loop. DOTNET_gcServer or DOTNET_GCgen0size in the environment take precedence. The report names the collector it ran with.")]
-    public string Gc { get; init; } = "auto";
+    [CommandOption("--latency-tuning <MODE>")]
+    [Description("The client's runtime for a latency measurement: the workstation collector with an 8 MB generation 0 (short pauses) and at least four thread-pool workers per core that park at once instead of spinning. auto (default): on for an open loop (--rps), off for a closed loop, which keeps the server collector's throughput; on or off for either. DOTNET_gc* or DOTNET_ThreadPool_* settings in the environment take precedence. The report names the collector and pool it ran with.")]
+    public string LatencyTuning { get; init; } = "auto";
 
     [CommandOption("--clear-cache")]
     [Description("Empty the cache (memory and Redis, every instance) before the run, so it starts cold, or with --cache-warmup warm from empty")]
@@ -84,10 +84,10 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                 : throw new PgOptimizerConfigurationException($"--cache-warmup {settings.CacheWarmup} is out of range; give 0 to 10000000 requests."),
             ProgressInterval = settings.Progress is null ? null : ProgressInterval(settings.Progress),
         };
-        if (settings.Gc is not ("auto" or "latency" or "default"))
+        if (settings.LatencyTuning is not ("auto" or "on" or "off"))
         {
-            // Checked by the restart too (LoadTestCollector), which leaves an unknown mode to this message.
-            throw new PgOptimizerConfigurationException($"--gc '{settings.Gc}' is not a collector mode; give {LoadTestCollector.Modes}.");
+            // Read by the restart too (LoadTestRuntime), which leaves an unknown mode to this message.
+            throw new PgOptimizerConfigurationException($"--latency-tuning '{settings.LatencyTuning}' is not a mode; give {LoadTestRuntime.Modes}.");
         }
 
         if (settings.Concurrency is < 1 or > 4096)
@@ -170,7 +170,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         clientCollections = cpu.ClientGen0Collections is null ? null : new { gen0 = cpu.ClientGen0Collections, gen1 = cpu.ClientGen1Collections, gen2 = cpu.ClientGen2Collections },
         clientWorkItems = cpu.ClientWorkItems, clientWorkItemsPerRequest = cpu.ClientWorkItemsPerRequest,
         clientContextSwitches = cpu.ClientContextSwitches, clientContextSwitchesPerRequest = cpu.ClientContextSwitchesPerRequest,
-        clientCollector = cpu.ClientCollector,
+        clientCollector = cpu.ClientCollector, clientThreadPool = cpu.ClientThreadPool,
     };
 
     /// <summary>The CPU figures of a run in one line.</summary>
@@ -185,7 +185,8 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                    ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full{(cpu.ClientGcLongestPauseMs is { } longest ? $", longest pause {longest:F1} ms" : string.Empty)})"
                    : string.Empty) +
                Scheduling(cpu) +
-               (cpu.ClientCollector is { } gc ? $"; client collector: {gc}" : string.Empty);
+               (cpu.ClientCollector is { } gc ? $"; client collector: {gc}" : string.Empty) +
+               (cpu.ClientThreadPool is { } pool ? $"; client thread pool: {pool}" : string.Empty);
     }
 
     /// <summary>The client's thread-pool work items and context switches per request, when read.</summary>
@@ -264,7 +265,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
                 : $"Load generator on schedule: p99 {lag.P99Ms:F2} ms late, {lag.MaxMs:F2} ms at most.");
             if (r.CollectorPausesSetTheTail && r.Cpu?.ClientGcLongestPauseMs is { } longest && r.ServiceTime is { } service)
             {
-                AnsiConsole.MarkupLine($"[yellow]This process's own GC pauses set the tail[/]: the longest stopped every thread, the generator's included, for {longest:F1} ms, longer than the service time's p99 ({service.P99Ms:F2} ms). {(System.Runtime.GCSettings.IsServerGC ? "Run with --gc latency (the default for an open loop unless DOTNET_gcServer or DOTNET_GCgen0size are set) for shorter, more frequent collections (docs/benchmarks.md)." : "Lower --rps, or give the generator a machine of its own.")}");
+                AnsiConsole.MarkupLine($"[yellow]This process's own GC pauses set the tail[/]: the longest stopped every thread, the generator's included, for {longest:F1} ms, longer than the service time's p99 ({service.P99Ms:F2} ms). {(System.Runtime.GCSettings.IsServerGC ? "Run with --latency-tuning on (the default for an open loop unless DOTNET_gc* settings are given) for shorter, more frequent collections (docs/benchmarks.md)." : "Lower --rps, or give the generator a machine of its own.")}");
             }
         }
 

@@ -291,9 +291,18 @@ public readonly record struct CpuReading(long Timestamp, double Client, double? 
         ClientWorkItems = ClientWorkItems - start.ClientWorkItems,
         ClientContextSwitches = ClientContextSwitches - start.ClientContextSwitches,
         ClientCollector = Collector.Value,
+        ClientThreadPool = DescribeThreadPool(),
     };
 
     private static readonly Lazy<string> Collector = new(DescribeCollector);
+
+    /// <summary>This process's thread pool as configured: its least workers, and whether idle workers spin before they park.</summary>
+    private static string DescribeThreadPool()
+    {
+        ThreadPool.GetMinThreads(out var workers, out _);
+        var spin = Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") ?? AppContext.GetData("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit")?.ToString();
+        return $"at least {workers} workers, idle workers {(spin is "0" ? "park at once" : "spin before parking")}";
+    }
 
     /// <summary>This process's garbage collector as the runtime was configured at start-up.</summary>
     private static string DescribeCollector()
@@ -356,6 +365,9 @@ public sealed record CpuUsage(double Seconds, long Requests, double ClientSecond
     /// generation 0's largest budget. It sets how long a pause, and so an open loop's tail, can be.
     /// </summary>
     public string? ClientCollector { get; init; }
+
+    /// <summary>The client's thread pool as configured: its least workers, and whether idle workers spin before they park.</summary>
+    public string? ClientThreadPool { get; init; }
 
     /// <summary>
     /// Thread-pool work items per request: each asynchronous step that resumes on the pool (a

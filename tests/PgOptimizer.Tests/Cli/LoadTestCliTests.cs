@@ -79,8 +79,10 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.InRange(startDelay.GetProperty("p50Ms").GetDouble(), 0, 50);
         Assert.True(startDelay.GetProperty("p99Ms").GetDouble() <= o.GetProperty("latency").GetProperty("maxMs").GetDouble(), startDelay.ToString());
         Assert.Equal(JsonValueKind.Array, o.GetProperty("cacheStrategies").ValueKind);
-        // an open loop restarted itself with the collector whose short pauses keep its schedule
+        // an open loop restarted itself with the collector whose short pauses keep its schedule, and a
+        // thread pool of four workers per core at least that do not spin
         Assert.Equal("workstation, background collections, generation 0 up to 8 MB", o.GetProperty("cpu").GetProperty("clientCollector").GetString());
+        Assert.Equal($"at least {4 * Environment.ProcessorCount} workers, idle workers park at once", o.GetProperty("cpu").GetProperty("clientThreadPool").GetString());
 
         // --progress: whole one-second intervals of the measured run, each with its own rate and CPU,
         // printed to standard error as they end and listed in the JSON
@@ -108,10 +110,11 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, c.GetProperty("intervals").ValueKind); // no --progress
         Assert.DoesNotContain("progress: ", closed.Stderr, StringComparison.Ordinal);
         Assert.StartsWith("server, ", c.GetProperty("cpu").GetProperty("clientCollector").GetString(), StringComparison.Ordinal); // a closed loop keeps the server collector's throughput
+        Assert.EndsWith("workers, idle workers spin before parking", c.GetProperty("cpu").GetProperty("clientThreadPool").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task The_users_collector_settings_win_over_the_open_loops()
+    public async Task The_users_runtime_settings_win_over_the_open_loops()
     {
         var env = Env;
         env["DOTNET_gcServer"] = "1";
@@ -119,11 +122,13 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.True(seed.ExitCode == 0, seed.All);
         var open = await PgoptProcess.RunAsync(env, "loadtest", "--rps", "100", "--duration", "1s", "--warmup", "0s", "--json");
         Assert.True(open.ExitCode == 0, open.All);
-        Assert.StartsWith("server, ", JsonDocument.Parse(open.Stdout).RootElement.GetProperty("cpu").GetProperty("clientCollector").GetString(), StringComparison.Ordinal);
+        var cpu = JsonDocument.Parse(open.Stdout).RootElement.GetProperty("cpu");
+        Assert.StartsWith("server, ", cpu.GetProperty("clientCollector").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith("workers, idle workers park at once", cpu.GetProperty("clientThreadPool").GetString(), StringComparison.Ordinal); // the rest of the tuning still applies
 
-        var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--gc", "latency", "--concurrency", "2", "--duration", "1s", "--warmup", "0s");
+        var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--latency-tuning", "on", "--concurrency", "2", "--duration", "1s", "--warmup", "0s");
         Assert.True(closed.ExitCode == 0, closed.All);
-        Assert.Contains("client collector: workstation, background collections, generation 0 up to 8 MB", closed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("client collector: workstation, background collections, generation 0 up to 8 MB; client thread pool: at least ", System.Text.RegularExpressions.Regex.Replace(closed.Stdout, @"\s+", " "), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -135,8 +140,8 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal(2, tooShort.ExitCode);
         Assert.Contains("--progress 100ms is too short", tooShort.All, StringComparison.Ordinal);
         Assert.Equal(2, (await PgoptProcess.RunAsync(Env, "loadtest", "--duration", "1s", "--progress", "often")).ExitCode);
-        var badCollector = await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "10", "--gc", "fast", "--duration", "1s");
-        Assert.Equal(2, badCollector.ExitCode);
-        Assert.Contains("--gc 'fast' is not a collector mode; give auto, latency or default.", badCollector.All, StringComparison.Ordinal);
+        var badTuning = await PgoptProcess.RunAsync(Env, "loadtest", "--rps", "10", "--latency-tuning", "fast", "--duration", "1s");
+        Assert.Equal(2, badTuning.ExitCode);
+        Assert.Contains("--latency-tuning 'fast' is not a mode; give auto, on or off.", badTuning.All, StringComparison.Ordinal);
     }
 }
