@@ -114,7 +114,7 @@ public sealed class Deployer(Doctor doctor, IndexManager indexes, PgConnectionMa
         return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! / 3;
     }
 
-    private static string Bytes(long b) => b switch
+    internal static string Bytes(long b) => b switch
     {
         >= 1L << 30 => $"{b / (double)(1L << 30):F1} GiB",
         >= 1L << 20 => $"{b / (double)(1L << 20):F1} MiB",

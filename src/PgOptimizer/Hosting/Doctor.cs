@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using Npgsql;
 using PgOptimizer.Connections;
@@ -49,6 +50,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
             extensions.AddRange(await ReadExtensionsAsync(conn, cancellationToken).ConfigureAwait(false));
             checks.AddRange(CheckExtensions(extensions, server));
             checks.AddRange(await CheckPrivilegesAsync(conn, server, cancellationToken).ConfigureAwait(false));
+            checks.Add(PlannerCosts(await ReadPlannerCostsAsync(conn, cancellationToken).ConfigureAwait(false), server));
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -170,6 +172,59 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
         }
 
         return list;
+    }
+
+    /// <summary>Block reads below which a database's share of reads from memory says nothing yet.</summary>
+    internal const long MinimumBlockReads = 10_000;
+
+    /// <summary>The planner's page costs and what the database's reads say about its storage.</summary>
+    internal readonly record struct PlannerCostReading(double RandomPageCost, double SeqPageCost, long BlocksHit, long BlocksRead, long DatabaseBytes, long EffectiveCacheBytes);
+
+    private static async Task<PlannerCostReading> ReadPlannerCostsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT current_setting('random_page_cost')::float8, current_setting('seq_page_cost')::float8, " +
+            "coalesce(d.blks_hit, 0), coalesce(d.blks_read, 0), pg_database_size(current_database()), pg_size_bytes(current_setting('effective_cache_size')) " +
+            "FROM (SELECT 1) AS one LEFT JOIN pg_stat_database d ON d.datname = current_database()", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return new PlannerCostReading(r.GetDouble(0), r.GetDouble(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5));
+    }
+
+    /// <summary>
+    /// random_page_cost at a spinning disk's value (4× a sequential read, the default) on data read
+    /// from memory, SSD or Neon's storage makes index scans look dearer than they are. Prepared
+    /// statements suffer most: the generic plan PostgreSQL settles on after five executions is costed
+    /// for an average key, so for a frequent key it may sort every matching row of a bitmap scan
+    /// instead of reading the first few from an index in order.
+    /// </summary>
+    internal static DoctorCheck PlannerCosts(PlannerCostReading costs, ServerInfo server)
+    {
+        const string Name = "planner costs";
+        var ratio = costs.SeqPageCost > 0 ? costs.RandomPageCost / costs.SeqPageCost : costs.RandomPageCost;
+        var lookups = costs.BlocksHit + costs.BlocksRead;
+        double? fromMemory = lookups >= MinimumBlockReads ? (double)costs.BlocksHit / lookups : null;
+        var setting = string.Create(CultureInfo.InvariantCulture, $"random_page_cost {costs.RandomPageCost:0.##} against seq_page_cost {costs.SeqPageCost:0.##}");
+        var reads = fromMemory is { } share
+            ? string.Create(CultureInfo.InvariantCulture, $"{share * 100:0.0} % of this database's block reads came from shared buffers")
+            : $"the database ({Deployer.Bytes(costs.DatabaseBytes)}) fits in effective_cache_size ({Deployer.Bytes(costs.EffectiveCacheBytes)})";
+        if (ratio < 2)
+        {
+            return new DoctorCheck(Name, CheckStatus.Ok, $"{setting}: random reads costed close to sequential ones, as on SSD or in memory");
+        }
+
+        var cached = fromMemory is { } s ? s >= 0.99 : costs.DatabaseBytes <= costs.EffectiveCacheBytes;
+        if (!cached && !server.IsNeon)
+        {
+            return new DoctorCheck(Name, CheckStatus.Info,
+                $"{setting}, right for disks that are slow to read at random; {(fromMemory is { } m ? string.Create(CultureInfo.InvariantCulture, $"{m * 100:0.0} % of block reads came from shared buffers") : "too few reads yet to judge the storage")}",
+                "On SSD storage, 1.1 plans index scans better: ALTER DATABASE … SET random_page_cost = 1.1.");
+        }
+
+        return new DoctorCheck(Name, CheckStatus.Warning,
+            $"{setting} ({ratio:0.#}×, a spinning disk's cost) while {(server.IsNeon ? "Neon serves pages from memory and its own storage" : reads)}: " +
+            "index scans look dearer than they are, and a prepared statement's generic plan (PostgreSQL's choice after five executions, costed for an average key) may sort every row of a frequent key instead of reading the first few from an index in order",
+            $"ALTER DATABASE {Connections.PgIdentifier.Quote(server.Database)} SET random_page_cost = 1.1; (new sessions plan with it; ALTER ROLE … SET limits it to one application's role)");
     }
 
     private async Task<IReadOnlyList<ReplicaInfo>> CheckReplicasAsync(List<DoctorCheck> checks, bool primaryUp, CancellationToken ct)

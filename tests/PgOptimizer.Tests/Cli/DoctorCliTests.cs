@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Text.Json;
 using PgOptimizer.Tests.Infrastructure;
 
@@ -26,6 +27,7 @@ public sealed class DoctorCliTests
         Assert.Equal("ok", Check(doc, "pg_stat_statements").GetProperty("status").GetString());
         Assert.Equal("ok", Check(doc, "hypopg").GetProperty("status").GetString());
         Assert.Equal("ok", Check(doc, "pg_monitor").GetProperty("status").GetString());
+        Assert.Equal("ok", Check(doc, "planner costs").GetProperty("status").GetString()); // scripts/services.sh sets random_page_cost 1.1
         Assert.Equal("ok", Check(doc, "replica1").GetProperty("status").GetString());
         Assert.Equal("ok", Check(doc, "redis").GetProperty("status").GetString());
         var replica = doc.GetProperty("replicas")[0];
@@ -50,6 +52,41 @@ public sealed class DoctorCliTests
             Assert.Contains("CREATE EXTENSION hypopg", r.Stdout, StringComparison.Ordinal);
             Assert.Contains("Not ready", r.Stdout, StringComparison.Ordinal);
             Assert.Contains("redis", r.Stdout, StringComparison.Ordinal); // not configured: info, not an error
+        }
+        finally
+        {
+            await db.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_warns_of_a_spinning_disks_random_page_cost_and_its_fix_clears_the_warning()
+    {
+        var db = new TempDatabase();
+        await db.InitializeAsync();
+        try
+        {
+            await using (var admin = Npgsql.NpgsqlDataSource.Create(TestServices.PrimaryFor("postgres")))
+            await using (var cmd = admin.CreateCommand($"ALTER DATABASE \"{db.Name}\" SET random_page_cost = 4"))
+            {
+                await cmd.ExecuteNonQueryAsync();
+            }
+
+            var r = await PgoptProcess.RunAsync(null, "doctor", "--json", "--connection", db.Connection);
+            var costs = Check(JsonDocument.Parse(r.Stdout).RootElement, "planner costs");
+            Assert.True(costs.GetProperty("status").GetString() == "warning", r.All);
+            Assert.Contains("random_page_cost 4 against seq_page_cost 1", costs.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("generic plan", costs.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            var fix = costs.GetProperty("fix").GetString()!;
+            Assert.StartsWith($"ALTER DATABASE \"{db.Name}\" SET random_page_cost = 1.1;", fix, StringComparison.Ordinal);
+
+            // The fix as given, run by the database's owner: new sessions plan with it, and the doctor agrees.
+            await db.ExecAsync(fix[..(fix.IndexOf(';', StringComparison.Ordinal) + 1)]);
+            NpgsqlConnection.ClearAllPools();
+            r = await PgoptProcess.RunAsync(null, "doctor", "--json", "--connection", db.Connection);
+            costs = Check(JsonDocument.Parse(r.Stdout).RootElement, "planner costs");
+            Assert.True(costs.GetProperty("status").GetString() == "ok", r.All);
+            Assert.Contains("random_page_cost 1.1", costs.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
         finally
         {
