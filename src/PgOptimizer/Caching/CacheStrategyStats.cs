@@ -44,6 +44,9 @@ internal sealed class CacheStrategyStats(string strategy)
         Interlocked.Add(ref _storedBytes, stored);
     }
 
+    /// <summary>Hits (either tier) and misses, without the histogram a <see cref="Snapshot"/> encodes.</summary>
+    public (long Hits, long Misses) Totals() => (Interlocked.Read(ref _hits), Interlocked.Read(ref _misses));
+
     public CacheStrategyCounters Snapshot()
     {
         var hits = Interlocked.Read(ref _hits);

@@ -37,4 +37,18 @@ public sealed partial class SmartCache
 
     /// <summary>Per-strategy counters since start.</summary>
     public IReadOnlyList<CacheStrategyCounters> GetCounters() => _strategies.Values.Select(s => s.Stats.Snapshot()).ToList();
+
+    /// <summary>Hits and misses over all strategies, from the counts alone (no histogram is copied).</summary>
+    public CacheTotals GetTotals()
+    {
+        long hits = 0, misses = 0;
+        foreach (var strategy in _strategies.Values)
+        {
+            var (h, m) = strategy.Stats.Totals();
+            hits += h;
+            misses += m;
+        }
+
+        return new CacheTotals(hits, misses);
+    }
 }

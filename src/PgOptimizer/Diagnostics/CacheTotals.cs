@@ -9,11 +9,7 @@ public readonly record struct CacheTotals(long Hits, long Misses)
     public double? HitRatio => Hits + Misses == 0 ? null : (double)Hits / (Hits + Misses);
 
     /// <summary>The totals of a source now (zero without one).</summary>
-    public static CacheTotals Of(ICacheStatisticsSource? source)
-    {
-        var all = source?.GetCounters() ?? [];
-        return new CacheTotals(all.Sum(c => c.Hits), all.Sum(c => c.Misses));
-    }
+    public static CacheTotals Of(ICacheStatisticsSource? source) => source?.GetTotals() ?? default;
 
     /// <summary>What happened between <paramref name="before"/> and these totals.</summary>
     public CacheTotals Since(CacheTotals before) => new(Hits - before.Hits, Misses - before.Misses);

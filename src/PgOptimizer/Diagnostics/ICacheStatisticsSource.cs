@@ -5,4 +5,15 @@ public interface ICacheStatisticsSource
 {
     /// <summary>Cumulative counters since start, one per strategy.</summary>
     IReadOnlyList<CacheStrategyCounters> GetCounters();
+
+    /// <summary>
+    /// Hits and misses over all strategies since start. A live view reads this several times a
+    /// second; a source whose counters are dear to copy (a latency histogram each) answers it from
+    /// the counts alone.
+    /// </summary>
+    CacheTotals GetTotals()
+    {
+        var all = GetCounters();
+        return new CacheTotals(all.Sum(c => c.Hits), all.Sum(c => c.Misses));
+    }
 }

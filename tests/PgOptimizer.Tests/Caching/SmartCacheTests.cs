@@ -46,6 +46,23 @@ public sealed class SmartCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Totals_read_from_the_counts_alone_match_the_strategies_counters()
+    {
+        var cache = NewInstance();
+        var key = "totals:" + Guid.NewGuid().ToString("N");
+        await cache.GetOrSetAsync(key, Factory("v"), CacheStrategies.PitchDetails, [key]);
+        await cache.GetOrSetAsync(key, Factory("v"), CacheStrategies.PitchDetails, [key]);
+        await cache.GetOrSetAsync(key, Factory("v"), CacheStrategies.PitchDetails, [key]);
+        await cache.GetOrSetAsync(key + ":other", Factory("w"), CacheStrategies.UserProfile, [key]);
+
+        var totals = PgOptimizer.Diagnostics.CacheTotals.Of(cache);
+        Assert.Equal(new PgOptimizer.Diagnostics.CacheTotals(2, 2), totals);
+        var counters = cache.GetCounters();
+        Assert.Equal(counters.Sum(c => c.Hits), totals.Hits);
+        Assert.Equal(counters.Sum(c => c.Misses), totals.Misses);
+    }
+
+    [Fact]
     public async Task A_tag_invalidated_on_one_instance_is_a_miss_on_the_other()
     {
         var a = NewInstance();
