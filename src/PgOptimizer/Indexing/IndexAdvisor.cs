@@ -158,7 +158,7 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
             {
                 foreach (var c in CandidatesFor(use, tables[use.Table]))
                 {
-                    if (live.Any(l => l.Valid && l.Table == c.Table && IndexPlanner.Differences(c.Definition, l).Count == 0))
+                    if (live.Any(l => l.Valid && l.Table == c.Table && (IndexPlanner.Differences(c.Definition, l).Count == 0 || Leads(c.Definition, l))))
                     {
                         continue;
                     }
@@ -350,6 +350,35 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
                 "it has no filter, join or sort column an index could serve (it reads whole tables)")
             : new QueryAdvice(s.QueryId, s.Query, s.Calls, s.TotalMs, QueryVerdict.NoUsefulIndex,
                 $"no candidate index on {string.Join(", ", q.Uses.Keys)} lowers its cost by 10 % or more (its conditions match too many rows for an index to pay off, or its write cost outweighs the gain)");
+    }
+
+    /// <summary>
+    /// True when an index that exists already serves everything candidate <paramref name="d"/> would:
+    /// same method and predicate (or none), and d's keys lead its keys in the same order, all in the
+    /// same direction or all reversed (a b-tree reads either way). Costed by HypoPG, such a candidate
+    /// can still look cheaper than the index it repeats (a hypothetical index's size is estimated,
+    /// not read), most of all for a primary-key lookup at a low random_page_cost.
+    /// </summary>
+    private static bool Leads(IndexDefinition d, LiveIndex l)
+    {
+        if (!string.Equals(d.Method.ToString(), l.Method, StringComparison.OrdinalIgnoreCase) || d.Keys.Count > l.Keys.Count
+            || (l.Predicate is not null && SqlNormalizer.Expression(d.Where) != SqlNormalizer.Expression(l.Predicate)))
+        {
+            return false;
+        }
+
+        var reversed = d.Keys[0].Descending != l.Descending[0];
+        for (var i = 0; i < d.Keys.Count; i++)
+        {
+            var k = d.Keys[i];
+            if (k.Expression is not null || k.OpClass is not null || l.OpClasses[i] is not null
+                || SqlNormalizer.Expression(k.Column) != SqlNormalizer.Expression(l.Keys[i]) || (k.Descending != l.Descending[i]) != reversed)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>True when index a makes candidate b pointless: same table, method and predicate, and b's keys lead a's.</summary>
