@@ -8,6 +8,9 @@
 #   scripts/services.sh env       print the connection settings as shell exports
 #   scripts/services.sh stop  primary|replica|replica2|redis    stop one server (tests use it for outages)
 #   scripts/services.sh start primary|replica|replica2|redis    start one server again
+#   scripts/services.sh drop-replicas   stop both replicas and remove them with their replication
+#                                       slots, for runs without a replica (a stopped replica's slot
+#                                       holds back VACUUM); the next 'up' clones them again
 #
 # Ports and the folder can be changed with PGOPT_PG_PORT, PGOPT_REPLICA_PORT, PGOPT_REDIS_PORT and
 # PGOPT_STATE_DIR. Run as root (it installs packages and runs PostgreSQL as the postgres user).
@@ -277,8 +280,19 @@ case "${1:-}" in
     stop_pg "$REPLICA_DIR" replica
     stop_pg "$PRIMARY_DIR" primary
     ;;
+  drop-replicas)
+    stop_pg "$REPLICA2_DIR" replica2
+    stop_pg "$REPLICA_DIR" replica
+    # hot_standby_feedback keeps each standby's oldest snapshot in its slot: with the standby gone,
+    # the slot would keep VACUUM from removing dead rows and marking pages all-visible for good
+    if pg_running "$PRIMARY_DIR"; then
+      psql_primary -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('pgopt_replica', 'pgopt_replica2') AND NOT active" >/dev/null
+    fi
+    rm -rf "$REPLICA_DIR" "$REPLICA2_DIR" "$REPLICA_DIR.log" "$REPLICA2_DIR.log"
+    log "replicas removed; 'up' clones them again"
+    ;;
   status) status ;;
   env) print_env ;;
   start|stop) [ $# -ge 2 ] || { echo "usage: $0 $1 primary|replica|replica2|redis" >&2; exit 2; }; one "$1" "$2" ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
