@@ -51,6 +51,7 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
             checks.AddRange(CheckExtensions(extensions, server));
             checks.AddRange(await CheckPrivilegesAsync(conn, server, cancellationToken).ConfigureAwait(false));
             checks.Add(PlannerCosts(await ReadPlannerCostsAsync(conn, cancellationToken).ConfigureAwait(false), server));
+            checks.Add(ReplicationSlots(await ReadInactiveSlotsAsync(conn, cancellationToken).ConfigureAwait(false)));
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -172,6 +173,59 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
         }
 
         return list;
+    }
+
+    /// <summary>A replication slot no consumer is connected to, and what it holds back.</summary>
+    internal readonly record struct InactiveSlot(string Name, string Type, long? RetainedWalBytes, int? XminAge);
+
+    private static async Task<IReadOnlyList<InactiveSlot>> ReadInactiveSlotsAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            Diagnostics.PgOptimizerDiagnostics.SqlMarker + "SELECT slot_name::text, slot_type, " +
+            "CASE WHEN NOT pg_is_in_recovery() AND restart_lsn IS NOT NULL THEN pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint END, " +
+            "greatest(age(xmin), age(catalog_xmin)) FROM pg_replication_slots WHERE NOT active ORDER BY 1", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<InactiveSlot>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new InactiveSlot(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt64(2), r.IsDBNull(3) ? null : r.GetInt32(3)));
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// A slot whose consumer has gone keeps every WAL segment since its position (the disk fills)
+    /// and, with hot_standby_feedback or logical decoding, the oldest snapshot it saw: VACUUM can
+    /// then neither remove dead rows nor mark pages all-visible, so index-only scans read the heap.
+    /// </summary>
+    internal static DoctorCheck ReplicationSlots(IReadOnlyList<InactiveSlot> inactive)
+    {
+        const string Name = "replication slots";
+        if (inactive.Count == 0)
+        {
+            return new DoctorCheck(Name, CheckStatus.Ok, "none inactive");
+        }
+
+        var details = inactive.Select(s =>
+        {
+            var held = new List<string>();
+            if (s.RetainedWalBytes is { } wal)
+            {
+                held.Add($"keeps {Deployer.Bytes(wal)} of WAL");
+            }
+
+            if (s.XminAge is { } age)
+            {
+                held.Add(string.Create(CultureInfo.InvariantCulture, $"holds VACUUM back by {age:N0} transactions"));
+            }
+
+            return $"{s.Name} ({s.Type}){(held.Count > 0 ? " " + string.Join(" and ", held) : string.Empty)}";
+        });
+        var drops = string.Join(" ", inactive.Select(s => $"SELECT pg_drop_replication_slot('{s.Name.Replace("'", "''", StringComparison.Ordinal)}');"));
+        return new DoctorCheck(Name, CheckStatus.Warning,
+            $"{inactive.Count} inactive: {string.Join("; ", details)}. Nothing consumes them: the WAL they keep grows, and the snapshot they hold keeps VACUUM from removing dead rows and marking pages all-visible",
+            $"Restart the standby or subscriber that uses it; if it is gone for good: {drops}");
     }
 
     /// <summary>Block reads below which a database's share of reads from memory says nothing yet.</summary>

@@ -95,6 +95,35 @@ public sealed class DoctorCliTests
     }
 
     [Fact]
+    public async Task Doctor_warns_of_an_inactive_replication_slot_with_what_it_keeps_and_how_to_drop_it()
+    {
+        var slot = "pgopt_test_" + Guid.NewGuid().ToString("N")[..10];
+        await using var admin = NpgsqlDataSource.Create(TestServices.PrimaryFor("postgres"));
+        await using (var create = admin.CreateCommand("SELECT pg_create_physical_replication_slot($1, true)"))
+        {
+            create.Parameters.AddWithValue(slot);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        try
+        {
+            var r = await PgoptProcess.RunAsync(null, "doctor", "--json", "--connection", TestServices.PrimaryConnection);
+            Assert.True(r.ExitCode == 0, r.All); // a warning: ready all the same
+            var slots = Check(JsonDocument.Parse(r.Stdout).RootElement, "replication slots");
+            Assert.Equal("warning", slots.GetProperty("status").GetString());
+            Assert.Contains($"{slot} (physical) keeps", slots.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("of WAL", slots.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains($"SELECT pg_drop_replication_slot('{slot}');", slots.GetProperty("fix").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await using var drop = admin.CreateCommand("SELECT pg_drop_replication_slot($1)");
+            drop.Parameters.AddWithValue(slot);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_exits_1_and_hides_the_password_when_the_server_is_unreachable()
     {
         var r = await PgoptProcess.RunAsync(null, "doctor", "--json", "--connection", "postgresql://app:TopSecret99@127.0.0.1:1/app?connect_timeout=2");

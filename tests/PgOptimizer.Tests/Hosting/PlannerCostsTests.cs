@@ -51,3 +51,27 @@ public sealed class PlannerCostsTests
         Assert.Equal(CheckStatus.Warning, Doctor.PlannerCosts(new(0.5, 0.1, 1_000_000, 0, Gib, 4 * Gib), Server()).Status);
     }
 }
+
+public sealed class ReplicationSlotsCheckTests
+{
+    [Fact]
+    public void No_inactive_slot_is_ok()
+    {
+        var check = Doctor.ReplicationSlots([]);
+        Assert.Equal(CheckStatus.Ok, check.Status);
+        Assert.Null(check.Fix);
+    }
+
+    [Fact]
+    public void Inactive_slots_are_named_with_the_wal_and_snapshot_they_hold_and_a_drop_for_each()
+    {
+        var check = Doctor.ReplicationSlots(
+        [
+            new("standby_a", "physical", 3L << 30, 1_250_000),
+            new("o'brien_sub", "logical", null, null),
+        ]);
+        Assert.Equal(CheckStatus.Warning, check.Status);
+        Assert.Contains("2 inactive: standby_a (physical) keeps 3.0 GiB of WAL and holds VACUUM back by 1,250,000 transactions; o'brien_sub (logical).", check.Detail, StringComparison.Ordinal);
+        Assert.Contains("SELECT pg_drop_replication_slot('standby_a'); SELECT pg_drop_replication_slot('o''brien_sub');", check.Fix, StringComparison.Ordinal);
+    }
+}
