@@ -354,7 +354,8 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
 
     /// <summary>
     /// True when an index that exists already serves everything candidate <paramref name="d"/> would:
-    /// same method and predicate (or none), and d's keys lead its keys in the same order, all in the
+    /// same method and the same predicate (a partial candidate can beat a full index that leads with
+    /// its keys, so only an equal predicate counts), and d's keys lead its keys in the same order, all in the
     /// same direction or all reversed (a b-tree reads either way). Costed by HypoPG, such a candidate
     /// can still look cheaper than the index it repeats (a hypothetical index's size is estimated,
     /// not read), most of all for a primary-key lookup at a low random_page_cost.
@@ -362,7 +363,7 @@ internal partial class IndexAdvisor(NpgsqlDataSource dataSource, IReadOnlyList<N
     private static bool Leads(IndexDefinition d, LiveIndex l)
     {
         if (!string.Equals(d.Method.ToString(), l.Method, StringComparison.OrdinalIgnoreCase) || d.Keys.Count > l.Keys.Count
-            || (l.Predicate is not null && SqlNormalizer.Expression(d.Where) != SqlNormalizer.Expression(l.Predicate)))
+            || SqlNormalizer.Expression(d.Where) != SqlNormalizer.Expression(l.Predicate))
         {
             return false;
         }
