@@ -12,16 +12,25 @@
 #                                       slots, for runs without a replica (a stopped replica's slot
 #                                       holds back VACUUM); the next 'up' clones them again
 #
-# Ports and the folder can be changed with PGOPT_PG_PORT, PGOPT_REPLICA_PORT, PGOPT_REDIS_PORT and
-# PGOPT_STATE_DIR. Run as root (it installs packages and runs PostgreSQL as the postgres user).
+# Ports and the folder can be changed with PGOPT_PG_PORT, PGOPT_REPLICA_PORT, PGOPT_REPLICA2_PORT,
+# PGOPT_REDIS_PORT and PGOPT_STATE_DIR; a default port another program holds is passed over at the
+# first 'up'. Run as root (it installs packages and runs PostgreSQL as the postgres user).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 STATE="${PGOPT_STATE_DIR:-$ROOT/.state}"
-PG_PORT="${PGOPT_PG_PORT:-55432}"
-REPLICA_PORT="${PGOPT_REPLICA_PORT:-55433}"
-REPLICA2_PORT="${PGOPT_REPLICA2_PORT:-$((REPLICA_PORT + 1))}"
-REDIS_PORT="${PGOPT_REDIS_PORT:-56379}"
+# the ports the first 'up' chose (a default port some other program holds is passed over) are kept
+# in the state folder, so every later command finds the same servers; the environment overrides
+PORTS_FILE="$STATE/ports"
+SAVED_PG_PORT="" SAVED_REPLICA_PORT="" SAVED_REPLICA2_PORT="" SAVED_REDIS_PORT=""
+if [ -f "$PORTS_FILE" ]; then
+  # shellcheck disable=SC1090
+  . "$PORTS_FILE"
+fi
+PG_PORT="${PGOPT_PG_PORT:-${SAVED_PG_PORT:-55432}}"
+REPLICA_PORT="${PGOPT_REPLICA_PORT:-${SAVED_REPLICA_PORT:-55433}}"
+REPLICA2_PORT="${PGOPT_REPLICA2_PORT:-${SAVED_REPLICA2_PORT:-$((REPLICA_PORT + 1))}}"
+REDIS_PORT="${PGOPT_REDIS_PORT:-${SAVED_REDIS_PORT:-56379}}"
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DB=pgopt_demo
 PRIMARY_DIR="$STATE/pg/primary"
@@ -55,7 +64,59 @@ ensure_packages() {
   fi
 }
 
+# something accepts connections on 127.0.0.1:port
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# before a server's first start: a port neither set in the environment nor kept from an earlier
+# 'up' moves to the next free one when another program holds it; the choice is kept
+choose_ports() {
+  local used=" "
+  pick() { # variable env-name in-use-by-us
+    local var="$1" env="$2" ours="$3" port="${!1}"
+    if [ -z "${!env:-}" ] && [ "$ours" = 0 ]; then
+      while port_taken "$port" || [[ "$used" == *" $port "* ]]; do port=$((port + 1)); done
+      if [ "$port" != "${!1}" ]; then log "port ${!1} is in use; using $port (set $env to choose)"; fi
+      printf -v "$var" '%s' "$port"
+    fi
+    used="$used${!1} "
+  }
+  local p=0 r=0 r2=0 rd=0
+  [ -f "$PRIMARY_DIR/PG_VERSION" ] && p=1
+  [ -f "$REPLICA_DIR/PG_VERSION" ] && r=1
+  [ -f "$REPLICA2_DIR/PG_VERSION" ] && r2=1
+  redis_running && rd=1
+  [ -f "$PORTS_FILE" ] && p=1 r=1 r2=1 rd=1 # chosen before: keep them
+  pick PG_PORT PGOPT_PG_PORT "$p"
+  pick REPLICA_PORT PGOPT_REPLICA_PORT "$r"
+  pick REPLICA2_PORT PGOPT_REPLICA2_PORT "$r2"
+  pick REDIS_PORT PGOPT_REDIS_PORT "$rd"
+  printf 'SAVED_PG_PORT=%s\nSAVED_REPLICA_PORT=%s\nSAVED_REPLICA2_PORT=%s\nSAVED_REDIS_PORT=%s\n' \
+    "$PG_PORT" "$REPLICA_PORT" "$REPLICA2_PORT" "$REDIS_PORT" > "$PORTS_FILE"
+}
+
 pg_running() { [ -f "$1/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$1" status >/dev/null 2>&1; }
+
+# pg_ctl start|restart, and when the server does not come up, the reason: the end of its log and
+# whoever already listens on its port
+pg_ctl_up() { # start|restart dir log port
+  local action="$1" dir="$2" logfile="$3" port="$4"
+  local extra=(); [ "$action" = restart ] && extra=(-m fast)
+  if as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$logfile" -w -t 60 "$action" "${extra[@]}" >/dev/null; then return 0; fi
+  # a machine that cannot map 1 GB of shared buffers (strict overcommit, a small memory limit)
+  # still gets a server: PostgreSQL's default buffers, said plainly
+  local recent; recent="$(tail -n 20 "$logfile" 2>/dev/null || true)"
+  if [[ "$recent" == *"shared memory"* ]] && ! grep -q "^shared_buffers = 128MB # lowered" "$dir/postgresql.conf"; then
+    log "PostgreSQL in $dir could not map its shared buffers; starting it with shared_buffers = 128MB"
+    printf "shared_buffers = 128MB # lowered: 1GB could not be mapped\n" | as_pg tee -a "$dir/postgresql.conf" >/dev/null
+    if as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$logfile" -w -t 60 start >/dev/null; then return 0; fi
+  fi
+  log "PostgreSQL in $dir did not start; the end of $logfile:"
+  tail -n 25 "$logfile" 2>/dev/null | sed 's/^/[services]   /' >&2 || true
+  if command -v ss >/dev/null 2>&1 && ss -ltnH "sport = :$port" 2>/dev/null | grep -q .; then
+    log "port $port is already taken: $(ss -ltnpH "sport = :$port" 2>/dev/null | head -n 1)"
+  fi
+  die "PostgreSQL on port $port did not start"
+}
 
 wait_pg() { # port
   local i
@@ -125,7 +186,7 @@ local   all          postgres                 peer
 host    all          all         127.0.0.1/32 scram-sha-256
 host    replication  all         127.0.0.1/32 scram-sha-256
 HBA
-  as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 start >/dev/null
+  pg_ctl_up start "$PRIMARY_DIR" "$STATE/pg/primary.log" "$PG_PORT"
   wait_pg "$PG_PORT"
   psql_primary -d postgres -c "CREATE DATABASE $PG_DB"
   psql_primary -d "$PG_DB" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg; CREATE EXTENSION IF NOT EXISTS pg_qualstats;"
@@ -139,7 +200,7 @@ start_primary() {
     printf "shared_preload_libraries = 'pg_stat_statements,pg_qualstats'\n" >> "$PRIMARY_DIR/postgresql.conf"
     if pg_running "$PRIMARY_DIR"; then
       log "restarting primary to load pg_qualstats"
-      as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 restart -m fast >/dev/null
+      pg_ctl_up restart "$PRIMARY_DIR" "$STATE/pg/primary.log" "$PG_PORT"
     fi
   fi
   # a primary made before the planner's page cost was set: add it (a reload applies it)
@@ -149,7 +210,7 @@ start_primary() {
   fi
   if ! pg_running "$PRIMARY_DIR"; then
     log "starting primary on 127.0.0.1:$PG_PORT"
-    as_pg "$PG_BIN/pg_ctl" -D "$PRIMARY_DIR" -l "$STATE/pg/primary.log" -w -t 60 start >/dev/null
+    pg_ctl_up start "$PRIMARY_DIR" "$STATE/pg/primary.log" "$PG_PORT"
   fi
   wait_pg "$PG_PORT"
   psql_primary -d "$PG_DB" -c "CREATE EXTENSION IF NOT EXISTS pg_qualstats" >/dev/null 2>&1 || true
@@ -184,7 +245,7 @@ start_replica() { # dir port slot
   fi
   if ! pg_running "$dir"; then
     log "starting $slot on 127.0.0.1:$port"
-    as_pg "$PG_BIN/pg_ctl" -D "$dir" -l "$dir.log" -w -t 60 start >/dev/null
+    pg_ctl_up start "$dir" "$dir.log" "$port"
   fi
   wait_pg "$port"
   local i
@@ -267,6 +328,7 @@ case "${1:-}" in
     [ "$(id -u)" = 0 ] || die "run as root: PostgreSQL is started as the postgres user"
     ensure_packages
     mkdir -p "$STATE"
+    choose_ports
     start_primary
     start_replica "$REPLICA_DIR" "$REPLICA_PORT" pgopt_replica
     start_replica "$REPLICA2_DIR" "$REPLICA2_PORT" pgopt_replica2
@@ -294,5 +356,5 @@ case "${1:-}" in
   status) status ;;
   env) print_env ;;
   start|stop) [ $# -ge 2 ] || { echo "usage: $0 $1 primary|replica|replica2|redis" >&2; exit 2; }; one "$1" "$2" ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
