@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HdrHistogram;
+using HdrHistogram.Encoding;
 using HdrHistogram.Utilities;
 
 namespace PgOptimizer.Diagnostics;
@@ -24,8 +25,12 @@ public sealed class LatencyHistogram
     /// <summary>Upper bounds (seconds) of the Prometheus buckets PgOptimizer exports.</summary>
     public static readonly double[] PrometheusBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+    private const int CookieBaseV2 = 0x1c849303;
+    private const int CompressedCookieBaseV2 = 0x1c849304;
     private static readonly double TicksToMicros = 1_000_000.0 / Stopwatch.Frequency;
     private readonly LongConcurrentHistogram _histogram = new(Lowest, Highest, Digits);
+    [ThreadStatic]
+    private static ByteBuffer? t_encodeBuffer;
     private EncodedCopy? _encoded;
 
     /// <summary>Records a duration measured with <see cref="Stopwatch.GetTimestamp"/>.</summary>
@@ -42,21 +47,22 @@ public sealed class LatencyHistogram
     public HistogramBase Snapshot() => _histogram.Copy();
 
     /// <summary>
-    /// <see cref="Encode"/> of a consistent copy, taken again only when values were recorded since
-    /// the last one: a copy and its encoding walk every bucket (about 3 300), and a monitor
-    /// publishing every few seconds would otherwise redo that for every histogram that is idle.
+    /// <see cref="Encode"/> of the counts, encoded again only when values were recorded since the
+    /// last call: an encoding walks every bucket (about 3 300), and a monitor publishing every few
+    /// seconds would otherwise redo that for every histogram that is idle. The counts are read as
+    /// they are, without a copy first: a value recorded meanwhile is in this encoding or the next.
     /// </summary>
     public string EncodeSnapshot()
     {
+        var count = _histogram.TotalCount;
         var last = Volatile.Read(ref _encoded);
-        if (last is not null && last.Count == _histogram.TotalCount)
+        if (last is not null && last.Count == count)
         {
             return last.Encoded; // counts only grow: an equal total means nothing was recorded since
         }
 
-        var copy = _histogram.Copy();
-        var encoded = Encode(copy);
-        Volatile.Write(ref _encoded, new EncodedCopy(copy.TotalCount, encoded));
+        var encoded = Encode(_histogram);
+        Volatile.Write(ref _encoded, new EncodedCopy(count, encoded));
         return encoded;
     }
 
@@ -158,14 +164,27 @@ public sealed class LatencyHistogram
         return result;
     }
 
-    /// <summary>The standard compressed HdrHistogram encoding, base64.</summary>
+    /// <summary>
+    /// HdrHistogram's standard V2 encoding, base64: the counts as ZigZag LEB128 words with runs of
+    /// empty buckets folded into one, what every HdrHistogram implementation decodes. Not deflated: a
+    /// latency histogram's encoding is a few hundred bytes, and deflating it took several times the
+    /// encoding's own time and a compressor's buffers on every monitor tick.
+    /// </summary>
     public static string Encode(HistogramBase h)
     {
         ArgumentNullException.ThrowIfNull(h);
-        var buffer = ByteBuffer.Allocate(h.GetNeededByteBufferCapacity());
-        var length = HistogramEncoding.EncodeIntoCompressedByteBuffer(h, buffer);
+        var needed = h.GetNeededByteBufferCapacity();
+        var buffer = t_encodeBuffer;
+        if (buffer is null || buffer.Capacity() < needed)
+        {
+            buffer = ByteBuffer.Allocate(needed);
+            t_encodeBuffer = buffer; // one per thread that encodes, reused: the worst case is the whole counts array
+        }
+
         buffer.Position = 0;
-        var bytes = new byte[length];
+        var length = h.Encode(buffer, HistogramEncoderV2.Instance);
+        buffer.Position = 0;
+        var bytes = length <= 2048 ? stackalloc byte[length] : new byte[length];
         for (var i = 0; i < length; i++)
         {
             bytes[i] = buffer.Get(); // ByteBuffer copies on Allocate(byte[]) and has no public array accessor
@@ -180,8 +199,16 @@ public sealed class LatencyHistogram
         ArgumentNullException.ThrowIfNull(encoded);
         try
         {
-            var buffer = ByteBuffer.Allocate(Convert.FromBase64String(encoded));
-            var decoded = HistogramEncoding.DecodeFromCompressedByteBuffer(buffer, Highest);
+            var bytes = Convert.FromBase64String(encoded);
+            var buffer = ByteBuffer.Allocate(bytes);
+            // the deflated form is what earlier versions published (snapshots in Redis, exports)
+            var cookie = bytes.Length >= 4 ? System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes) & ~0xF0 : 0;
+            var decoded = cookie switch
+            {
+                CookieBaseV2 => HistogramEncoding.DecodeFromByteBuffer(buffer, Highest, null),
+                CompressedCookieBaseV2 => HistogramEncoding.DecodeFromCompressedByteBuffer(buffer, Highest),
+                _ => throw new FormatException("Not an encoded PgOptimizer latency histogram: the HdrHistogram V2 header is missing."),
+            };
             var result = CreateEmpty();
             result.Add(decoded);
             return result;
