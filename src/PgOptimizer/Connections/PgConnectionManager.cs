@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -129,6 +130,7 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
     /// Runs <paramref name="operation"/> on a connection from the endpoint <paramref name="intent"/>
     /// selects. The connection is opened before and returned to the pool after the delegate.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TResult> ExecuteAsync<TState, TResult>(
         DbIntent intent,
         TState state,
@@ -244,7 +246,8 @@ public sealed partial class PgConnectionManager : IAsyncDisposable
         info.LastFailed = endpoint; // cleared below on success: a retry avoids where this attempt failed
         info.BeforeExecution = true;
         return endpoint.Pipeline.ExecuteOutcomeAsync(
-            static async (ctx, s) =>
+            [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+            static async ValueTask<Outcome<object?>> (ResilienceContext ctx, (PgEndpoint Endpoint, Call<TState, TResult> Call) s) =>
             {
                 var (endpoint, call) = s;
                 NpgsqlConnection connection;

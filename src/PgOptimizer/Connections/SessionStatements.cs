@@ -15,8 +15,23 @@ internal static class SessionStatements
         ["set", "listen", "create", "declare", "load", "set_config(", "pg_advisory_lock(", "pg_advisory_lock_shared(", "pg_try_advisory_lock(", "pg_try_advisory_lock_shared("],
         StringComparison.OrdinalIgnoreCase);
 
+    // a pure function of the text: the verdict for the texts seen last, by the string's identity
+    private static readonly Diagnostics.IdentityMemo<string, bool> Recent = new();
+
     /// <summary>True when <paramref name="sql"/> may change session state that outlives the call.</summary>
     public static bool ChangesSession(string sql)
+    {
+        if (Recent.TryGet(sql, out var known))
+        {
+            return known;
+        }
+
+        var changes = Scan(sql);
+        Recent.Set(sql, changes);
+        return changes;
+    }
+
+    private static bool Scan(string sql)
     {
         var text = sql.AsSpan();
         var offset = 0;

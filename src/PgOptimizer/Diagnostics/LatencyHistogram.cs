@@ -31,6 +31,8 @@ public sealed class LatencyHistogram
     private readonly LongConcurrentHistogram _histogram = new(Lowest, Highest, Digits);
     [ThreadStatic]
     private static ByteBuffer? t_encodeBuffer;
+    [ThreadStatic]
+    private static HistogramBase? t_copy;
     private EncodedCopy? _encoded;
 
     /// <summary>Records a duration measured with <see cref="Stopwatch.GetTimestamp"/>.</summary>
@@ -47,10 +49,9 @@ public sealed class LatencyHistogram
     public HistogramBase Snapshot() => _histogram.Copy();
 
     /// <summary>
-    /// <see cref="Encode"/> of the counts, encoded again only when values were recorded since the
-    /// last call: an encoding walks every bucket (about 3 300), and a monitor publishing every few
-    /// seconds would otherwise redo that for every histogram that is idle. The counts are read as
-    /// they are, without a copy first: a value recorded meanwhile is in this encoding or the next.
+    /// <see cref="Encode"/> of a copy of the counts, encoded again only when values were recorded
+    /// since the last call: a copy and its encoding walk every bucket (about 3 300), and a monitor
+    /// publishing every few seconds would otherwise redo that for every histogram that is idle.
     /// </summary>
     public string EncodeSnapshot()
     {
@@ -61,7 +62,7 @@ public sealed class LatencyHistogram
             return last.Encoded; // counts only grow: an equal total means nothing was recorded since
         }
 
-        var encoded = Encode(_histogram);
+        var encoded = EncodeCopy(_histogram);
         Volatile.Write(ref _encoded, new EncodedCopy(count, encoded));
         return encoded;
     }
@@ -162,6 +163,19 @@ public sealed class LatencyHistogram
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// <see cref="Encode"/> of a histogram others record into: its counts are copied first into a
+    /// histogram this thread keeps for the purpose (HdrHistogram's encoder walks the recorded values
+    /// and fails when they change under it), so an encoding allocates only its result.
+    /// </summary>
+    internal static string EncodeCopy(HistogramBase live)
+    {
+        var copy = t_copy ??= CreateEmpty();
+        copy.Reset();
+        copy.Add(live);
+        return Encode(copy);
     }
 
     /// <summary>

@@ -29,6 +29,7 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
 
     private readonly MonitoringOptions _options;
     private readonly ConcurrentDictionary<string, StatementStats> _byText = new(StringComparer.Ordinal);
+    private readonly IdentityMemo<string, StatementStats> _recent = new();
     private readonly ConcurrentDictionary<string, StatementStats> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, EndpointQueryStats> _endpoints = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _dataSources;
@@ -145,8 +146,14 @@ public sealed class QueryTracker : ICommandObserver, IDisposable
 
     private StatementStats Resolve(string sql)
     {
+        if (_recent.TryGet(sql, out var recent))
+        {
+            return recent;
+        }
+
         if (_byText.TryGetValue(sql, out var known))
         {
+            _recent.Set(sql, known);
             return known;
         }
 

@@ -35,6 +35,35 @@ public sealed class LatencyHistogramEncodingTests
     }
 
     [Fact]
+    public async Task Encoding_while_other_threads_record_never_fails_and_counts_only_grow()
+    {
+        var live = new LatencyHistogram();
+        using var stop = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 3).Select(w => Task.Run(() =>
+        {
+            var random = new Random(w);
+            while (!stop.IsCancellationRequested)
+            {
+                live.RecordMicroseconds(random.Next(1, 5_000_000));
+            }
+        })).ToArray();
+
+        Assert.True(SpinWait.SpinUntil(() => live.Count > 1_000, TimeSpan.FromSeconds(10)), "the writers did not start");
+        var last = 0L;
+        for (var i = 0; i < 200; i++)
+        {
+            var count = LatencyHistogram.Decode(live.EncodeSnapshot()).TotalCount;
+            Assert.True(count >= last, $"{count} after {last}");
+            last = count;
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        Assert.True(last > 1_000);
+        Assert.Equal(live.Count, LatencyHistogram.Decode(live.EncodeSnapshot()).TotalCount); // all of it once recording stops
+    }
+
+    [Fact]
     public void The_deflated_form_earlier_versions_published_still_decodes()
     {
         var h = LatencyHistogram.CreateEmpty();
