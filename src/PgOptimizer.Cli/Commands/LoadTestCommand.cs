@@ -164,7 +164,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         cpu.Seconds, cpu.Requests, cpu.Cores,
         clientSeconds = cpu.ClientSeconds, databaseSeconds = cpu.DatabaseSeconds, redisSeconds = cpu.RedisSeconds, machineSeconds = cpu.MachineSeconds,
         clientMicrosPerRequest = cpu.ClientMicrosPerRequest, databaseMicrosPerRequest = cpu.DatabaseMicrosPerRequest,
-        redisMicrosPerRequest = cpu.RedisMicrosPerRequest, machineMicrosPerRequest = cpu.MachineMicrosPerRequest, machineUtilization = cpu.MachineUtilization,
+        redisMicrosPerRequest = cpu.RedisMicrosPerRequest, machineMicrosPerRequest = cpu.MachineMicrosPerRequest, otherMicrosPerRequest = cpu.OtherMicrosPerRequest, machineUtilization = cpu.MachineUtilization,
         clientAllocatedBytes = cpu.ClientAllocatedBytes, clientAllocatedBytesPerRequest = cpu.ClientAllocatedBytesPerRequest,
         clientGcPauseSeconds = cpu.ClientGcPauseSeconds, clientGcPauseMicrosPerRequest = cpu.ClientGcPauseMicrosPerRequest, clientGcLongestPauseMs = cpu.ClientGcLongestPauseMs,
         clientCollections = cpu.ClientGen0Collections is null ? null : new { gen0 = cpu.ClientGen0Collections, gen1 = cpu.ClientGen1Collections, gen2 = cpu.ClientGen2Collections },
@@ -180,6 +180,7 @@ public sealed class LoadTestCommand : AsyncCommand<LoadTestSettings>
         return $"CPU per request (measured interval): client {Us(cpu.ClientMicrosPerRequest)}, PostgreSQL {Us(cpu.DatabaseMicrosPerRequest)}" +
                (cpu.DatabaseSeconds is null ? " (servers not on this machine)" : string.Empty) +
                $", Redis {Us(cpu.RedisMicrosPerRequest)}, whole machine {Us(cpu.MachineMicrosPerRequest)}" +
+               (cpu.OtherMicrosPerRequest is { } other ? $" (other processes {Us(other)})" : string.Empty) +
                (cpu.MachineUtilization is { } u ? $" ({u:P0} of {cpu.Cores} cores busy)" : string.Empty) +
                (cpu.ClientAllocatedBytesPerRequest is { } b
                    ? $"; client memory per request: {b / 1024:F1} KB allocated, {Us(cpu.ClientGcPauseMicrosPerRequest)} paused for GC ({cpu.ClientGen0Collections} collections, {cpu.ClientGen2Collections} full{(cpu.ClientGcLongestPauseMs is { } longest ? $", longest pause {longest:F1} ms" : string.Empty)})"

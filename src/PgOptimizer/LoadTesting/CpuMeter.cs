@@ -336,6 +336,15 @@ public sealed record CpuUsage(double Seconds, long Requests, double ClientSecond
     /// <summary>All of the machine's busy CPU per request, µs.</summary>
     public double? MachineMicrosPerRequest => PerRequest(MachineSeconds);
 
+    /// <summary>
+    /// The machine's busy CPU per request that is neither the client's, the servers' the run used
+    /// (PostgreSQL) nor Redis's, µs: the kernel's interrupts, a streaming replica the run does not
+    /// read from, anything else running. Null when the machine or the servers were not read; never
+    /// below zero (the parts are read at slightly different instants).
+    /// </summary>
+    public double? OtherMicrosPerRequest =>
+        MachineSeconds is { } m && DatabaseSeconds is { } db ? PerRequest(Math.Max(0, m - ClientSeconds - db - (RedisSeconds ?? 0))) : null;
+
     /// <summary>Bytes the client allocated over the interval (null when not read).</summary>
     public long? ClientAllocatedBytes { get; init; }
 

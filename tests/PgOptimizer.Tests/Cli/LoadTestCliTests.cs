@@ -35,6 +35,10 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         var database = cpu.GetProperty("databaseMicrosPerRequest").GetDouble();
         Assert.True(client > 0 && database > 0, cpu.ToString());
         Assert.True(cpu.GetProperty("machineSeconds").GetDouble() >= cpu.GetProperty("clientSeconds").GetDouble() * 0.9, cpu.ToString());
+        // what the machine spent beyond the client and the servers the run used (the streaming
+        // replicas here, the kernel): named, never negative, and no more than the machine's whole
+        var other = cpu.GetProperty("otherMicrosPerRequest").GetDouble();
+        Assert.InRange(other, 0, cpu.GetProperty("machineMicrosPerRequest").GetDouble());
 
         // and the client's memory: each request allocates (a query's rows at least), collections of
         // a higher generation count in the lower ones too
