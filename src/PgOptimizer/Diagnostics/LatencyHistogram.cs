@@ -181,7 +181,7 @@ public sealed class LatencyHistogram
     /// <summary>
     /// HdrHistogram's standard V2 encoding, base64: the counts as ZigZag LEB128 words with runs of
     /// empty buckets folded into one, what every HdrHistogram implementation decodes. Not deflated: a
-    /// latency histogram's encoding is a few hundred bytes, and deflating it took several times the
+    /// latency histogram's encoding is a few hundred bytes, and deflating it took about twice the
     /// encoding's own time and a compressor's buffers on every monitor tick.
     /// </summary>
     public static string Encode(HistogramBase h)
