@@ -35,6 +35,41 @@ public sealed class LatencyHistogramEncodingTests
     }
 
     [Fact]
+    public async Task Records_from_many_threads_at_once_are_none_of_them_lost()
+    {
+        // more threads than processors, all recording at once, with a reader copying meanwhile
+        var live = new LatencyHistogram();
+        const int threads = 8, each = 50_000;
+        using var start = new Barrier(threads + 1);
+        var writers = Enumerable.Range(0, threads).Select(w => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < each; i++)
+            {
+                live.RecordMicroseconds(w + 1); // small values are exact: each writer's own bucket
+            }
+        }, TaskCreationOptions.LongRunning)).ToArray();
+
+        start.SignalAndWait();
+        while (!Task.WhenAll(writers).IsCompleted)
+        {
+            var snapshot = live.Snapshot();
+            Assert.True(snapshot.TotalCount <= (long)threads * each);
+        }
+
+        await Task.WhenAll(writers);
+        Assert.Equal((long)threads * each, live.Count);
+        var all = live.Snapshot();
+        Assert.Equal((long)threads * each, all.TotalCount);
+        for (var w = 0; w < threads; w++)
+        {
+            Assert.Equal(each, all.GetCountAtValue(w + 1)); // every record of every writer
+        }
+
+        Assert.Equal(all.TotalCount, LatencyHistogram.Decode(live.EncodeSnapshot()).TotalCount);
+    }
+
+    [Fact]
     public async Task Encoding_while_other_threads_record_never_fails_and_counts_only_grow()
     {
         var live = new LatencyHistogram();
