@@ -74,4 +74,41 @@ public sealed class CircuitBreakerTests
         Assert.DoesNotContain("secret-pw", first.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("secret-pw", second.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Successes_count_towards_the_failure_ratio_and_endpoint_failures_open_the_circuit()
+    {
+        // The server raises "cannot connect now" (57P03), an endpoint failure, on demand. With half
+        // of at least four calls failing as the threshold, four failures among nine calls keep the
+        // circuit closed only if the five successes were counted too.
+        await using var db = new TempDatabase();
+        await db.InitializeAsync();
+        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions
+        {
+            ConnectionString = db.Connection,
+            BreakerFailureRatio = 0.5,
+            BreakerMinimumThroughput = 4,
+            BreakerSamplingDuration = TimeSpan.FromSeconds(30),
+            BreakerBreakDuration = TimeSpan.FromSeconds(30),
+        }));
+        const string Refuse = "DO $$ BEGIN RAISE EXCEPTION 'not now' USING ERRCODE = '57P03'; END $$";
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(1, await manager.ScalarAsync(DbIntent.Read, "SELECT 1"));
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(async () => await manager.NonQueryAsync(DbIntent.Write, Refuse, options: PgCallOptions.NoRetry));
+            Assert.Equal("57P03", refused.SqlState);
+        }
+
+        Assert.Equal(CircuitState.Closed, manager.Primary.CircuitState);
+
+        // the fifth failure of ten reaches the ratio: that call still reports its own error
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(async () => await manager.NonQueryAsync(DbIntent.Write, Refuse, options: PgCallOptions.NoRetry));
+        Assert.Equal(CircuitState.Open, manager.Primary.CircuitState);
+        await Assert.ThrowsAsync<BrokenCircuitException>(async () => await manager.ScalarAsync(DbIntent.Read, "SELECT 1"));
+    }
 }
