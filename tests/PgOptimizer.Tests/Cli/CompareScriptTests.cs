@@ -107,6 +107,64 @@ public sealed class CompareScriptTests : IAsyncLifetime
         Assert.True(await CountPitchesAsync() > 0); // the demo data the runs used
     }
 
+    [Fact]
+    public async Task Before_must_name_another_checkout_and_is_refused_with_exit_2_before_anything_runs()
+    {
+        var before = await CountPitchesAsync();
+        var env = new Dictionary<string, string?> { ["PGOPT_CONNECTION"] = _db.Connection };
+        var (exit, stdout, stderr) = await RunAsync(env, "--no-build", "--before", Path.Combine(Path.GetTempPath(), "no-such-checkout-" + Guid.NewGuid().ToString("N")));
+        Assert.True(exit == 2, $"exit {exit}: {stdout}{stderr}");
+        Assert.Contains("not a checkout of this repository", stderr, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await RunAsync(env, "--no-build", "--before", TestServices.RepoRoot);
+        Assert.True(exit == 2, $"exit {exit}: {stdout}{stderr}");
+        Assert.Contains("names this checkout itself", stderr, StringComparison.Ordinal);
+        Assert.Equal(before, await CountPitchesAsync()); // nothing seeded
+    }
+
+    [Fact]
+    public async Task A_round_with_a_build_before_runs_three_executors_and_reports_after_over_before()
+    {
+        // another checkout whose CLI is this one's build: the project file and the build output, linked
+        var checkout = Directory.CreateTempSubdirectory("pgopt-before-");
+        try
+        {
+            var cli = Path.Combine(checkout.FullName, "src", "PgOptimizer.Cli");
+            Directory.CreateDirectory(Path.Combine(cli, "bin", "Release"));
+            var real = Path.Combine(TestServices.RepoRoot, "src", "PgOptimizer.Cli");
+            File.CreateSymbolicLink(Path.Combine(cli, "PgOptimizer.Cli.csproj"), Path.Combine(real, "PgOptimizer.Cli.csproj"));
+            Directory.CreateSymbolicLink(Path.Combine(cli, "bin", "Release", "net10.0"), Path.Combine(real, "bin", "Release", "net10.0"));
+
+            var env = new Dictionary<string, string?> { ["PGOPT_CONNECTION"] = _db.Connection, ["REDIS_URL"] = TestServices.RedisUrl };
+            var (exit, stdout, stderr) = await RunAsync(env, "--rounds", "1", "--scale", "0.001", "--no-build", "--json", "--before", checkout.FullName,
+                "--toolkit", "--cache-warmup 200", "--", "--concurrency", "2", "--duration", "2s", "--warmup", "1s");
+            Assert.True(exit == 0, $"exit {exit}: {stdout}{stderr}");
+            Assert.Contains("round 1/1, before: seeding scale 0.001", stderr, StringComparison.Ordinal);
+
+            var summary = JsonDocument.Parse(stdout).RootElement;
+            var round = Assert.Single(summary.GetProperty("rounds").EnumerateArray());
+            Assert.Equal(new[] { "raw", "before", "toolkit" }, round.GetProperty("order").EnumerateArray().Select(e => e.GetString()).ToArray());
+            var before = round.GetProperty("before");
+            var toolkit = round.GetProperty("toolkit");
+            Assert.True(before.GetProperty("requestsPerSecond").GetDouble() > 0, before.ToString());
+            Assert.Equal(0, before.GetProperty("errors").GetInt64());
+            Assert.InRange(before.GetProperty("cacheHitRate").GetDouble(), 0.0, 1.0); // the toolkit's arguments, its cache
+            Assert.Equal(
+                toolkit.GetProperty("requestsPerSecond").GetDouble() / before.GetProperty("requestsPerSecond").GetDouble(),
+                round.GetProperty("afterBeforeThroughputRatio").GetDouble(),
+                9);
+            Assert.Equal(
+                toolkit.GetProperty("clientMicrosPerRequest").GetDouble() / before.GetProperty("clientMicrosPerRequest").GetDouble(),
+                summary.GetProperty("afterBeforeClientCpuRatio").GetProperty("median").GetDouble(),
+                9);
+            Assert.Equal(checkout.FullName, summary.GetProperty("before").GetString());
+        }
+        finally
+        {
+            checkout.Delete(recursive: true);
+        }
+    }
+
     private async Task<long> CountPitchesAsync()
     {
         await using var conn = new Npgsql.NpgsqlConnection(_db.Connection);
