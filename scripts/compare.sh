@@ -136,7 +136,7 @@ for ((i = 1; i <= rounds; i++)); do
 done
 
 python3 - "$work" "$rounds" "$json" "$scale" "${common[*]}" "$toolkit_args" "$before" <<'PY'
-import json, os, statistics, sys
+import json, statistics, sys
 
 work, rounds, as_json, scale, common, toolkit_args, before = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7]
 
