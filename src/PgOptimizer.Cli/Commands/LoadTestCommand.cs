@@ -54,7 +54,7 @@ public sealed class LoadTestSettings : DatabaseSettings
     public string? Progress { get; init; }
 
     [CommandOption("--latency-tuning <MODE>")]
-    [Description("The client's runtime for a latency measurement: the workstation collector with an 8 MB generation 0 (short pauses) and at least four thread-pool workers per core that park at once instead of spinning. auto (default): on for an open loop (--rps), off for a closed loop, which keeps the server collector's throughput; on or off for either. DOTNET_gc* or DOTNET_ThreadPool_* settings in the environment take precedence. The report names the collector and pool it ran with.")]
+    [Description("The client's runtime for a latency measurement: the workstation collector with a 4 MB generation 0 (short pauses) and at least four thread-pool workers per core that park at once instead of spinning. auto (default): on for an open loop (--rps), off for a closed loop, which keeps the server collector's throughput; on or off for either. DOTNET_gc* or DOTNET_ThreadPool_* settings in the environment take precedence. The report names the collector and pool it ran with.")]
     public string LatencyTuning { get; init; } = "auto";
 
     [CommandOption("--clear-cache")]

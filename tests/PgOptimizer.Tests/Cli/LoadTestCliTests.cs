@@ -85,7 +85,8 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Array, o.GetProperty("cacheStrategies").ValueKind);
         // an open loop restarted itself with the collector whose short pauses keep its schedule, and a
         // thread pool of four workers per core at least that do not spin
-        Assert.Equal("workstation, background collections, generation 0 up to 8 MB", o.GetProperty("cpu").GetProperty("clientCollector").GetString());
+        // (asked for 4 MB; the runtime may raise the budget to its own floor for the machine's caches)
+        Assert.InRange(Gen0Megabytes(o.GetProperty("cpu").GetProperty("clientCollector").GetString()), 1, 7);
         Assert.Equal($"at least {4 * Environment.ProcessorCount} workers, idle workers park at once", o.GetProperty("cpu").GetProperty("clientThreadPool").GetString());
 
         // --progress: whole one-second intervals of the measured run, each with its own rate and CPU,
@@ -132,7 +133,17 @@ public sealed class LoadTestCliTests : IAsyncLifetime
 
         var closed = await PgoptProcess.RunAsync(Env, "loadtest", "--latency-tuning", "on", "--concurrency", "2", "--duration", "1s", "--warmup", "0s");
         Assert.True(closed.ExitCode == 0, closed.All);
-        Assert.Contains("client collector: workstation, background collections, generation 0 up to 8 MB; client thread pool: at least ", System.Text.RegularExpressions.Regex.Replace(closed.Stdout, @"\s+", " "), StringComparison.Ordinal);
+        var line = System.Text.RegularExpressions.Regex.Match(System.Text.RegularExpressions.Regex.Replace(closed.Stdout, @"\s+", " "), "client collector: (workstation, [^;]*); client thread pool: at least ");
+        Assert.True(line.Success, closed.Stdout);
+        Assert.InRange(Gen0Megabytes(line.Groups[1].Value), 1, 7);
+    }
+
+    /// <summary>The generation-0 budget a report's collector names, for the workstation collector with background collections.</summary>
+    private static int Gen0Megabytes(string? collector)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(collector ?? "", "^workstation, background collections, generation 0 up to ([0-9]+) MB$");
+        Assert.True(m.Success, collector);
+        return int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class LoadTestRuntimeTests
     public void Restarts_an_open_loop_or_when_asked(string commandLine, bool restarts)
     {
         var settings = Restart(commandLine);
-        Assert.Equal(restarts ? ["DOTNET_gcServer=0", "DOTNET_GCgen0size=0x800000", "DOTNET_ThreadPool_ForceMinWorkerThreads=0x8", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0"] : [], settings);
+        Assert.Equal(restarts ? ["DOTNET_gcServer=0", "DOTNET_GCgen0size=0x400000", "DOTNET_ThreadPool_ForceMinWorkerThreads=0x8", "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0"] : [], settings);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class LoadTestRuntimeTests
     [Fact]
     public void The_users_own_thread_pool_settings_are_kept_and_with_everything_given_there_is_no_restart()
     {
-        Assert.Equal(["DOTNET_gcServer=0", "DOTNET_GCgen0size=0x800000"], Restart("loadtest --rps 100", name => name == "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit" ? "70" : null));
+        Assert.Equal(["DOTNET_gcServer=0", "DOTNET_GCgen0size=0x400000"], Restart("loadtest --rps 100", name => name == "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit" ? "70" : null));
         Assert.Empty(Restart("loadtest --rps 100", name => name is "DOTNET_gcServer" or "DOTNET_ThreadPool_ForceMinWorkerThreads" ? "1" : null));
         Assert.Equal(4, Restart("loadtest --rps 100", name => name == "DOTNET_TieredPGO" ? "0" : null).Length);
     }
