@@ -21,7 +21,8 @@ namespace PgOptimizer.Cli.Infrastructure;
 /// </list>
 /// The runtime reads these once, at start-up, from the environment, so <c>pgopt loadtest</c>
 /// restarts itself in place (<c>execve</c>: the same process id, arguments and standard streams)
-/// with them before anything else runs. A closed loop, where nothing waits on a schedule, keeps
+/// with them before anything else runs (removing its diagnostic port first, so that the
+/// restarted runtime can open it again for <c>dotnet-trace</c> and the like). A closed loop, where nothing waits on a schedule, keeps
 /// the server collector's throughput and the pool's defaults. Settings the user gave in the
 /// environment always win (docs/benchmarks.md, "The open loop's runtime, chosen by the load test").
 /// </summary>
@@ -106,11 +107,37 @@ internal static class LoadTestRuntime
             .Where(e => !settings.Any(s => s.Key == (string)e.Key))
             .Select(e => $"{e.Key}={e.Value}")
             .Concat(settings.Select(s => $"{s.Key}={s.Value}"));
+        RemoveDiagnosticPort();
         _ = NativeMethods.execve(path, [.. argv, null], [.. environment, null]);
 
         // Only reached when execve failed: run on as started.
         Console.Error.WriteLine($"pgopt: could not restart with the load test's latency tuning (errno {Marshal.GetLastPInvokeError()}); running without it.");
     }
+
+    /// <summary>
+    /// Removes the socket this runtime listens on for diagnostic tools (<c>dotnet-trace</c>,
+    /// <c>dotnet-counters</c>, <c>dotnet-gcdump</c>). Its name holds the process id and start time,
+    /// which the restarted runtime shares; left in place, the new runtime cannot bind that name and
+    /// the tools, finding the old socket, are refused.
+    /// </summary>
+    private static void RemoveDiagnosticPort()
+    {
+        var directory = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
+        try
+        {
+            foreach (var socket in Directory.EnumerateFiles(directory, DiagnosticPortPattern(Environment.ProcessId)))
+            {
+                File.Delete(socket);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // the restarted runtime then runs without a diagnostic port, as it would have
+        }
+    }
+
+    /// <summary>The runtime's name for a process's diagnostic port: <c>dotnet-diagnostic-{pid}-{start time}-socket</c>.</summary>
+    internal static string DiagnosticPortPattern(int processId) => $"dotnet-diagnostic-{processId.ToString(CultureInfo.InvariantCulture)}-*-socket";
 
     /// <summary>The value after <paramref name="name"/> (<c>--latency-tuning on</c> or <c>--latency-tuning=on</c>), or null.</summary>
     private static string? OptionValue(IReadOnlyList<string> args, string name)

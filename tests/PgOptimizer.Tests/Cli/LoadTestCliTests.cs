@@ -138,6 +138,64 @@ public sealed class LoadTestCliTests : IAsyncLifetime
         Assert.InRange(Gen0Megabytes(line.Groups[1].Value), 1, 7);
     }
 
+    [Fact]
+    public async Task Diagnostic_tools_can_attach_to_an_open_loop_after_its_restart()
+    {
+        // dotnet-trace, dotnet-counters and dotnet-gcdump find a process by its diagnostic port, a
+        // socket named after its id and start time, both of which the in-place restart keeps.
+        var seed = await PgoptProcess.RunAsync(Env, "seed", "--scale", "0.001", "--json");
+        Assert.True(seed.ExitCode == 0, seed.All);
+        using var p = PgoptProcess.Start(Env, "loadtest", "--rps", "50", "--duration", "60s", "--warmup", "0s", "--json");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(45);
+            bool restarted = false, attached = false;
+            string? lastError = null;
+            while (!attached && !p.HasExited && DateTime.UtcNow < deadline)
+            {
+                // the restarted runtime's environment carries the load test's collector setting
+                restarted = restarted || (await File.ReadAllTextAsync($"/proc/{p.Id}/environ")).Contains("DOTNET_GCgen0size=", StringComparison.Ordinal);
+                var port = restarted
+                    ? Directory.EnumerateFiles(Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp", $"dotnet-diagnostic-{p.Id}-*-socket").FirstOrDefault()
+                    : null;
+                if (port is not null)
+                {
+                    using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                    try
+                    {
+                        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(port));
+                        attached = true;
+                    }
+                    catch (System.Net.Sockets.SocketException ex)
+                    {
+                        lastError = $"{port}: {ex.SocketErrorCode}";
+                    }
+                }
+
+                if (!attached)
+                {
+                    await Task.Delay(100); // polling the restart and the port, not timing anything
+                }
+            }
+
+            Assert.True(restarted, "the open loop did not restart with its runtime settings");
+            Assert.True(attached, $"no diagnostic port accepted a connection ({lastError ?? "none found"}); exited: {p.HasExited}");
+        }
+        finally
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+
+            await p.WaitForExitAsync();
+            _ = await stdout;
+            _ = await stderr;
+        }
+    }
+
     /// <summary>The generation-0 budget a report's collector names, for the workstation collector with background collections.</summary>
     private static int Gen0Megabytes(string? collector)
     {

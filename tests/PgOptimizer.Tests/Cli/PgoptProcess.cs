@@ -23,6 +23,17 @@ public static class PgoptProcess
 
     public static async Task<Result> RunAsync(IReadOnlyDictionary<string, string?>? env, params string[] args)
     {
+        using var p = Start(env, args);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync(timeout.Token);
+        return new Result(p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts pgopt and returns at once; the caller reads its streams and waits for it.</summary>
+    public static Process Start(IReadOnlyDictionary<string, string?>? env, params string[] args)
+    {
         var dll = CliDll.Value;
         var psi = new ProcessStartInfo("dotnet", [dll, .. args])
         {
@@ -45,12 +56,8 @@ public static class PgoptProcess
             }
         }
 
-        using var p = Process.Start(psi)!;
+        var p = Process.Start(psi)!;
         p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await p.WaitForExitAsync(timeout.Token);
-        return new Result(p.ExitCode, await stdout, await stderr);
+        return p;
     }
 }
