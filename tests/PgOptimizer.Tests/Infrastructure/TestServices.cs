@@ -174,6 +174,16 @@ public sealed class OutageCollection
     public const string Name = "outages";
 }
 
+/// <summary>
+/// Tests that compare the throughput of runs made one after another run alone, after the parallel
+/// ones: a test running beside one phase and not the other takes the two cores from it alone.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasurementCollection
+{
+    public const string Name = "measurements";
+}
+
 /// <summary>A fresh database (optionally prepared) with a connection manager on it, for one test.</summary>
 public sealed class ManagedDatabase(Func<TempDatabase, Task>? setup = null, Action<PgOptimizer.Connections.ConnectionOptions>? configure = null) : IAsyncLifetime
 {
