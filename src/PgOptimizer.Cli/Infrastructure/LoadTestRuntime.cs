@@ -122,10 +122,9 @@ internal static class LoadTestRuntime
     /// </summary>
     private static void RemoveDiagnosticPort()
     {
-        var directory = Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp";
         try
         {
-            foreach (var socket in Directory.EnumerateFiles(directory, DiagnosticPortPattern(Environment.ProcessId)))
+            foreach (var socket in DiagnosticPorts(Environment.ProcessId))
             {
                 File.Delete(socket);
             }
@@ -136,8 +135,14 @@ internal static class LoadTestRuntime
         }
     }
 
-    /// <summary>The runtime's name for a process's diagnostic port: <c>dotnet-diagnostic-{pid}-{start time}-socket</c>.</summary>
-    internal static string DiagnosticPortPattern(int processId) => $"dotnet-diagnostic-{processId.ToString(CultureInfo.InvariantCulture)}-*-socket";
+    /// <summary>
+    /// A process's diagnostic port as the runtime names it: <c>dotnet-diagnostic-{pid}-{start time}-socket</c>
+    /// in <c>$TMPDIR</c> (or <c>/tmp</c>).
+    /// </summary>
+    internal static IEnumerable<string> DiagnosticPorts(int processId) =>
+        Directory.EnumerateFiles(
+            Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp",
+            $"dotnet-diagnostic-{processId.ToString(CultureInfo.InvariantCulture)}-*-socket");
 
     /// <summary>The value after <paramref name="name"/> (<c>--latency-tuning on</c> or <c>--latency-tuning=on</c>), or null.</summary>
     private static string? OptionValue(IReadOnlyList<string> args, string name)

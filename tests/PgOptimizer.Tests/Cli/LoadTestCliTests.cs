@@ -157,9 +157,7 @@ public sealed class LoadTestCliTests : IAsyncLifetime
             {
                 // the restarted runtime's environment carries the load test's collector setting
                 restarted = restarted || (await File.ReadAllTextAsync($"/proc/{p.Id}/environ")).Contains("DOTNET_GCgen0size=", StringComparison.Ordinal);
-                var port = restarted
-                    ? Directory.EnumerateFiles(Environment.GetEnvironmentVariable("TMPDIR") is { Length: > 0 } tmp ? tmp : "/tmp", $"dotnet-diagnostic-{p.Id}-*-socket").FirstOrDefault()
-                    : null;
+                var port = restarted ? PgOptimizer.Cli.Infrastructure.LoadTestRuntime.DiagnosticPorts(p.Id).FirstOrDefault() : null;
                 if (port is not null)
                 {
                     using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
