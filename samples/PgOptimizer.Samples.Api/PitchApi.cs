@@ -11,12 +11,18 @@ namespace PgOptimizer.Samples.Api;
 /// The pitch platform's API. <c>/pitches/{id}</c>, <c>/feed</c> and <c>/pitches/{id}/comments</c> read
 /// through the cache and the connection manager; <c>/raw/...</c> run the same SQL on a plain Npgsql
 /// data source with the same pool (and, with replicas, Npgsql's own multi-host load balancing), for
-/// comparison. Likes and title changes write through the manager and invalidate the pitch's tag.
+/// comparison. Likes and title changes write through the manager and invalidate the pitch's tag (a
+/// like only when it counted: a user's second like of a pitch changes nothing).
 /// </summary>
 public static class PitchApi
 {
     private const string DetailSql = "SELECT p.id, p.title, p.body, p.status, p.view_count, p.like_count, u.username FROM pitches p JOIN users u ON u.id = p.user_id WHERE p.id = $1";
     private const string FeedSql = "SELECT id, user_id, title, category, published_at FROM pitches WHERE status = 'active' AND visibility = 'public' AND published_at < $1 ORDER BY published_at DESC LIMIT 20";
+    // The like and the pitch's count in one statement, so they commit together; a repeated like inserts
+    // nothing and counts nothing (0 rows), which also makes a retry harmless.
+    private const string LikeSql =
+        "WITH liked AS (INSERT INTO likes (user_id, pitch_id, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING RETURNING pitch_id) " +
+        "UPDATE pitches SET like_count = like_count + 1 WHERE id IN (SELECT pitch_id FROM liked)";
     private const string CommentsSql = "SELECT c.id, c.user_id, c.body, c.created_at FROM comments c WHERE c.pitch_id = $1 AND NOT c.is_deleted ORDER BY c.created_at DESC LIMIT 20";
 
     /// <summary>Builds the application; <paramref name="configure"/> lets tests change the builder before it is built.</summary>
@@ -55,13 +61,18 @@ public static class PitchApi
 
         app.MapPost("/pitches/{id:long}/likes/{userId:int}", async (long id, int userId, SmartCache cache, PgConnectionManager db, CancellationToken ct) =>
         {
-            var added = await cache.WriteAndInvalidateAsync(db, (id, userId), static async (conn, s, ct) =>
+            var added = await db.ExecuteAsync(DbIntent.Write, (id, userId), static async (conn, s, ct) =>
             {
-                await using var cmd = new NpgsqlCommand("INSERT INTO likes (user_id, pitch_id, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING", conn);
+                await using var cmd = new NpgsqlCommand(LikeSql, conn);
                 cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = s.userId });
                 cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = s.id });
                 return await cmd.ExecuteNonQueryAsync(ct);
-            }, [$"pitch:{id}"], PgCallOptions.IdempotentWrite, ct);
+            }, PgCallOptions.IdempotentWrite, ct);
+            if (added > 0)
+            {
+                await cache.InvalidateByTagsAsync([$"pitch:{id}"], ct); // the page's like count changed
+            }
+
             return Results.Ok(new { added });
         });
 
@@ -103,7 +114,7 @@ public static class PitchApi
 
         app.MapPost("/raw/pitches/{id:long}/likes/{userId:int}", async (long id, int userId, RawDatabase raw, CancellationToken ct) =>
         {
-            await using var cmd = raw.Writes.CreateCommand("INSERT INTO likes (user_id, pitch_id, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING");
+            await using var cmd = raw.Writes.CreateCommand(LikeSql);
             cmd.Parameters.Add(new NpgsqlParameter<int> { TypedValue = userId });
             cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
             return Results.Ok(new { added = await cmd.ExecuteNonQueryAsync(ct) });

@@ -78,8 +78,8 @@ public sealed class PitchesWorkload : IWorkload
                 "INSERT INTO analytics_events (event_type, user_id, pitch_id, properties, created_at) VALUES ($1, $2, $3, '{\"source\": \"web\"}', now())",
                 5, r => [r.Pick(EventTypes), (int)r.Zipf(activeUsers), r.Zipf(popularPitches)]) { Description = "record an analytics event" },
             new("like_pitch", DbIntent.Write,
-                "INSERT INTO likes (user_id, pitch_id, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING",
-                2, r => [(int)r.Zipf(activeUsers), r.Zipf(popularPitches)], Idempotent: true) { Description = "like a pitch (once per user)" , Invalidates = new(a => [$"pitch:{a[1]}"], [CacheStrategies.PitchDetails]) },
+                LikeSql,
+                2, r => [(int)r.Zipf(activeUsers), r.Zipf(popularPitches)], Idempotent: true) { Description = "like a pitch (once per user; counted on the pitch)" , Invalidates = new(a => [$"pitch:{a[1]}"], [CacheStrategies.PitchDetails]) },
             new("add_comment", DbIntent.Write,
                 "INSERT INTO comments (pitch_id, user_id, body, created_at) VALUES ($1, $2, $3, now())",
                 1, r => [r.Zipf(popularPitches), (int)r.Zipf(activeUsers), "Interesting take on " + r.Pick(SearchTerms) + "."]) { Description = "comment on a pitch" , Invalidates = new(a => [$"pitch:{a[0]}:comments"], [PitchesCaching.PitchComments]) },
@@ -88,6 +88,15 @@ public sealed class PitchesWorkload : IWorkload
                 1, r => [(int)r.Zipf(activeUsers), (int)r.Zipf(popularUsers), "Can we talk about " + r.Pick(SearchTerms) + "?"]) { Description = "send a direct message" , Invalidates = new(a => [$"user:{a[1]}:inbox"], [PitchesCaching.UnreadCounts]) },
         ];
     }
+
+    /// <summary>
+    /// A like, once per user and pitch, counted on the pitch the page shows: one statement, so the
+    /// like and its count commit together; a repeated like changes nothing (0 rows) and is safe to
+    /// retry.
+    /// </summary>
+    public const string LikeSql =
+        "WITH liked AS (INSERT INTO likes (user_id, pitch_id, created_at) VALUES ($1, $2, now()) ON CONFLICT DO NOTHING RETURNING pitch_id) " +
+        "UPDATE pitches SET like_count = like_count + 1 WHERE id IN (SELECT pitch_id FROM liked)";
 
     public string Name => "pitches";
 

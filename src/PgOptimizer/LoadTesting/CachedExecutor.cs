@@ -7,7 +7,9 @@ namespace PgOptimizer.LoadTesting;
 /// <summary>
 /// Runs operations the way the application does with the cache: reads that have a caching policy
 /// go through <see cref="SmartCache.GetOrSetAsync{TState, T}"/> (the result stands in as its row
-/// count), writes run and then invalidate the tags they make stale.
+/// count), writes run and then invalidate the tags they make stale — when they changed rows: a
+/// write that changed nothing (a repeated like, an update of a missing row) leaves every cached
+/// value true, as an application that checks its write's row count would.
 /// </summary>
 public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) : IOperationExecutor
 {
@@ -67,7 +69,7 @@ public sealed class CachedExecutor(IOperationExecutor inner, SmartCache cache) :
         }
 
         var rows = await inner.ExecuteAsync(operation, parameters, cancellationToken).ConfigureAwait(false);
-        if (operation.Invalidates is { } i)
+        if (operation.Invalidates is { } i && rows != 0)
         {
             var tags = i.Tags(parameters);
             await cache.InvalidateByTagsAsync(tags, i.Strategies, cancellationToken).ConfigureAwait(false);

@@ -26,7 +26,8 @@ internal static class OperationCommand
             rows++;
         }
 
-        return rows;
+        // a RETURNING inside a WITH returns nothing to the client: then the outer statement's count
+        return Math.Max(rows, reader.RecordsAffected);
     }
 
     /// <summary>

@@ -147,6 +147,32 @@ public sealed class SampleApiTests(DemoDatabase demo) : IClassFixture<DemoDataba
         Assert.Empty(keys[names[0]].Intersect(keys[names[1]]));
     }
 
+    [Fact]
+    public async Task A_like_counts_once_on_the_pitch_and_its_cached_page_shows_it_at_once()
+    {
+        // an application name of its own: its keys in Redis are this run's, not an earlier run's of the same seed
+        await using var host = await SampleApiHost.StartAsync(demo.Settings(), $"likes-{Guid.NewGuid():N}");
+        var id = await demo.Db.ScalarAsync<long>("SELECT max(id) FROM pitches");
+        var fans = await demo.Db.DataSource.CreateCommand(
+            $"SELECT u.id::bigint FROM users u WHERE NOT EXISTS (SELECT 1 FROM likes l WHERE l.user_id = u.id AND l.pitch_id = {id}) ORDER BY u.id LIMIT 2").ExecuteReaderAsync() is var r
+            ? await ReadIdsAsync(r) : [];
+        Assert.Equal(2, fans.Count);
+        async Task<long> ShownAsync() => (await host.Http.GetFromJsonAsync<JsonElement>($"/pitches/{id}")).GetProperty("likeCount").GetInt64();
+        async Task<int> LikeAsync(string path) =>
+            (await (await host.Http.PostAsync(path, null)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>()).GetProperty("added").GetInt32();
+
+        var before = await ShownAsync();
+        Assert.Equal(before, await ShownAsync()); // now served from the cache
+        Assert.Equal(1, await LikeAsync($"/pitches/{id}/likes/{fans[0]}"));
+        Assert.Equal(before + 1, await ShownAsync()); // the like invalidated the cached page
+        Assert.Equal(0, await LikeAsync($"/pitches/{id}/likes/{fans[0]}")); // the same user again: nothing counted
+        Assert.Equal(before + 1, await ShownAsync());
+        Assert.Equal(1, await LikeAsync($"/raw/pitches/{id}/likes/{fans[1]}")); // the raw endpoint runs the same statement
+        Assert.Equal(before + 2, await demo.Db.ScalarAsync<long>($"SELECT like_count::bigint FROM pitches WHERE id = {id}"));
+        Assert.Equal(2, await demo.Db.ScalarAsync<long>(
+            $"SELECT count(*) FROM likes WHERE pitch_id = {id} AND user_id IN ({fans[0]}, {fans[1]})"));
+    }
+
     private static async Task<List<long>> ReadIdsAsync(NpgsqlDataReader r)
     {
         await using (r)

@@ -157,14 +157,8 @@ public sealed class WorkloadTests : IAsyncLifetime
     [Fact]
     public async Task The_ideal_hit_rates_count_each_keys_first_request_and_its_first_after_an_invalidation()
     {
-        var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
-        var workload = new PitchesWorkload(keys);
-        await using var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
-        await using var redis = new RedisConnection(Options.Create(new RedisOptions()));
-        var cacheOptions = new PgOptimizer.Caching.CacheOptions { UseRedis = false };
-        PitchesCaching.AddStrategies(cacheOptions);
-        await using var cache = new PgOptimizer.Caching.SmartCache(Options.Create(cacheOptions), redis);
-        var executor = new CachedExecutor(new ConnectionManagerExecutor(manager), cache);
+        await using var run = await MemoryCachedAsync();
+        var (workload, executor) = (run.Workload, run.Executor);
         var detail = workload.Operations.Single(o => o.Name == "pitch_detail");
         var update = workload.Operations.Single(o => o.Name == "update_pitch");
 
@@ -181,6 +175,32 @@ public sealed class WorkloadTests : IAsyncLifetime
         Assert.Equal(6, executor.CacheableRequests);
         Assert.Equal(4.0 / 6, executor.IdealHitRate!.Value, 6);
         Assert.Equal(3.0 / 6, executor.IdealHitRateWithInvalidation!.Value, 6);
+    }
+
+    [Fact]
+    public async Task A_like_counts_on_the_pitch_and_invalidates_its_page_only_when_it_counted()
+    {
+        await using var run = await MemoryCachedAsync();
+        var (workload, executor) = (run.Workload, run.Executor);
+        var detail = workload.Operations.Single(o => o.Name == "pitch_detail");
+        var like = workload.Operations.Single(o => o.Name == "like_pitch");
+        var pitch = 3L;
+        var fan = await _db.ScalarAsync<int>($"SELECT min(u.id) FROM users u WHERE NOT EXISTS (SELECT 1 FROM likes l WHERE l.user_id = u.id AND l.pitch_id = {pitch})");
+        async Task<long> ShownAsync()
+        {
+            var result = await executor.QueryAsync(detail, [pitch], CancellationToken.None);
+            using var rows = System.Text.Json.JsonDocument.Parse(result.Utf8Json);
+            return rows.RootElement[0].GetProperty("like_count").GetInt64();
+        }
+
+        var before = await ShownAsync(); // a miss, the pitch's first request
+        Assert.Equal(1, await executor.ExecuteAsync(like, [fan, pitch], CancellationToken.None));
+        Assert.Equal(before + 1, await ShownAsync()); // invalidated: loaded again, with the new count
+        Assert.Equal(0, await executor.ExecuteAsync(like, [fan, pitch], CancellationToken.None)); // liked before: nothing changed
+        Assert.Equal(before + 1, await ShownAsync()); // still cached
+        Assert.Equal(3, executor.CacheableRequests);
+        Assert.Equal(1.0 / 3, executor.IdealHitRateWithInvalidation!.Value, 6); // only the like that counted made a load necessary
+        Assert.Equal(before + 1, await _db.ScalarAsync<long>($"SELECT like_count::bigint FROM pitches WHERE id = {pitch}"));
     }
 
     [Fact]
@@ -202,6 +222,28 @@ public sealed class WorkloadTests : IAsyncLifetime
         Assert.Equal(tracked.Calls, tracked.Rows);
         Assert.Equal(eventsBefore + tracked.Rows, await _db.ScalarAsync<long>("SELECT count(*) FROM analytics_events"));
         Assert.True(report.Latency.P50Ms <= report.Latency.P95Ms && report.Latency.P95Ms <= report.Latency.P99Ms && report.Latency.P99Ms <= report.Latency.MaxMs);
+    }
+
+    /// <summary>The demo workload through the manager and a memory-only cache, as the load test runs it.</summary>
+    private async Task<MemoryCachedRun> MemoryCachedAsync()
+    {
+        var keys = (await PitchesDemo.ReadKeySpaceAsync(_db.DataSource))!;
+        var manager = new PgConnectionManager(Options.Create(new ConnectionOptions { ConnectionString = _db.Connection }));
+        var redis = new RedisConnection(Options.Create(new RedisOptions()));
+        var cacheOptions = new PgOptimizer.Caching.CacheOptions { UseRedis = false };
+        PitchesCaching.AddStrategies(cacheOptions);
+        var cache = new PgOptimizer.Caching.SmartCache(Options.Create(cacheOptions), redis);
+        return new MemoryCachedRun(new PitchesWorkload(keys), new CachedExecutor(new ConnectionManagerExecutor(manager), cache), manager, redis, cache);
+    }
+
+    private sealed record MemoryCachedRun(PitchesWorkload Workload, CachedExecutor Executor, PgConnectionManager Manager, RedisConnection Redis, PgOptimizer.Caching.SmartCache Cache) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Cache.DisposeAsync();
+            await Redis.DisposeAsync();
+            await Manager.DisposeAsync();
+        }
     }
 
     [Fact]
