@@ -56,7 +56,7 @@ public static class PgoptApp
                     .WithDescription("Build the missing indexes with CREATE INDEX CONCURRENTLY, in priority order, safely (--dry-run prints the SQL).")
                     .WithExample("indexes", "apply", "--dry-run");
                 ix.AddCommand<IndexesHealthCommand>("health")
-                    .WithDescription("Invalid, duplicate, redundant, unused and bloated indexes, heavy sequential scans, unindexed foreign keys, workload coverage, index-only scans that still read the table.")
+                    .WithDescription("Invalid, duplicate, redundant, unused and bloated indexes, heavy sequential scans, unindexed foreign keys, workload coverage, index-only scans that still read the table, updates that are not HOT.")
                     .WithExample("indexes", "health", "--fail-on", "warning");
                 ix.AddCommand<IndexesAdviseCommand>("advise")
                     .WithDescription("Recommend indexes for the workload in pg_stat_statements, costed with HypoPG; every query gets a verdict.")

@@ -32,4 +32,7 @@ public enum IndexFindingKind
 
     /// <summary>The workload plans index-only scans on a table whose pages are mostly not all-visible, so they read the table anyway.</summary>
     HeapFetches,
+
+    /// <summary>A table whose updates are mostly not HOT: each writes a new entry into every index of the table.</summary>
+    NonHotUpdates,
 }

@@ -9,7 +9,8 @@ namespace PgOptimizer.Indexing;
 /// them, unused indexes (scans summed over the primary and every replica, since reads go there),
 /// btree bloat estimates that say "unknown" rather than guess, tables read by heavy sequential
 /// scans, foreign keys without an index, the workload's index coverage from generic plans, and the
-/// index-only scans those plans make on tables whose visibility map says they must read the heap.
+/// index-only scans those plans make on tables whose visibility map says they must read the heap,
+/// and tables whose updates are mostly not HOT, with the indexed columns the workload's updates set.
 /// </summary>
 internal static class IndexHealthChecker
 {
@@ -46,10 +47,12 @@ internal static class IndexHealthChecker
 
         IndexCoverage? coverage = null;
         string? coverageUnavailable = null;
+        IReadOnlyList<StatementStatistics>? statements = null;
         try
         {
             var indexOnly = new Dictionary<(string Table, string Index), IndexOnlyUse>();
-            coverage = await CoverageAsync(primary, replicas, conn, options, indexOnly, ct).ConfigureAwait(false);
+            statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
+            coverage = await CoverageOfAsync(primary, conn, statements, options, ct, indexOnly).ConfigureAwait(false);
             findings.AddRange(await HeapFetchesAsync(conn, indexOnly, options, ct).ConfigureAwait(false));
             if (coverage.Statements > 0 && coverage.ByTime < options.CoverageWarning)
             {
@@ -63,6 +66,8 @@ internal static class IndexHealthChecker
         {
             coverageUnavailable = $"pg_stat_statements is not readable here ({ex.SqlState} {ex.MessageText}); coverage needs it installed, preloaded and readable (pg_read_all_stats).";
         }
+
+        findings.AddRange(await HotUpdates.CheckAsync(conn, statements, options, ct).ConfigureAwait(false));
 
         var status = findings.Any(f => f.Level == HealthLevel.Critical) ? HealthLevel.Critical
             : findings.Any(f => f.Level == HealthLevel.Warning) ? HealthLevel.Warning
@@ -313,12 +318,6 @@ internal static class IndexHealthChecker
         }
 
         return list;
-    }
-
-    private static async Task<IndexCoverage> CoverageAsync(NpgsqlDataSource primary, IReadOnlyList<NpgsqlDataSource> replicas, NpgsqlConnection conn, IndexingOptions options, Dictionary<(string Table, string Index), IndexOnlyUse> indexOnly, CancellationToken ct)
-    {
-        var statements = await StatementStatisticsReader.ReadAsync(conn, replicas, options.WorkloadSelection, ct).ConfigureAwait(false);
-        return await CoverageOfAsync(primary, conn, statements, options, ct, indexOnly).ConfigureAwait(false);
     }
 
     /// <summary>A standby's or slot's horizon this many transactions old is reported as holding VACUUM back (they carry no start time).</summary>

@@ -33,6 +33,12 @@ public static class IndexingDefaults
     /// <summary>All-visible share of a table's pages below which its planned index-only scans are reported: 0.5.</summary>
     public const double AllVisibleWarning = 0.5;
 
+    /// <summary>Updates of a table since the statistics were reset below which its HOT share is not judged: 1 000.</summary>
+    public const long HotMinUpdates = 1_000;
+
+    /// <summary>Share of a table's updates that were HOT below which they are reported: 0.5.</summary>
+    public const double HotUpdateWarning = 0.5;
+
     /// <summary>Advisory lock class (first int4) that serializes applies on one database: "pgop".</summary>
     public const int AdvisoryLockClass = 0x70676F70;
 

@@ -59,6 +59,20 @@ public sealed class IndexingOptions
     /// </summary>
     [Range(0.0, 1.0)]
     public double AllVisibleWarning { get; set; } = IndexingDefaults.AllVisibleWarning;
+
+    /// <summary>
+    /// Updates a table must have had (since the statistics were reset) before its share of HOT
+    /// updates is judged. Default 1 000.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long HotMinUpdates { get; set; } = IndexingDefaults.HotMinUpdates;
+
+    /// <summary>
+    /// Share of a table's updates that were HOT (heap-only: no index touched) below which they are
+    /// reported, with the indexed columns the workload's UPDATE statements set. Default 0.5.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double HotUpdateWarning { get; set; } = IndexingDefaults.HotUpdateWarning;
 }
 
 /// <summary>Checks <see cref="IndexingOptions"/> (generated from its attributes).</summary>

@@ -163,6 +163,61 @@ public sealed class IndexHealthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Updates_that_an_include_column_or_a_full_page_keeps_from_being_hot_are_reported_with_the_fix()
+    {
+        // counted and roomy differ only in the INCLUDE column; both leave half of each page free
+        await Db.ExecAsync("""
+            CREATE TABLE counted (id int PRIMARY KEY, owner int NOT NULL, likes int NOT NULL) WITH (fillfactor = 50);
+            CREATE INDEX counted_owner ON counted (owner) INCLUDE (likes);
+            INSERT INTO counted SELECT g, g % 50, 0 FROM generate_series(1, 2000) g;
+            CREATE TABLE roomy (id int PRIMARY KEY, owner int NOT NULL, likes int NOT NULL) WITH (fillfactor = 50);
+            CREATE INDEX roomy_owner ON roomy (owner);
+            INSERT INTO roomy SELECT g, g % 50, 0 FROM generate_series(1, 2000) g;
+            CREATE TABLE packed (id int PRIMARY KEY, note text);
+            INSERT INTO packed SELECT g, 'x' FROM generate_series(1, 2000) g;
+            """);
+        await Db.ExecAsync("SELECT pg_stat_statements_reset()");
+        await Db.ExecAsync("UPDATE counted SET likes = likes + 1"); // likes is in counted_owner: no update can be HOT
+        await Db.ExecAsync("UPDATE roomy SET likes = likes + 1");   // the same without it: HOT
+        await Db.ExecAsync("UPDATE packed SET note = 'y'");         // no index on note, but every page is full
+        await Db.ExecAsync("SELECT pg_stat_force_next_flush()");
+        await TestServices.WaitUntilAsync(
+            () => Db.ScalarAsync<bool>("SELECT count(*) = 3 FROM pg_stat_user_tables WHERE relname IN ('counted', 'roomy', 'packed') AND n_tup_upd >= 2000"),
+            TimeSpan.FromSeconds(30), "the updates in the table statistics");
+
+        var findings = (await _indexes.PerformIndexHealthCheckAsync()).Findings.Where(f => f.Kind == IndexFindingKind.NonHotUpdates).ToList();
+        var counted = Assert.Single(findings, f => f.Table == "public.counted");
+        Assert.Equal(HealthLevel.Warning, counted.Level);
+        Assert.Equal("counted_owner", counted.Index);
+        Assert.Equal(2000L, counted.Evidence["updates"]);
+        Assert.Equal(0L, counted.Evidence["hotUpdates"]);
+        Assert.Contains("likes (counted_owner include; 1 statement(s), 1 calls)", counted.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("Leave likes out of the INCLUDE list of counted_owner", counted.Fix, StringComparison.Ordinal);
+
+        Assert.DoesNotContain(findings, f => f.Table == "public.roomy");
+        Assert.True(await Db.ScalarAsync<long>("SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'roomy'") >= 1000);
+
+        var packed = Assert.Single(findings, f => f.Table == "public.packed");
+        Assert.Equal(HealthLevel.Warning, packed.Level);
+        Assert.Equal("ALTER TABLE \"public\".\"packed\" SET (fillfactor = 90);", packed.Fix);
+        Assert.Contains("set no indexed column", packed.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("UPDATE pitches SET title = $2, updated_at = now() WHERE id = $1", "pitches.title pitches.updated_at")]
+    [InlineData("update Public.\"Pitch Likes\" AS p set \"Count\" = p.\"Count\" + 1, seen = coalesce(seen, now()) returning id", "public.Pitch Likes.Count public.Pitch Likes.seen")]
+    [InlineData("UPDATE ONLY t x SET (a, b) = ($1, $2), c = (SELECT max(v) FROM w WHERE w.k = x.k) FROM u WHERE u.id = x.id", "t.a t.b t.c")]
+    [InlineData("WITH liked AS (INSERT INTO likes (user_id, pitch_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING pitch_id) UPDATE pitches SET like_count = like_count + 1 WHERE id IN (SELECT pitch_id FROM liked)", "pitches.like_count")]
+    [InlineData("WITH moved AS (UPDATE jobs SET state = $1 WHERE id = $2 RETURNING id) SELECT count(*) FROM moved", "jobs.state")]
+    [InlineData("INSERT INTO counters (k, n) VALUES ($1, 1) ON CONFLICT (k) DO UPDATE SET n = counters.n + 1, touched = now()", "counters.n counters.touched")]
+    [InlineData("SELECT id FROM jobs WHERE state = $1 FOR UPDATE SKIP LOCKED", "")]
+    public void The_columns_an_update_sets_are_read_from_its_sql(string sql, string expected)
+    {
+        var columns = HotUpdates.SetColumns(sql).Select(c => $"{(c.Schema is null ? "" : c.Schema + ".")}{c.Table}.{c.Column}");
+        Assert.Equal(expected, string.Join(" ", columns));
+    }
+
+    [Fact]
     public async Task Coverage_of_given_statements_weighs_them_by_their_calls()
     {
         await Db.ExecAsync("CREATE TABLE given AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 50000) g; CREATE INDEX given_v ON given (v); ANALYZE given");
