@@ -4,11 +4,16 @@ namespace PgOptimizer.Connections;
 
 /// <summary>
 /// Exponentially weighted moving averages of an endpoint's attempt latency, decayed by time so a
-/// busy and a quiet endpoint age alike, but with each sample weighing at least
-/// <see cref="MinSampleWeight"/> so that a one-off spike (a JIT compile, a GC pause) is forgotten
-/// within a few dozen requests: a plain average, and a peak-sensitive one that jumps to any slower
+/// busy and a quiet endpoint age alike, with each sample weighing at least
+/// <see cref="MinSampleWeight"/>: a plain average, and a peak-sensitive one that jumps to any slower
 /// sample at once and decays toward zero while the endpoint is idle, so a slow endpoint is avoided
 /// within a request or two and tried again after a while.
+/// The plain average is kept robust against one-off spikes, which would otherwise steer the
+/// latency-based strategy away from a good replica for many seconds: its first samples form a plain
+/// mean (sample n weighs at least 1/n), so a slow first attempt that opened the connection is not
+/// taken as the endpoint's latency, and a later sample counts at most <see cref="OutlierFactor"/>
+/// times the average, so one stall (a GC pause, a busy machine) moves it a little while an endpoint
+/// that stays slow still raises it by nearly half per sample.
 /// </summary>
 internal sealed class LatencyEwma(TimeSpan decay)
 {
@@ -21,6 +26,9 @@ internal sealed class LatencyEwma(TimeSpan decay)
 
     /// <summary>The least weight of one sample in the averages.</summary>
     internal const double MinSampleWeight = 0.05;
+
+    /// <summary>The most one sample counts for in the plain average, as a multiple of that average.</summary>
+    internal const double OutlierFactor = 10;
 
     /// <summary>Samples observed.</summary>
     public long Samples => Interlocked.Read(ref _samples);
@@ -38,7 +46,8 @@ internal sealed class LatencyEwma(TimeSpan decay)
             else
             {
                 var w = Math.Min(Math.Exp(-Math.Max(0, now - _stamp) / _tauTicks), 1 - MinSampleWeight);
-                _average = (_average * w) + (ms * (1 - w));
+                var a = Math.Min(w, 1 - (1.0 / (_samples + 1)));
+                _average = (_average * a) + (Math.Min(ms, Math.Max(_average, 0.1) * OutlierFactor) * (1 - a));
                 _peak = ms > _peak ? ms : (_peak * w) + (ms * (1 - w));
             }
 

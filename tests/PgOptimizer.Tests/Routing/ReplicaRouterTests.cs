@@ -115,6 +115,28 @@ public sealed class ReplicaRouterTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_slow_first_attempt_or_one_stall_does_not_steer_the_latency_strategy_but_a_replica_that_stays_slow_does()
+    {
+        var primary = Endpoint("primary", EndpointRole.Primary);
+        var steady = Endpoint("steady");
+        var first = Endpoint("first");
+        var stalled = Endpoint("stalled");
+        Slow(steady, 5, samples: 40);
+        Slow(first, 60, samples: 1); // the attempt that opened the connection
+        Slow(first, 1, samples: 19);
+        Slow(stalled, 1, samples: 40);
+        Slow(stalled, 400, samples: 1); // one GC pause or machine stall
+        Assert.InRange(first.LatencyEwmaMs!.Value, 1, 5);
+        Assert.InRange(stalled.LatencyEwmaMs!.Value, 1, 2);
+        var router = Router(o => o.Strategy = LoadBalancingStrategy.LatencyBased);
+        var counts = Spread(router, Read(primary, [steady, first, stalled]), 1000);
+        Assert.True(counts.GetValueOrDefault("steady") <= 50, $"steady got {counts.GetValueOrDefault("steady")} of 1000");
+
+        Slow(stalled, 20, samples: 10); // now it stays slow
+        Assert.True(stalled.LatencyEwmaMs > 5, $"stalled averages {stalled.LatencyEwmaMs} ms after ten 20 ms reads");
+    }
+
+    [Fact]
     public void A_lagging_replica_leaves_rotation_and_rejoins_only_below_the_limit_minus_the_margin()
     {
         var primary = Endpoint("primary", EndpointRole.Primary);

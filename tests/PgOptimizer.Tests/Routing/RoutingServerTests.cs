@@ -211,12 +211,17 @@ public sealed class RoutingServerTests : IAsyncLifetime
         foreach (var replica in m.Replicas)
         {
             // The first queries in a new database on a standby load its catalog caches (hundreds of
-            // ms here): warm both first, outside the manager, so only the network path differs.
-            for (var i = 0; i < 20; i++)
+            // ms here), and each caller below needs a connection of its own: warm four connections
+            // on both first, outside the manager, so only the network path differs.
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
             {
-                await using var cmd = replica.DataSource.CreateCommand("SELECT v FROM kv WHERE id = 1");
-                await cmd.ExecuteScalarAsync();
-            }
+                await using var c = await replica.DataSource.OpenConnectionAsync();
+                for (var i = 0; i < 5; i++)
+                {
+                    await using var cmd = new NpgsqlCommand("SELECT v FROM kv WHERE id = 1", c);
+                    await cmd.ExecuteScalarAsync();
+                }
+            }));
         }
 
         // Four callers, as a small service would; 800 reads.
