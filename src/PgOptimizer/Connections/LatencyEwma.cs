@@ -10,10 +10,10 @@ namespace PgOptimizer.Connections;
 /// within a request or two and tried again after a while.
 /// The plain average is kept robust against one-off spikes, which would otherwise steer the
 /// latency-based strategy away from a good replica for many seconds: its first samples form a plain
-/// mean (sample n weighs at least 1/n), so a slow first attempt that opened the connection is not
-/// taken as the endpoint's latency, and a later sample counts at most <see cref="OutlierFactor"/>
-/// times the average, so one stall (a GC pause, a busy machine) moves it a little while an endpoint
-/// that stays slow still raises it by nearly half per sample.
+/// mean (sample n weighs at least 1/n), so a slow first query (a new server process loading its
+/// catalog caches) is not taken as the endpoint's latency, and a later sample counts at most
+/// <see cref="OutlierFactor"/> times the average, so one stall (a GC pause, a busy machine) moves it
+/// a little while an endpoint that stays slow still raises it by nearly half per sample.
 /// </summary>
 internal sealed class LatencyEwma(TimeSpan decay)
 {

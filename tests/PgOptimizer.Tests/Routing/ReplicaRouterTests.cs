@@ -122,7 +122,7 @@ public sealed class ReplicaRouterTests : IAsyncLifetime
         var first = Endpoint("first");
         var stalled = Endpoint("stalled");
         Slow(steady, 5, samples: 40);
-        Slow(first, 60, samples: 1); // the attempt that opened the connection
+        Slow(first, 60, samples: 1); // the first query of a new server process, which loads its catalog caches
         Slow(first, 1, samples: 19);
         Slow(stalled, 1, samples: 40);
         Slow(stalled, 400, samples: 1); // one GC pause or machine stall
