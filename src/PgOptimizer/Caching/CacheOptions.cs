@@ -21,6 +21,20 @@ public sealed class CacheOptions : IValidatableObject
     [MinLength(1)]
     public string? KeyPrefix { get; set; }
 
+    /// <summary>
+    /// The database this cache's values come from, recorded in Redis under <see cref="KeyPrefix"/>
+    /// so that two databases whose caches share a prefix are noticed (logged, and Degraded in the
+    /// cache's health check) before one serves the other's rows. Default: derived from the primary's
+    /// connection string (a Neon endpoint by its id, another server by host and port, then the
+    /// database; never the user or password). Instances that reach one database by different host
+    /// names (a DNS alias and an address, PgBouncer and the server) set the same value here.
+    /// </summary>
+    [MaxLength(200)]
+    public string? DatabaseScope { get; set; }
+
+    /// <summary>How often the database scope is recorded again and the others read (tests shorten it).</summary>
+    internal TimeSpan DatabaseScopeInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Values at least this large (serialized bytes) are compressed in strategies with Compress. Default 1 KiB.</summary>
     [Range(0, int.MaxValue)]
     public int CompressionThreshold { get; set; } = CacheDefaults.CompressionThreshold;

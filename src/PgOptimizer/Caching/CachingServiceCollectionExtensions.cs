@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -28,11 +29,21 @@ public static class CachingServiceCollectionExtensions
             builder.Configure(configure);
         }
 
+        // The database the values come from, unless configured: the primary's (see DatabaseScope).
+        builder.PostConfigure<IOptions<ConnectionOptions>>((cache, connections) =>
+            cache.DatabaseScope ??= Caching.DatabaseScope.Of(connections.Value.ConnectionString));
         services.TryAddSingleton<SmartCache>();
         services.TryAddSingleton<ICacheStatisticsSource>(sp => sp.GetRequiredService<SmartCache>());
         services.TryAddSingleton<CacheTriggers>();
         services.TryAddSingleton<CacheInvalidationListener>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, CacheHostedService>());
+        if (!services.Any(d => d.ServiceType == typeof(CacheHealthCheck)))
+        {
+            services.AddSingleton<CacheHealthCheck>();
+            services.AddHealthChecks().Add(new HealthCheckRegistration("pgopt-cache", sp => sp.GetRequiredService<CacheHealthCheck>(), HealthStatus.Degraded,
+                [HealthTags.PgOptimizer, HealthTags.Ready]));
+        }
+
         return services;
     }
 

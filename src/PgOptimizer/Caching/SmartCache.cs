@@ -27,6 +27,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     private readonly ILogger _logger;
     private readonly Task _redisAttempt;
     private readonly TagUse _tagUse;
+    private readonly DatabaseScopeRegistry? _scopes;
     private readonly CancellationTokenSource _disposed = new();
     private volatile bool _redisAttached;
     private int _disposeCalls;
@@ -48,11 +49,30 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
             kv => new StrategyCache(kv.Key, kv.Value, _options, KeyPrefix, UsesRedis, loggerFactory) { Index = names.IndexOf(kv.Key) },
             StringComparer.Ordinal);
         _tagUse = new TagUse(KeyPrefix, names);
+        if (UsesRedis && !string.IsNullOrWhiteSpace(_options.DatabaseScope))
+        {
+            _scopes = new DatabaseScopeRegistry(KeyPrefix, _options.DatabaseScope.Trim(), _options.DatabaseScopeInterval, _logger);
+        }
+
         _redisAttempt = UsesRedis ? AttachRedisAsync(redis) : Task.CompletedTask;
     }
 
     /// <summary>The prefix of this cache's Redis keys and backplane channels (<see cref="CacheOptions.KeyPrefix"/>).</summary>
     public string KeyPrefix { get; }
+
+    /// <summary>The database this cache records under its key prefix in Redis (<see cref="CacheOptions.DatabaseScope"/>), or null when none is known or Redis is not used.</summary>
+    public string? DatabaseScope => _scopes?.Scope;
+
+    /// <summary>
+    /// Other databases whose caches used this cache's key prefix within the last hour (the longest a
+    /// value they wrote may still be served), as recorded in Redis; empty when none. Each database's
+    /// instances then read the other's values under the same keys: give them distinct
+    /// <see cref="CacheOptions.KeyPrefix"/>es. Read every 30 s.
+    /// </summary>
+    public IReadOnlyList<string> DatabasesSharingKeyPrefix => _scopes?.Others ?? [];
+
+    /// <summary>The record of databases under the prefix, for tests: its checks so far.</summary>
+    internal DatabaseScopeRegistry? ScopeRegistry => _scopes;
 
     /// <summary>True when Redis is configured as the second tier and backplane (it may not be connected yet).</summary>
     public bool UsesRedis { get; }
@@ -116,6 +136,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
         }
 
         _tagUse.Attach(multiplexer);
+        _scopes?.Start(multiplexer, _disposed.Token);
         _redisAttached = true;
         LogRedisAttached(_logger, _strategies.Count);
     }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Diagnostics;
 using Npgsql;
+using Microsoft.Extensions.Options;
+using PgOptimizer.Caching;
 using PgOptimizer.Connections;
 
 namespace PgOptimizer.Hosting;
@@ -10,8 +12,14 @@ namespace PgOptimizer.Hosting;
 /// version, Neon and pooler detection, the extensions and privileges later commands need,
 /// replicas and their lag, Redis. Read-only: it changes nothing.
 /// </summary>
-public sealed class Doctor(PgConnectionManager connections, RedisConnection redis)
+public sealed class Doctor(PgConnectionManager connections, RedisConnection redis, IOptions<CacheOptions>? cacheOptions)
 {
+    /// <summary>A doctor without the cache's settings (the default key prefix and the primary's database scope).</summary>
+    public Doctor(PgConnectionManager connections, RedisConnection redis)
+        : this(connections, redis, null)
+    {
+    }
+
     /// <summary>Oldest PostgreSQL major version supported.</summary>
     public const int MinimumServerVersion = 140000;
 
@@ -355,8 +363,46 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
         }
 
         checks.Add(new DoctorCheck("redis", CheckStatus.Ok, $"{redis.Description} answers in {ping.Latency.TotalMilliseconds:F2} ms (Redis {ping.ServerVersion})"));
+        await CheckCacheScopeAsync(checks, ct).ConfigureAwait(false);
         return new RedisInfo(true, redis.Description, true, Math.Round(ping.Latency.TotalMilliseconds, 3), ping.ServerVersion);
     }
+
+    /// <summary>Whether caches of other databases used this database's cache key prefix lately (see <see cref="SmartCache.DatabasesSharingKeyPrefix"/>).</summary>
+    private async Task CheckCacheScopeAsync(List<DoctorCheck> checks, CancellationToken ct)
+    {
+        var options = cacheOptions?.Value;
+        var prefix = options?.KeyPrefix ?? CacheDefaults.KeyPrefix(redis.ApplicationName);
+        var scope = options?.DatabaseScope ?? DatabaseScope.Of(connections.Primary.DataSource.ConnectionString);
+        if (scope is null || await redis.TryGetDatabaseAsync(ct).ConfigureAwait(false) is not { } db)
+        {
+            return;
+        }
+
+        IReadOnlyList<(string Scope, DateTimeOffset Seen)> recorded;
+        try
+        {
+            recorded = await DatabaseScopeRegistry.ReadAsync(db, prefix).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return; // Redis answered the ping; its failure now is reported by the check above next time
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        var others = recorded.Where(r => r.Scope != scope && now - r.Seen <= CacheDefaults.FailSafeMaxDuration).ToList();
+        if (others.Count > 0)
+        {
+            checks.Add(new DoctorCheck("cache-prefix", CheckStatus.Warning,
+                $"the cache key prefix {prefix} was used within the last hour by the cache of {string.Join(", ", others.Select(o => $"{o.Scope} ({Ago(now - o.Seen)} ago)"))}, not only this database's ({scope}): each may serve the other's rows",
+                "Give each database's instances their own Caching:KeyPrefix (or PGOPT_APPLICATION); if both names reach the same database, set the same Caching:DatabaseScope on both."));
+        }
+        else
+        {
+            checks.Add(new DoctorCheck("cache-prefix", CheckStatus.Ok, $"the cache key prefix {prefix} is this database's alone ({scope})"));
+        }
+    }
+
+    private static string Ago(TimeSpan t) => t.TotalMinutes >= 1 ? $"{t.TotalMinutes:F0} min" : $"{Math.Max(0, t.TotalSeconds):F0} s";
 
     private static string Message(Exception ex) => ex switch
     {

@@ -39,6 +39,43 @@ public sealed class DoctorCliTests
     }
 
     [Fact]
+    public async Task Doctor_warns_when_another_databases_cache_used_this_cache_key_prefix_lately()
+    {
+        var app = "doctor-scope-" + Guid.NewGuid().ToString("N")[..8];
+        await using var redis = new PgOptimizer.Connections.RedisConnection(Microsoft.Extensions.Options.Options.Create(new PgOptimizer.Connections.RedisOptions { Url = TestServices.RedisUrl }));
+        var db = (await redis.TryGetDatabaseAsync())!;
+        var key = $"pgopt:{app}:cache:databases";
+        var env = new Dictionary<string, string?>
+        {
+            ["PGOPT_CONNECTION"] = TestServices.PrimaryConnection,
+            ["REDIS_URL"] = TestServices.RedisUrl,
+            ["PGOPT_APPLICATION"] = app,
+        };
+        try
+        {
+            // Only this database has used the prefix: fine.
+            var own = PgOptimizer.Caching.DatabaseScope.Of(TestServices.PrimaryConnection)!;
+            await db.HashSetAsync(key, own, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            var r = await PgoptProcess.RunAsync(env, "doctor", "--json");
+            Assert.True(r.ExitCode == 0, r.All);
+            Assert.Equal("ok", Check(JsonDocument.Parse(r.Stdout).RootElement, "cache-prefix").GetProperty("status").GetString());
+
+            // A preview branch's instance used it ten minutes ago.
+            await db.HashSetAsync(key, "ep-preview-1/neondb", DateTimeOffset.UtcNow.AddMinutes(-10).ToUnixTimeSeconds());
+            r = await PgoptProcess.RunAsync(env, "doctor", "--json");
+            Assert.True(r.ExitCode == 0, r.All); // a warning, not a failure
+            var check = Check(JsonDocument.Parse(r.Stdout).RootElement, "cache-prefix");
+            Assert.Equal("warning", check.GetProperty("status").GetString());
+            Assert.Contains("ep-preview-1/neondb (10 min ago)", check.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("Caching:KeyPrefix", check.GetProperty("fix").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await db.KeyDeleteAsync(key);
+        }
+    }
+
+    [Fact]
     public async Task Doctor_exits_1_with_fixes_when_required_extensions_are_missing()
     {
         var db = new TempDatabase(); // a fresh database: no extensions installed
