@@ -31,7 +31,16 @@ public static class CachingServiceCollectionExtensions
 
         // The database the values come from, unless configured: the primary's (see DatabaseScope).
         builder.PostConfigure<IOptions<ConnectionOptions>>((cache, connections) =>
-            cache.DatabaseScope ??= Caching.DatabaseScope.Of(connections.Value.ConnectionString));
+        {
+            try
+            {
+                cache.DatabaseScope ??= Caching.DatabaseScope.Of(connections.Value.ConnectionString);
+            }
+            catch (OptionsValidationException)
+            {
+                // the connection settings' own validation reports it, once
+            }
+        });
         services.TryAddSingleton<SmartCache>();
         services.TryAddSingleton<ICacheStatisticsSource>(sp => sp.GetRequiredService<SmartCache>());
         services.TryAddSingleton<CacheTriggers>();

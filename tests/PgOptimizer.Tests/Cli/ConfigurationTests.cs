@@ -78,6 +78,7 @@ public sealed class ConfigurationTests : IDisposable
         {
             ["PgOptimizer:Connections:MaxRetryAttempts"] = "5",
             ["PgOptimizer:Connections:BreakerBreakDuration"] = "00:00:07",
+            ["PgOptimizer:Redis:ApplicationName"] = "config-test-" + Guid.NewGuid().ToString("N")[..8], // a cache key prefix no other test's database uses
             ["PgOptimizer:Monitoring:SlowQueryThreshold"] = "00:00:00.250",
             ["PgOptimizer:Caching:Strategies:hot_reads:Duration"] = "00:00:20",
             ["PgOptimizer:Caching:Strategies:hot_reads:Compress"] = "true",
@@ -110,8 +111,10 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains(PgOptimizer.Caching.CacheStrategies.PitchDetails, cache.StrategyNames); // the predefined ones stay
         Assert.Same(cache, provider.GetRequiredService<ICacheStatisticsSource>());
 
+        await cache.ConnectRedisAsync(); // until Redis is attached the cache's check says Degraded
         var report = await provider.GetRequiredService<HealthCheckService>().CheckHealthAsync();
-        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.True(report.Status == HealthStatus.Healthy, string.Join("; ", report.Entries.Select(e => $"{e.Key}: {e.Value.Status} {e.Value.Description}")));
+        Assert.Equal("memory and Redis tiers", report.Entries["pgopt-cache"].Description);
         Assert.Contains("pgopt-primary", report.Entries.Keys);
         Assert.Contains("pgopt-replicas", report.Entries.Keys);
         Assert.Contains("pgopt-performance", report.Entries.Keys);
