@@ -16,4 +16,10 @@ public interface ICacheStatisticsSource
         var all = GetCounters();
         return new CacheTotals(all.Sum(c => c.Hits), all.Sum(c => c.Misses));
     }
+
+    /// <summary>
+    /// Other databases whose caches used this cache's shared keys lately (each may then serve the
+    /// other's values); empty when none or when the source cannot tell.
+    /// </summary>
+    IReadOnlyList<string> DatabasesSharingKeyPrefix => [];
 }

@@ -78,7 +78,7 @@ public sealed partial class DatabasePerformanceMonitor
             ServerHealth? server = snapshot is null ? null : new ServerHealth(
                 snapshot.Connections.Total, snapshot.Connections.MaxConnections, snapshot.Connections.LongestTransactionSeconds, snapshot.Connections.Blocked,
                 interval?.Deadlocks ?? 0, snapshot.Replicas, snapshot.WraparoundAge, snapshot.DatabaseBytes, interval?.CommitsPerSecond);
-            var recommendations = Recommendations.Build(alerts, client, snapshot, cache, _options, _connections, serverError);
+            var recommendations = Recommendations.Build(alerts, client, snapshot, cache, _options, _connections, serverError, _cache?.DatabasesSharingKeyPrefix ?? []);
             var overall = alerts.Where(a => a.State == AlertState.Firing).Select(a => a.Severity).DefaultIfEmpty(HealthLevel.Healthy).Max();
             if (serverError is not null)
             {

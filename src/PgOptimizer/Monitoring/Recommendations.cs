@@ -7,13 +7,20 @@ internal static class Recommendations
 {
     public static IReadOnlyList<Recommendation> Build(
         IReadOnlyList<Alert> alerts, ClientSnapshot client, ServerSnapshot? server, CachePerformance cache,
-        MonitoringOptions options, PgConnectionManager connections, string? serverError)
+        MonitoringOptions options, PgConnectionManager connections, string? serverError, IReadOnlyList<string>? cacheSharedWith = null)
     {
         var list = new List<Recommendation>();
         if (serverError is not null)
         {
             list.Add(new(HealthLevel.Critical, "The database server did not answer the statistics queries.",
                 Ev(("error", serverError)), "Run `pgopt doctor` to check connectivity, credentials and the server's state."));
+        }
+
+        if (cacheSharedWith is { Count: > 0 })
+        {
+            list.Add(new(HealthLevel.Warning, $"The cache's Redis keys are also used by the cache of another database ({string.Join(", ", cacheSharedWith)}): each may serve the other's rows.",
+                Ev(("databases", string.Join(", ", cacheSharedWith))),
+                "Give each database's instances their own Caching:KeyPrefix (or PGOPT_APPLICATION); if both names reach the same database, set the same Caching:DatabaseScope on both."));
         }
 
         foreach (var a in alerts)

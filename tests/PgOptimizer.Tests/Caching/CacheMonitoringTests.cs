@@ -51,4 +51,23 @@ public sealed class CacheMonitoringTests : IAsyncLifetime
         var all = await reader.EvaluateAsync(new HealthEvaluation { AllInstances = true });
         Assert.Equal(new CachePerformance("application", 80, 20, 0), all.Metrics.CachePerformance);
     }
+    [Fact]
+    public async Task Another_databases_cache_on_the_same_keys_becomes_a_recommendation_with_the_fix()
+    {
+        await using var instances = new CacheInstances();
+        var shop = instances.New(o => { o.DatabaseScope = "db1:5432/shop"; o.DatabaseScopeInterval = TimeSpan.FromMilliseconds(200); });
+        var monitoring = Options.Create(new MonitoringOptions { RedisKeyPrefix = instances.Prefix, InstanceId = "scope-monitor" });
+        using var tracker = new QueryTracker(_m.Connections, monitoring);
+        await using var redis = new RedisConnection(Options.Create(new RedisOptions { Url = TestServices.RedisUrl }));
+        using var monitor = new DatabasePerformanceMonitor(_m.Connections, tracker, new ServerStatsCollector(_m.Connections, monitoring), redis, monitoring, cache: shop);
+        await TestServices.WaitUntilAsync(() => Task.FromResult(shop.ScopeRegistry!.Checks >= 1), TimeSpan.FromSeconds(10), "the first check");
+        Assert.DoesNotContain((await monitor.GetDatabaseHealthAsync()).Recommendations, r => r.Message.Contains("another database", StringComparison.Ordinal));
+
+        instances.New(o => { o.DatabaseScope = "ep-preview-1/shop"; o.DatabaseScopeInterval = TimeSpan.FromMilliseconds(200); });
+        await TestServices.WaitUntilAsync(() => Task.FromResult(shop.DatabasesSharingKeyPrefix.Count > 0), TimeSpan.FromSeconds(10), "the newcomer seen");
+        var advice = Assert.Single((await monitor.GetDatabaseHealthAsync()).Recommendations, r => r.Message.Contains("another database", StringComparison.Ordinal));
+        Assert.Equal(HealthLevel.Warning, advice.Severity);
+        Assert.Contains("ep-preview-1/shop", advice.Message, StringComparison.Ordinal);
+        Assert.Contains("Caching:KeyPrefix", advice.Action, StringComparison.Ordinal);
+    }
 }
