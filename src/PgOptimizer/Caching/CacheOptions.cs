@@ -33,7 +33,7 @@ public sealed class CacheOptions : IValidatableObject
     public string? DatabaseScope { get; set; }
 
     /// <summary>How often the database scope is recorded again and the others read (tests shorten it).</summary>
-    internal TimeSpan DatabaseScopeInterval { get; set; } = TimeSpan.FromSeconds(30);
+    internal TimeSpan DatabaseScopeInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Values at least this large (serialized bytes) are compressed in strategies with Compress. Default 1 KiB.</summary>
     [Range(0, int.MaxValue)]

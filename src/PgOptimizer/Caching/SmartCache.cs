@@ -67,7 +67,7 @@ public sealed partial class SmartCache : ICacheStatisticsSource, IAsyncDisposabl
     /// Other databases whose caches used this cache's key prefix within the last hour (the longest a
     /// value they wrote may still be served), as recorded in Redis; empty when none. Each database's
     /// instances then read the other's values under the same keys: give them distinct
-    /// <see cref="CacheOptions.KeyPrefix"/>es. Read every 30 s.
+    /// <see cref="CacheOptions.KeyPrefix"/>es. Read when Redis is attached and every 5 minutes after.
     /// </summary>
     public IReadOnlyList<string> DatabasesSharingKeyPrefix => _scopes?.Others ?? [];
 
