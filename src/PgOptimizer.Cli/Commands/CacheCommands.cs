@@ -38,13 +38,24 @@ public sealed class CacheStatsCommand : AsyncCommand<DatabaseSettings>
             };
         }).ToList();
 
+        // The databases whose caches used this prefix within the last hour (their values may still be served).
+        var others = keys is null ? [] : (await cache.ReadDatabasesOnKeyPrefixAsync(redis, cancellationToken).ConfigureAwait(false))
+            .Where(d => d.Database != cache.DatabaseScope)
+            .Select(d => new { database = d.Database, lastSeen = d.LastSeen })
+            .ToList();
+
         if (settings.Json)
         {
-            Output.WriteJson(new { instances = all.Instances, redis = redis.Description, redisConnected = keys is not null, strategies = rows });
+            Output.WriteJson(new { instances = all.Instances, redis = redis.Description, redisConnected = keys is not null, keyPrefix = cache.KeyPrefix, database = cache.DatabaseScope, otherDatabases = others, strategies = rows });
             return ExitCodes.Ok;
         }
 
         AnsiConsole.MarkupLine($"{all.Instances} instance(s) reporting; Redis {(keys is null ? $"[yellow]at {Output.Esc(redis.Description ?? "-")} not available: this process's counters only[/]" : Output.Esc(redis.Description))}");
+        if (others.Count > 0)
+        {
+            AnsiConsole.MarkupLine($"[yellow]The key prefix {Output.Esc(cache.KeyPrefix)} was also used within the last hour by the cache of {Output.Esc(string.Join(", ", others.Select(o => o.database)))}, not only this database's ({Output.Esc(cache.DatabaseScope ?? "-")}): each may serve the other's rows. Give each database its own PGOPT_APPLICATION or Caching:KeyPrefix.[/]");
+        }
+
         var t = new Table().Border(TableBorder.Rounded).AddColumn("Strategy");
         foreach (var h in new[] { "Lifetime", "Fail-safe", "Memory hits", "Redis hits", "Misses", "Hit rate", "Stale", "Evictions", "Stored / raw", "Factory p95 ms", "Keys in Redis", "Redis on misses" })
         {

@@ -6,6 +6,33 @@ namespace PgOptimizer.Caching;
 // Statistics: counters per strategy and the keys each strategy holds in Redis.
 public sealed partial class SmartCache
 {
+    /// <summary>
+    /// The databases whose caches recorded themselves under this cache's key prefix within the last
+    /// hour, with when each was last seen, newest first (see <see cref="DatabasesSharingKeyPrefix"/>);
+    /// empty without Redis. One read of a small hash.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Database, DateTimeOffset LastSeen)>> ReadDatabasesOnKeyPrefixAsync(RedisConnection redis, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        if (await redis.TryGetDatabaseAsync(cancellationToken).ConfigureAwait(false) is not { } db)
+        {
+            return [];
+        }
+
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            return (await DatabaseScopeRegistry.ReadAsync(db, KeyPrefix).ConfigureAwait(false))
+                .Where(d => now - d.Seen <= CacheDefaults.FailSafeMaxDuration)
+                .OrderByDescending(d => d.Seen)
+                .ToList();
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Keys of each strategy in Redis (SCAN; up to <paramref name="limit"/> per strategy), or null without Redis.</summary>
     public async Task<IReadOnlyDictionary<string, long>?> CountRedisKeysAsync(RedisConnection redis, long limit = 1_000_000, CancellationToken cancellationToken = default)
     {

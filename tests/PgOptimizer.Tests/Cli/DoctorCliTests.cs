@@ -39,7 +39,7 @@ public sealed class DoctorCliTests
     }
 
     [Fact]
-    public async Task Doctor_warns_when_another_databases_cache_used_this_cache_key_prefix_lately()
+    public async Task Doctor_and_cache_stats_report_another_databases_cache_on_this_cache_key_prefix_lately()
     {
         var app = "doctor-scope-" + Guid.NewGuid().ToString("N")[..8];
         await using var redis = new PgOptimizer.Connections.RedisConnection(Microsoft.Extensions.Options.Options.Create(new PgOptimizer.Connections.RedisOptions { Url = TestServices.RedisUrl }));
@@ -68,6 +68,14 @@ public sealed class DoctorCliTests
             Assert.Equal("warning", check.GetProperty("status").GetString());
             Assert.Contains("ep-preview-1/neondb (10 min ago)", check.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.Contains("Caching:KeyPrefix", check.GetProperty("fix").GetString(), StringComparison.Ordinal);
+
+            r = await PgoptProcess.RunAsync(env, "cache", "stats", "--json");
+            Assert.True(r.ExitCode == 0, r.All);
+            var stats = JsonDocument.Parse(r.Stdout).RootElement;
+            Assert.Equal(own, stats.GetProperty("database").GetString());
+            Assert.Equal($"pgopt:{app}:cache:", stats.GetProperty("keyPrefix").GetString());
+            var other = Assert.Single(stats.GetProperty("otherDatabases").EnumerateArray());
+            Assert.Equal("ep-preview-1/neondb", other.GetProperty("database").GetString());
         }
         finally
         {
