@@ -97,7 +97,7 @@ public sealed class NearCacheTests : IAsyncLifetime
         await Get(cache, source);
         // every message on this test's backplane channels, in the order Redis delivers them
         var messages = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(PgOptimizer.Connections.RedisOptions.ParseUrl(TestServices.RedisUrl, TimeSpan.FromSeconds(5)));
+        await using var redis = await TestServices.ConnectRedisAsync();
         await redis.GetSubscriber().SubscribeAsync(
             StackExchange.Redis.RedisChannel.Pattern(_instances.Prefix + "*"),
             (_, message) => messages.Enqueue(System.Text.Encoding.Latin1.GetString((byte[])message!)));

@@ -1,5 +1,4 @@
 using PgOptimizer.Caching;
-using PgOptimizer.Connections;
 using PgOptimizer.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -251,7 +250,7 @@ public sealed class SmartCacheTests : IAsyncLifetime
         Assert.True(counters.CompressionRatio < 0.2, $"compression ratio {counters.CompressionRatio}");
 
         // what Redis holds is the compressed form
-        await using var mux = await ConnectionMultiplexer.ConnectAsync(RedisOptions.ParseUrl(TestServices.RedisUrl, TimeSpan.FromSeconds(5)));
+        await using var mux = await TestServices.ConnectRedisAsync();
         var server = mux.GetServers().First();
         var key = server.Keys(pattern: $"*{Prefix}pitch_details:*42*").Single();
         var stored = (await mux.GetDatabase().HashGetAsync(key, "data")).Length();

@@ -102,6 +102,18 @@ public static class TestServices
         }
     }
 
+    /// <summary>
+    /// A Redis client of the test's own, connected: the URL's settings do not abort on a failed first
+    /// connect, so on a machine busy with every test class the multiplexer can come back before its
+    /// connection is up, and a subscription made then fails.
+    /// </summary>
+    public static async Task<StackExchange.Redis.ConnectionMultiplexer> ConnectRedisAsync()
+    {
+        var multiplexer = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(PgOptimizer.Connections.RedisOptions.ParseUrl(RedisUrl, TimeSpan.FromSeconds(5)));
+        await WaitUntilAsync(() => Task.FromResult(multiplexer.IsConnected), TimeSpan.FromSeconds(30), "the test's Redis connection");
+        return multiplexer;
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, polling; fails after <paramref name="timeout"/>.</summary>
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {

@@ -8,7 +8,6 @@ using PgOptimizer.Connections;
 using PgOptimizer.Diagnostics;
 using PgOptimizer.Monitoring;
 using PgOptimizer.Tests.Infrastructure;
-using StackExchange.Redis;
 
 namespace PgOptimizer.Tests.Monitoring;
 
@@ -70,7 +69,7 @@ public sealed class PerformanceMonitorTests : IAsyncLifetime
         Assert.Equal("primary", local.Endpoint);
 
         Assert.True(await monitor.PublishAsync());
-        var multiplexer = await ConnectionMultiplexer.ConnectAsync(RedisOptions.ParseUrl(TestServices.RedisUrl, TimeSpan.FromSeconds(5)));
+        var multiplexer = await TestServices.ConnectRedisAsync();
         await using (multiplexer)
         {
             var entries = await multiplexer.GetDatabase().StreamRangeAsync(_prefix + "slow");
