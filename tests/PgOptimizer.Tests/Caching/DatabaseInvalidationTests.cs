@@ -124,6 +124,22 @@ public sealed class DatabaseInvalidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clear_that_fails_after_a_reconnect_neither_ends_the_listener_nor_lets_it_listen_without_clearing()
+    {
+        var options = Options_();
+        var (cache, listener) = await NewInstanceAsync(options);
+        await cache.DisposeAsync(); // every clear now fails (ObjectDisposedException)
+        var pid = listener.BackendProcessId!.Value;
+
+        await _m.Db.ExecAsync($"SELECT pg_terminate_backend({pid})");
+        // Each reconnect's clear fails, so the listener goes round again (with its backoff) instead of
+        // ending, or of listening on as if nothing could have been missed.
+        await TestServices.WaitUntilAsync(() => Task.FromResult(listener.Reconnects >= 2), TimeSpan.FromSeconds(20), "a second reconnect after the failed clear");
+        Assert.False(listener.ExecuteTask!.IsCompleted, listener.ExecuteTask.Exception?.ToString());
+        Assert.False(listener.WaitUntilListeningAsync().IsCompleted);
+    }
+
+    [Fact]
     public async Task After_the_listener_reconnects_the_affected_strategies_are_cleared_wholesale()
     {
         var options = Options_();
