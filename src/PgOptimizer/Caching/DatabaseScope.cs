@@ -182,14 +182,27 @@ internal sealed partial class DatabaseScopeRegistry(string keyPrefix, string sco
         Interlocked.Increment(ref _checks);
     }
 
-    /// <summary>The scopes recorded under a prefix and when each was last seen (for <c>pgopt doctor</c>).</summary>
-    public static async Task<IReadOnlyList<(string Scope, DateTimeOffset Seen)>> ReadAsync(IDatabase db, string keyPrefix)
+    /// <summary>
+    /// The scopes recorded under a prefix within the last <see cref="CacheDefaults.FailSafeMaxDuration"/>
+    /// (the window <see cref="Others"/> is judged on), newest first; null when Redis fails to answer.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Scope, DateTimeOffset Seen)>?> ReadRecentAsync(IDatabase db, string keyPrefix, DateTimeOffset now)
     {
-        var all = await db.HashGetAllAsync(Key(keyPrefix)).ConfigureAwait(false);
+        HashEntry[] all;
+        try
+        {
+            all = await db.HashGetAllAsync(Key(keyPrefix)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return null;
+        }
+
         return all
             .Where(e => e.Value.TryParse(out long _))
             .Select(e => ((string)e.Name!, DateTimeOffset.FromUnixTimeSeconds((long)e.Value)))
-            .OrderBy(e => e.Item1, StringComparer.Ordinal)
+            .Where(e => now - e.Item2 <= CacheDefaults.FailSafeMaxDuration)
+            .OrderByDescending(e => e.Item2)
             .ToList();
     }
 

@@ -19,18 +19,7 @@ public sealed partial class SmartCache
             return [];
         }
 
-        try
-        {
-            var now = DateTimeOffset.UtcNow;
-            return (await DatabaseScopeRegistry.ReadAsync(db, KeyPrefix).ConfigureAwait(false))
-                .Where(d => now - d.Seen <= CacheDefaults.FailSafeMaxDuration)
-                .OrderByDescending(d => d.Seen)
-                .ToList();
-        }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            return [];
-        }
+        return await DatabaseScopeRegistry.ReadRecentAsync(db, KeyPrefix, DateTimeOffset.UtcNow).ConfigureAwait(false) ?? [];
     }
 
     /// <summary>Keys of each strategy in Redis (SCAN; up to <paramref name="limit"/> per strategy), or null without Redis.</summary>

@@ -378,18 +378,13 @@ public sealed class Doctor(PgConnectionManager connections, RedisConnection redi
             return;
         }
 
-        IReadOnlyList<(string Scope, DateTimeOffset Seen)> recorded;
-        try
+        var now = DateTimeOffset.UtcNow;
+        if (await DatabaseScopeRegistry.ReadRecentAsync(db, prefix, now).ConfigureAwait(false) is not { } recent)
         {
-            recorded = await DatabaseScopeRegistry.ReadAsync(db, prefix).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-        {
-            return; // Redis answered the ping; its failure now is reported by the check above next time
+            return; // Redis answered the ping; a failure now shows in the redis check next time
         }
 
-        var now = DateTimeOffset.UtcNow;
-        var others = recorded.Where(r => r.Scope != scope && now - r.Seen <= CacheDefaults.FailSafeMaxDuration).ToList();
+        var others = recent.Where(r => r.Scope != scope).ToList();
         if (others.Count > 0)
         {
             checks.Add(new DoctorCheck("cache-prefix", CheckStatus.Warning,
